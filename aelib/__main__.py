@@ -1,0 +1,5 @@
+import sys
+
+from aelib.cli import main
+
+sys.exit(main())

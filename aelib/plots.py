@@ -1,0 +1,86 @@
+"""Plotly figures the pages and the reports share: loss curves, image grids and latent scatters.
+Figures only; no data is computed here beyond arranging it."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+# Paul Tol's "muted" scheme: distinguishable with the common colour-vision deficiencies. Each class also
+# gets its own marker symbol, so colour is never the only cue.
+PALETTE = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
+           "#DDCC77", "#CC6677", "#882255", "#AA4499", "#BBBBBB"]
+SYMBOLS = ["circle", "square", "diamond", "cross", "x", "triangle-up", "triangle-down", "star",
+           "hexagon", "pentagon"]
+TERM_TITLES = {"loss": "total loss", "recon": "reconstruction", "kl": "KL divergence"}
+
+
+def style(i: int) -> tuple[str, str]:
+    """(colour, symbol) for class i; the same everywhere in the app."""
+    return PALETTE[i % len(PALETTE)], SYMBOLS[i % len(SYMBOLS)]
+
+
+def loss_curves(history: list[dict]) -> go.Figure:
+    """One panel per loss term; train solid, validation dashed. history: EpochStats as dicts."""
+    terms = [t for t in history[0]["train"] if t != "recon" or "kl" in history[0]["train"]] if history else ["loss"]
+    fig = make_subplots(rows=1, cols=len(terms), subplot_titles=[TERM_TITLES.get(t, t) for t in terms])
+    epochs = [h["epoch"] for h in history]
+    for col, term in enumerate(terms, start=1):
+        for split, dash, colour in (("train", "solid", PALETTE[0]), ("val", "dash", PALETTE[6])):
+            fig.add_trace(go.Scatter(x=epochs, y=[h[split][term] for h in history], mode="lines+markers",
+                                     name=f"{split} ({'training' if split == 'train' else 'held-out'})",
+                                     line={"dash": dash, "color": colour}, legendgroup=split,
+                                     showlegend=col == 1), row=1, col=col)
+        fig.update_xaxes(title_text="epoch", dtick=max(1, round(len(epochs) / 8)), row=1, col=col)
+    fig.update_layout(height=300, margin={"t": 40, "b": 10, "l": 10, "r": 10},
+                      legend={"orientation": "h", "y": -0.25})
+    return fig
+
+
+def image_rows(rows: list[np.ndarray], shape: tuple[int, ...], titles: list[str]) -> go.Figure:
+    """Stack rows of samples into one greyscale mosaic: rows[i] is (n, D); images when shape is (C,H,W),
+    otherwise each sample is drawn as a strip of its D values."""
+    n = rows[0].shape[0]
+    if len(shape) == 3:
+        h, w = shape[1], shape[2]
+        tiles = [r.reshape(n, h, w) for r in rows]
+    else:
+        h, w = 1, shape[0]
+        tiles = [r.reshape(n, 1, w) for r in rows]
+    gap = 1
+    canvas = np.full((len(rows) * (h + gap), n * (w + gap)), np.nan)
+    for i, t in enumerate(tiles):
+        for j in range(n):
+            canvas[i * (h + gap):i * (h + gap) + h, j * (w + gap):j * (w + gap) + w] = t[j]
+    fig = go.Figure(go.Heatmap(z=canvas, colorscale="gray_r" if len(shape) == 3 else "viridis", zmin=0,
+                               zmax=1, showscale=len(shape) != 3, hoverinfo="skip"))
+    centres = [i * (h + gap) + h / 2 - 0.5 for i in range(len(rows))]
+    fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False, tickvals=centres, ticktext=titles,
+                     scaleanchor="x" if len(shape) == 3 else None)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    height = 70 * len(rows) + 40 if len(shape) == 3 else 40 * len(rows) * max(1, n // 4) + 60
+    fig.update_layout(height=height, margin={"t": 10, "b": 10, "l": 10, "r": 10},
+                      plot_bgcolor="white")
+    return fig
+
+
+def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np.ndarray | None = None,
+                   title: str = "", axis: str = "z") -> go.Figure:
+    """Points coloured and shaped by class, one legend entry per class; hover names the sample."""
+    ids = np.arange(len(z)) if ids is None else ids
+    fig = go.Figure()
+    for c, name in enumerate(class_names):
+        mask = y == c
+        if not mask.any():
+            continue
+        colour, symbol = style(c)
+        fig.add_trace(go.Scatter(
+            x=z[mask, 0], y=z[mask, 1] if z.shape[1] > 1 else np.zeros(mask.sum()), mode="markers",
+            name=name, marker={"color": colour, "symbol": symbol, "size": 6, "opacity": 0.8,
+                               "line": {"width": 0}},
+            customdata=ids[mask], hovertemplate=f"sample #%{{customdata}}<br>class {name}<extra></extra>"))
+    fig.update_layout(title=title, height=420, margin={"t": 40 if title else 10, "b": 10, "l": 10, "r": 10},
+                      legend={"title": "class", "itemsizing": "constant"}, plot_bgcolor="white")
+    fig.update_xaxes(title_text=f"{axis}₁", showgrid=True, gridcolor="#eee", zeroline=False)
+    fig.update_yaxes(title_text=f"{axis}₂", showgrid=True, gridcolor="#eee", zeroline=False)
+    return fig

@@ -1,0 +1,34 @@
+"""AE Lab's home page: what an autoencoder is, and where to start."""
+import streamlit as st
+
+from appkit import page, state
+
+page.setup("Home")
+st.title("AE Lab: learn autoencoders by training them")
+st.markdown(
+    "An **autoencoder** is a neural network trained to reproduce its input. It has two halves: an "
+    "**encoder** that squeezes each input *x* into a short code *z* (the **latent** representation), and "
+    "a **decoder** that rebuilds *x̂* from *z* alone. Because the code is smaller than the input "
+    "(the **bottleneck**), the network must learn what matters about the data to rebuild it.")
+st.latex(r"z = f_\theta(x), \qquad \hat x = g_\phi(z), \qquad \min_{\theta,\phi}\ \mathcal{L}(x, \hat x)")
+st.markdown("**Try it in three steps:**")
+c1, c2, c3 = st.columns(3)
+with c1:
+    st.page_link("pages/1_Train.py", label="1 · Train", icon=":material/model_training:")
+    st.caption("Press Train on the default: a 2-D autoencoder on 5,000 real MNIST digits. Watch the loss "
+               "fall and the reconstructions sharpen.")
+with c2:
+    st.page_link("pages/2_Latent_space.py", label="2 · Latent space", icon=":material/scatter_plot:")
+    st.caption("See where the encoder put every test digit. Do the classes separate, though no label "
+               "was used in training?")
+with c3:
+    st.page_link("pages/3_Compare.py", label="3 · Compare", icon=":material/compare:")
+    st.caption("Set the autoencoder beside PCA (linear) and t-SNE (a visualisation that cannot place new "
+               "points), measured on the same test points.")
+
+run = state.get_run()
+if run is not None and run.history:
+    st.divider()
+    st.markdown(f"**Your current model:** {run.model_cfg.model}, latent size {run.model_cfg.latent_dim}, on "
+                f"{run.dataset} — {len(run.history)} epochs, {run.status}.")
+st.caption("Everything runs offline on the embedded data; the full MNIST sets download once if you choose them.")

@@ -1,0 +1,23 @@
+"""What every page does first: page config, shared runtime set-up, settings kept across pages, and
+the sidebar navigation (drawn here so the home page is called "Home", not after its file)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from appkit import resources, state
+
+PAGES = [("app.py", "Home", ":material/home:"),
+         ("pages/1_Train.py", "Train", ":material/model_training:"),
+         ("pages/2_Latent_space.py", "Latent space", ":material/scatter_plot:"),
+         ("pages/3_Compare.py", "Compare", ":material/compare:")]
+
+
+def setup(title: str) -> None:
+    st.set_page_config(page_title=f"{title} · AE Lab", page_icon=":material/hub:", layout="wide")
+    resources.configure_runtime()
+    state.keep_widget_values()
+    state.settle_interrupted_run()
+    with st.sidebar:
+        st.markdown("### AE Lab")
+        for path, label, icon in PAGES:
+            st.page_link(path, label=label, icon=icon)

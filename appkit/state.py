@@ -1,0 +1,83 @@
+"""Typed access to a learner's session state. A learner's model lives here, never in a global cache."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from aelib.models import ModelConfig
+from aelib.train import EpochStats, TrainConfig
+
+RUN, REQUEST, STOP = "aelab_run", "aelab_train_request", "aelab_stop_requested"
+
+
+@dataclass
+class Run:
+    dataset: str
+    split_seed: int
+    model_cfg: ModelConfig
+    train_cfg: TrainConfig
+    data_dir: str | None = None  # for the downloaded sets
+    model: Any = None  # aelib Autoencoder; its weights are updated in place while it trains
+    history: list[EpochStats] = field(default_factory=list)
+    status: str = "training"  # training | finished | stopped | diverged
+    message: str = ""
+    summary: dict | None = None  # aelib.experiment.summarize(), once training has ended
+
+    @property
+    def seconds(self) -> float:
+        return sum(h.seconds for h in self.history)
+
+
+# The Train page's settings and their defaults (the default run: a 2-D dense AE on mnist5k).
+# Widgets take their value from these keys, so no widget is given a default of its own.
+SETTINGS = {"dataset": "mnist5k", "data_dir": "", "model": "ae", "latent_dim": 2, "beta": 1.0,
+            "epochs": 30, "batch": 128, "lr": 1e-3, "seed": 0, "device": "auto"}
+
+
+def keep_widget_values() -> None:
+    """Streamlit forgets a widget's value when its page is left; re-storing every setting on every page
+    keeps the learner's choices (the documented workaround), and fills in the defaults."""
+    for key, default in SETTINGS.items():
+        st.session_state[key] = st.session_state.get(key, default)
+
+
+def get_run() -> Run | None:
+    return st.session_state.get(RUN)
+
+
+def set_run(run: Run) -> None:
+    st.session_state[RUN] = run
+
+
+def request_training(request: dict) -> None:
+    """Button callback: remember what to train; the next script run disables inputs and trains."""
+    st.session_state[REQUEST] = request
+    st.session_state[STOP] = False
+
+
+def training_request() -> dict | None:
+    return st.session_state.get(REQUEST)
+
+
+def take_training_request() -> dict | None:
+    return st.session_state.pop(REQUEST, None)
+
+
+def request_stop() -> None:
+    """Stop button callback. The click itself interrupts the running script; this records why."""
+    st.session_state[STOP] = True
+    st.session_state.pop(REQUEST, None)
+
+
+def settle_interrupted_run() -> None:
+    """A run still marked 'training' while no script is training it was interrupted: by Stop, or by the
+    learner leaving the page. Its weights are those of the last finished step; say so."""
+    run = get_run()
+    if run is not None and run.status == "training" and training_request() is None:
+        run.status = "stopped"
+        epochs = len(run.history)
+        why = "You pressed Stop" if st.session_state.get(STOP) else "Training was interrupted"
+        run.message = (f"{why} after {epochs} of {run.train_cfg.epochs} epochs; "
+                       f"the model keeps the weights it had learned so far.")

@@ -1,0 +1,59 @@
+"""Widgets and views more than one page uses: the dataset picker with its offline fallback, the
+"train first" notice, and the latent-space scatter."""
+from __future__ import annotations
+
+import streamlit as st
+
+from aelib.data import DATASETS, OFFLINE_DEFAULT, Dataset, DatasetUnavailable
+from appkit import resources
+from appkit.state import Run, get_run
+
+DATASET_KEY, DATA_DIR_KEY = "dataset", "data_dir"
+
+
+def _use_offline() -> None:
+    st.session_state[DATASET_KEY] = OFFLINE_DEFAULT
+
+
+def dataset_picker(disabled: bool = False) -> Dataset | None:
+    """Choose and load a dataset. A failed load says why and offers the offline set; never raises."""
+    name = st.selectbox("Data", list(DATASETS), key=DATASET_KEY, disabled=disabled,
+                        format_func=lambda k: DATASETS[k].title, help=DATASETS[OFFLINE_DEFAULT].description)
+    st.caption(DATASETS[name].description)
+    data_dir = None
+    if name in ("mnist", "fashion_mnist"):
+        data_dir = st.text_input("Folder for the downloaded files (optional)", key=DATA_DIR_KEY,
+                                 disabled=disabled, placeholder="default: ~/.cache/aelab",
+                                 help="A folder that already holds the MNIST files is used as it is.")
+    try:
+        ds = resources.dataset(name, 0, data_dir_of(data_dir))
+    except DatasetUnavailable as err:
+        st.error(str(err))
+        st.button(f"Use the offline set ({DATASETS[OFFLINE_DEFAULT].title})", on_click=_use_offline)
+        return None
+    st.caption(f"{len(ds.x_train):,} training / {len(ds.x_test):,} held-out samples · {ds.source}")
+    return ds
+
+
+def data_dir_of(text: str | None) -> str | None:
+    return (text or "").strip() or None
+
+
+def require_run() -> Run:
+    """The learner's trained model, or a pointer to the Train page and a stop."""
+    run = get_run()
+    if run is None or not run.history:
+        st.info("No trained model yet. Train one first: it takes about ten seconds on the default settings.")
+        st.page_link("pages/1_Train.py", label="Go to Train", icon=":material/model_training:")
+        st.stop()
+    return run
+
+
+def run_caption(run: Run) -> None:
+    cfg = run.model_cfg
+    st.caption(f"Your model: **{cfg.model}**, latent size {cfg.latent_dim}, on **{run.dataset}**, "
+               f"{len(run.history)} epochs ({run.status}).")
+
+
+def run_dataset(run: Run) -> Dataset:
+    return resources.dataset(run.dataset, run.split_seed, run.data_dir)

@@ -1,0 +1,84 @@
+"""Train an autoencoder live: choose data, model and hyperparameters, press Train, watch it learn."""
+import streamlit as st
+
+from aelib.experiment import model_config, warnings_for
+from aelib.models import MODELS
+from aelib.train import TrainConfig, available_devices
+from appkit import page, state, widgets
+from appkit.training import ensure_summary, run_training, show_results
+
+page.setup("Train")
+busy = state.training_request() is not None  # inputs are frozen while a run trains
+
+st.title("Train an autoencoder")
+left, right = st.columns([1, 2.4], gap="large")
+with left:
+    ds = widgets.dataset_picker(disabled=busy)
+    model = st.selectbox("Model", list(MODELS), key="model", disabled=busy,
+                         format_func=lambda k: MODELS[k].title, help="Dense and convolutional autoencoders "
+                         "map each input to one point; a VAE maps it to a distribution.")
+    st.caption(MODELS[model].summary)
+    latent = st.number_input("Latent size", 1, 1024, key="latent_dim", disabled=busy,
+                             help="The bottleneck: how many numbers describe each sample. 2 can be plotted.")
+    beta = 1.0
+    if model == "vae":
+        beta = st.slider("β (weight on the KL term)", 0.0, 10.0, step=0.1, key="beta", disabled=busy,
+                         help="β = 1 is the standard VAE; β > 1 (a β-VAE) trades reconstruction for a "
+                              "smoother, more regular latent space.")
+    with st.expander("Training settings", expanded=False):
+        epochs = st.number_input("Epochs", 1, 500, key="epochs", disabled=busy)
+        batch = st.select_slider("Batch size", [16, 32, 64, 128, 256, 512, 1024], key="batch",
+                                 disabled=busy)
+        lr = st.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0],
+                              key="lr", disabled=busy, format_func=lambda v: f"{v:g}",
+                              help="Adam's step size. Too large and the loss explodes: try 10.")
+        seed = st.number_input("Seed", 0, 2**31 - 1, key="seed", disabled=busy,
+                               help="Same seed and settings, same result.")
+        device = st.selectbox("Device", available_devices(), key="device", disabled=busy,
+                              help="auto uses a CUDA GPU, then Apple's MPS, then the CPU.")
+    error = None
+    if ds is not None:
+        try:
+            mcfg = model_config(ds, model, int(latent), beta=float(beta))
+            tcfg = TrainConfig(int(epochs), int(batch), float(lr), int(seed), device)
+        except ValueError as err:
+            error = str(err)
+            st.error(f"Cannot train this combination: {error}")
+        else:
+            for w in warnings_for(ds, mcfg):
+                st.warning(w)
+    can_train = ds is not None and error is None and not busy
+    st.button("Train", type="primary", disabled=not can_train, width="stretch", key="train",
+              on_click=lambda: state.request_training({"mcfg": mcfg, "tcfg": tcfg, "dataset": ds.name,
+                                                        "data_dir": widgets.data_dir_of(
+                                                            st.session_state.get(widgets.DATA_DIR_KEY))}))
+    if busy:
+        st.button("Stop", on_click=state.request_stop, width="stretch", key="stop",
+                  help="End training now; the model keeps what it has learned so far.")
+
+with right:
+    request = state.take_training_request() if busy else None
+    if request is not None:
+        run = state.Run(request["dataset"], 0, request["mcfg"], request["tcfg"], data_dir=request["data_dir"])
+        run_training(run, ds)
+        st.rerun()  # re-enable the inputs and show the finished run
+    run = state.get_run()
+    if run is None or not run.history:
+        st.info("Press **Train** to train the default: a dense autoencoder with a 2-D latent space on 5,000 "
+                "real MNIST digits. It takes about ten seconds; the curves and reconstructions update live.")
+    else:
+        (st.success if run.status == "finished" else st.warning)(run.message)
+        run_ds = widgets.run_dataset(run)
+        s = ensure_summary(run, run_ds)
+        if s:
+            c = st.columns(4)
+            c[0].metric("Test MSE (per pixel)", f"{s['test_mse']:.4f}",
+                        delta=f"{s['test_mse'] - s['pca_test_mse']:+.4f} vs PCA", delta_color="inverse",
+                        help=f"PCA with {s['latent_dim']} components: {s['pca_test_mse']:.4f}")
+            c[1].metric("5-NN accuracy on codes", f"{s['knn_accuracy']:.2f}",
+                        help="A 5-nearest-neighbour classifier fit on training codes, scored on test codes.")
+            c[2].metric("Trustworthiness", f"{s['trustworthiness']:.2f}",
+                        help="Are neighbours in the latent space neighbours in the data? (1 = always)")
+            c[3].metric("Training time", f"{run.seconds:.1f} s")
+        show_results(run, run_ds)
+        st.page_link("pages/2_Latent_space.py", label="See the latent space →")

@@ -1,0 +1,50 @@
+"""Where did the model put each test sample? The latent codes, coloured by class."""
+import numpy as np
+import streamlit as st
+
+from aelib import infer
+from aelib.plots import image_rows, latent_scatter
+from aelib.projections import project_pca
+from appkit import page, projection_views, widgets
+
+TSNE_MAX = 2000  # t-SNE of the codes embeds at most this many test points
+
+page.setup("Latent space")
+st.title("Latent space")
+run = widgets.require_run()
+ds = widgets.run_dataset(run)
+widgets.run_caption(run)
+if run.model_cfg.model == "vae":
+    st.caption("A VAE encodes each sample as a distribution; each point is that distribution's mean (μ).")
+
+z = infer.encode(run.model, ds.x_test)  # (N_test, latent_dim)
+labels, ids, axis = ds.y_test, ds.test_ids, "z"
+if z.shape[1] > 2:
+    how = st.radio("The latent space has more than two dimensions. Show:",
+                   ["PCA of the codes", "t-SNE of the codes", "the first two dimensions"],
+                   horizontal=True, key="latent_view")
+    if how == "PCA of the codes":
+        coords, axis = project_pca(infer.encode(run.model, ds.x_train), z).test, "PC"
+    elif how == "t-SNE of the codes":
+        n = min(len(z), TSNE_MAX)
+        st.caption(f"t-SNE of {n:,} test codes. It cannot place new points, so only these are embedded.")
+        labels, ids = labels[:n], ids[:n]
+        proj, _ = projection_views.tsne(z[:n], labels, 30.0, run.train_cfg.seed, "t-SNE of the codes")
+        coords, axis = proj.test, "t-SNE "
+    else:
+        coords = z[:, :2]
+else:
+    coords = z
+
+fig = latent_scatter(coords, labels, ds.class_names, ids, axis=axis)
+event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"), key="latent_plot")
+st.caption("Hover to see which sample a point is; click a legend entry to hide a class; select points "
+           "(box or lasso in the chart's toolbar) to see them below.")
+
+picked = [p["customdata"] for p in (event.selection.points if event and event.selection else [])
+          if "customdata" in p]
+if picked:
+    rows = np.flatnonzero(np.isin(ds.test_ids, picked))[:12]
+    st.subheader(f"{len(picked)} selected · showing {len(rows)}")
+    x = ds.x_test[rows]
+    st.plotly_chart(image_rows([x, infer.reconstruct(run.model, x)], ds.shape, ["original", "reconstruction"]))

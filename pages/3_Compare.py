@@ -1,0 +1,54 @@
+"""The autoencoder's latent space beside PCA and t-SNE: same test points, same colours, same numbers."""
+import pandas as pd
+import streamlit as st
+
+from aelib import infer
+from aelib.data import sample_rows
+from aelib.plots import latent_scatter
+from aelib.projections import Projection, project_pca, score
+from appkit import page, projection_views, widgets
+
+page.setup("Compare")
+st.title("Autoencoder vs PCA vs t-SNE")
+run = widgets.require_run()
+ds = widgets.run_dataset(run)
+widgets.run_caption(run)
+
+c1, c2, c3 = st.columns(3)
+n = c1.slider("Test points", 100, min(3000, len(ds.x_test)), min(1000, len(ds.x_test)), 100, key="cmp_n")
+perplexity = c2.number_input("t-SNE perplexity", 1.0, 500.0, 30.0, 5.0, key="cmp_perplexity",
+                             help="Roughly how many neighbours each point pays attention to. Must be "
+                                  "smaller than the number of points; 5-50 is usual.")
+seed = int(c3.number_input("Sample seed", 0, 10_000, 0, key="cmp_seed"))
+rows = sample_rows(len(ds.x_test), n, seed)
+x, y, ids = ds.x_test[rows], ds.y_test[rows], ds.test_ids[rows]
+
+z_train, z_test = infer.encode(run.model, ds.x_train), infer.encode(run.model, x)
+ae = Projection("ae", z_test, z_train, run.seconds)
+results = {"Autoencoder": (ae, score(ae, x, ds.y_train, y, seed)),
+           "PCA": projection_views.pca(ds.x_train, x, ds.y_train, y, seed)}
+try:
+    results["t-SNE"] = projection_views.tsne(x, y, perplexity, seed, f"t-SNE on {n:,} points")
+except ValueError as err:
+    st.error(str(err))
+
+cols = st.columns(len(results))
+AXES = {"Autoencoder": "z", "PCA": "PC", "t-SNE": "t-SNE "}
+for col, (name, (proj, _)) in zip(cols, results.items()):
+    coords, title = proj.test, name
+    if name == "Autoencoder" and coords.shape[1] > 2:  # plot its first two principal axes
+        coords, title = project_pca(z_train, coords).test, f"Autoencoder ({z_test.shape[1]}-D, PCA view)"
+    col.plotly_chart(latent_scatter(coords, y, ds.class_names, ids, title=title, axis=AXES[name]))
+
+table = pd.DataFrame([{"method": k, "5-NN accuracy": m["knn_accuracy"], "how 5-NN was measured": m["knn_protocol"],
+                       "trustworthiness (k=10)": m["trustworthiness"], "seconds": m["seconds"],
+                       "places new points": "yes" if m["places_new_points"] else "no"}
+                      for k, (_, m) in results.items()])
+st.dataframe(table, hide_index=True)
+st.markdown(
+    "- **5-NN accuracy**: how often a point's 5 nearest neighbours share its class. For the autoencoder "
+    "and PCA a classifier is fit on the *training* codes and scored on these test points. t-SNE has no "
+    "`transform` for new points, so it is scored by 5-fold cross-validation inside its own embedding, "
+    "which every point helped to shape.\n"
+    "- **Trustworthiness**: are the neighbours you see in the plot real neighbours in the data? (1 = all.)\n"
+    "- **Seconds**: the autoencoder's figure is its training time; PCA's and t-SNE's are their fit times.")

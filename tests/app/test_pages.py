@@ -1,0 +1,193 @@
+"""Every page through Streamlit's AppTest: empty state, after a tiny training run, and the failure modes a
+learner can reach from the UI (each a clear message, never an exception, never a lost model)."""
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from aelib.train import TrainingDiverged
+from appkit import training
+
+PAGES = ["pages/1_Train.py", "pages/2_Latent_space.py", "pages/3_Compare.py"]
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TIMEOUT = 180  # torch and sklearn imports are slow on a cold start
+
+
+def fresh() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    return at
+
+
+def on(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def tiny_run(at: AppTest, dataset: str = "digits", model: str = "ae", epochs: int = 2, latent: int = 2) -> AppTest:
+    on(at, "pages/1_Train.py")
+    at.selectbox(key="dataset").set_value(dataset).run()
+    at.selectbox(key="model").set_value(model).run()
+    at.number_input(key="latent_dim").set_value(latent).run()
+    at.number_input(key="epochs").set_value(epochs).run()
+    at.button(key="train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figure(chart) -> dict:
+    return json.loads(chart.proto.spec)
+
+
+def values(arr) -> np.ndarray:
+    """A plotly array from a figure's JSON: a list, or plotly's typed-array form {"dtype", "bdata"}."""
+    if isinstance(arr, dict):
+        return np.frombuffer(base64.b64decode(arr["bdata"]), dtype=arr["dtype"])
+    return np.asarray(arr)
+
+
+@pytest.fixture(scope="module")
+def trained() -> AppTest:
+    """One session with a finished 2-epoch run on the 8×8 digits."""
+    return tiny_run(fresh())
+
+
+def test_home_renders_with_links_to_every_page():
+    at = fresh()
+    assert "autoencoder" in at.title[0].value.lower()
+    assert at.session_state["dataset"] == "mnist5k"  # the defaults are in place before any click
+
+
+@pytest.mark.parametrize("page", PAGES[1:])
+def test_result_pages_without_a_model_point_to_train(page):
+    at = on(fresh(), page)
+    assert any("No trained model yet" in i.value for i in at.info)
+
+
+def test_train_page_defaults_to_a_2d_dense_ae_on_mnist5k():
+    at = on(fresh(), "pages/1_Train.py")
+    assert at.selectbox(key="dataset").value == "mnist5k"
+    assert at.selectbox(key="model").value == "ae"
+    assert at.number_input(key="latent_dim").value == 2
+    assert not at.button(key="train").disabled
+    assert any("Press **Train**" in i.value for i in at.info)
+
+
+def test_training_shows_curves_reconstructions_and_metrics(trained):
+    assert any("Finished 2 epochs" in s.value for s in trained.success)
+    charts = trained.get("plotly_chart")
+    assert len(charts) == 2
+    curves = figure(charts[0])
+    assert {t["name"] for t in curves["data"]} == {"train (training)", "val (held-out)"}
+    assert list(values(curves["data"][0]["x"])) == [1, 2]  # one point per epoch
+    assert [m.label for m in trained.metric][:3] == ["Test MSE (per pixel)", "5-NN accuracy on codes",
+                                                      "Trustworthiness"]
+    run = trained.session_state["aelab_run"]
+    assert run.status == "finished" and len(run.history) == 2 and run.summary["knn_accuracy"] > 0.2
+
+
+def test_latent_page_scatters_every_test_sample_by_class(trained):
+    on(trained, "pages/2_Latent_space.py")
+    fig = figure(trained.get("plotly_chart")[0])
+    run = trained.session_state["aelab_run"]
+    ids = np.concatenate([values(t["customdata"]) for t in fig["data"]])
+    assert len(ids) == 360 and len(set(ids)) == 360  # digits: 1,797 rows, 20 % held out, each once
+    assert len(fig["data"]) == 10 and len({t["marker"]["color"] for t in fig["data"]}) == 10
+    assert run.history  # visiting another page keeps the model
+
+
+def test_compare_page_shows_three_methods_and_their_numbers(trained):
+    on(trained, "pages/3_Compare.py")
+    assert len(trained.get("plotly_chart")) == 3
+    table = trained.dataframe[0].value
+    assert list(table["method"]) == ["Autoencoder", "PCA", "t-SNE"]
+    assert list(table["places new points"]) == ["yes", "yes", "no"]
+    assert table["5-NN accuracy"].between(0, 1).all()
+
+
+def test_too_large_perplexity_is_a_message_not_a_crash(trained):
+    on(trained, "pages/3_Compare.py")
+    trained.slider(key="cmp_n").set_value(100).run()
+    trained.number_input(key="cmp_perplexity").set_value(150.0).run()
+    assert not trained.exception
+    assert any("perplexity must be between 0 and the number of points (100)" in e.value for e in trained.error)
+    assert list(trained.dataframe[0].value["method"]) == ["Autoencoder", "PCA"]
+
+
+def test_vae_plots_reconstruction_and_kl_separately():
+    at = tiny_run(fresh(), model="vae")
+    titles = [a["text"] for a in figure(at.get("plotly_chart")[0])["layout"]["annotations"]]
+    assert titles == ["total loss", "reconstruction", "KL divergence"]
+
+
+def test_larger_latent_offers_projections():
+    at = tiny_run(fresh(), latent=5)
+    on(at, "pages/2_Latent_space.py")
+    assert at.radio(key="latent_view").value == "PCA of the codes"
+    at.radio(key="latent_view").set_value("the first two dimensions").run()
+    assert not at.exception and len(at.get("plotly_chart")) == 1
+
+
+def test_divergence_keeps_the_last_good_weights(monkeypatch):
+    real_train = training.train
+
+    def one_epoch_then_nan(model, *args, **kwargs):
+        events = real_train(model, *args, **kwargs)
+        yield next(e for e in events if type(e).__name__ == "EpochStats")
+        raise TrainingDiverged(2, 1)
+
+    monkeypatch.setattr(training, "train", one_epoch_then_nan)
+    at = tiny_run(fresh(), epochs=5)
+    assert any("NaN or infinite in epoch 2" in w.value for w in at.warning)
+    run = at.session_state["aelab_run"]
+    assert run.status == "diverged" and len(run.history) == 1
+    on(at, "pages/2_Latent_space.py")  # the kept model still works everywhere
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_impossible_combination_disables_train():
+    at = on(fresh(), "pages/1_Train.py")
+    at.selectbox(key="dataset").set_value("swiss_roll").run()
+    at.selectbox(key="model").set_value("conv_ae").run()
+    assert any("needs image data" in e.value for e in at.error)
+    assert at.button(key="train").disabled
+
+
+def test_latent_as_large_as_the_input_warns():
+    at = on(fresh(), "pages/1_Train.py")
+    at.selectbox(key="dataset").set_value("digits").run()
+    at.number_input(key="latent_dim").set_value(64).run()
+    assert any("not smaller than the input (64 values)" in w.value for w in at.warning)
+    assert not at.button(key="train").disabled
+
+
+def test_failed_download_offers_the_offline_set(monkeypatch, tmp_path):
+    import torchvision
+
+    def offline(self):
+        raise RuntimeError("Error downloading train-images-idx3-ubyte.gz")
+
+    monkeypatch.setattr(torchvision.datasets.MNIST, "download", offline)
+    at = on(fresh(), "pages/1_Train.py")
+    at.selectbox(key="dataset").set_value("mnist").run()
+    at.text_input(key="data_dir").set_value(str(tmp_path)).run()
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert "Could not load MNIST" in message and str(tmp_path) in message and "mnist5k" in message
+    assert at.button(key="train").disabled
+    next(b for b in at.button if b.label.startswith("Use the offline set")).click().run()
+    assert at.selectbox(key="dataset").value == "mnist5k" and not at.error
+    assert not at.button(key="train").disabled
+
+
+def test_two_sessions_do_not_share_a_model(trained):
+    other = on(fresh(), "pages/2_Latent_space.py")
+    assert any("No trained model yet" in i.value for i in other.info)
+    assert trained.session_state["aelab_run"].history

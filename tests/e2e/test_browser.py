@@ -1,0 +1,149 @@
+"""End to end in a real browser: a streamlit server on a free port, Debian's Chromium driven by Playwright.
+Covers the default train flow, Stop, every page opening cleanly, and two tabs being two learners."""
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+
+pytestmark = pytest.mark.e2e
+if not Path(CHROMIUM).exists():  # CI installs it; a missing browser there must fail, not skip
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run should have installed Debian's chromium")
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+SHOTS = os.environ.get("AELAB_SCREENSHOTS")  # a folder: save a screenshot of every step there
+PAGES = {"Home": "", "Train": "Train", "Latent space": "Latent_space", "Compare": "Compare"}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield ctx
+    ctx.close()
+
+
+def wait_idle(page, timeout_s: float = 120) -> None:
+    """Until the script run ends (the app container reports notRunning)."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_s * 1000)
+
+
+def no_exception(page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+    errors = page.locator("[data-testid='stException']")
+    assert errors.count() == 0, errors.first.inner_text()
+
+
+def go(page, label: str) -> None:
+    page.locator("[data-testid='stSidebar']").get_by_role("link", name=label, exact=True).click()
+    page.wait_for_timeout(300)
+    wait_idle(page)
+
+
+def train_button(page):
+    return page.locator(".st-key-train").get_by_role("button", name="Train")
+
+
+def open_app(context, server):
+    page = context.new_page()
+    page.goto(server)
+    wait_idle(page)
+    return page
+
+
+def test_every_page_opens_without_exception(context, server):
+    page = context.new_page()
+    for label, path in PAGES.items():
+        page.goto(f"{server}/{path}")
+        wait_idle(page)
+        no_exception(page, f"empty-{path or 'home'}")
+        assert page.locator("h1").count() >= 1
+
+
+def test_default_train_flow_from_home_to_compare(context, server):
+    page = open_app(context, server)
+    go(page, "Train")
+    train_button(page).click()
+    bar = page.locator("[data-testid='stProgress']")
+    bar.wait_for(timeout=30_000)
+    page.locator(".st-key-stop").get_by_role("button", name="Stop").wait_for(timeout=10_000)  # visible while training
+    page.get_by_text(re.compile(r"Finished 30 epochs")).wait_for(timeout=180_000)
+    wait_idle(page)
+    no_exception(page, "trained")
+    assert page.locator("[data-testid='stPlotlyChart']").count() >= 2  # loss curves + reconstructions
+    go(page, "Latent space")
+    no_exception(page, "latent")
+    assert page.locator("[data-testid='stPlotlyChart']").count() == 1
+    go(page, "Compare")
+    page.locator("[data-testid='stDataFrame']").wait_for(timeout=120_000)
+    wait_idle(page)
+    no_exception(page, "compare")
+    assert page.locator("[data-testid='stPlotlyChart']").count() == 3
+    go(page, "Train")  # the model is still there after visiting other pages
+    page.get_by_text(re.compile(r"Finished 30 epochs")).wait_for(timeout=10_000)
+
+
+def test_stop_keeps_the_weights_learned_so_far(context, server):
+    page = open_app(context, server)
+    go(page, "Train")
+    page.get_by_text("Training settings").click()
+    epochs = page.get_by_label("Epochs")
+    epochs.fill("300")
+    epochs.press("Enter")
+    wait_idle(page)
+    train_button(page).click()
+    page.get_by_text(re.compile(r"Epoch [3-9] of 300")).wait_for(timeout=60_000)
+    page.locator(".st-key-stop").get_by_role("button", name="Stop").click()
+    page.get_by_text(re.compile(r"You pressed Stop after \d+ of 300 epochs")).wait_for(timeout=30_000)
+    wait_idle(page)
+    no_exception(page, "stopped")
+    assert train_button(page).is_enabled()
+    go(page, "Latent space")  # the stopped model is usable everywhere
+    no_exception(page, "latent-after-stop")
+    assert page.locator("[data-testid='stPlotlyChart']").count() == 1
+
+
+def test_two_tabs_are_two_learners(context, server):
+    first = open_app(context, server)
+    go(first, "Train")
+    first.get_by_role("button", name="Train", exact=True).click()
+    first.get_by_text(re.compile(r"Finished 30 epochs")).wait_for(timeout=180_000)
+    second = context.new_page()  # same browser, same cookies: still a separate Streamlit session
+    second.goto(f"{server}/Latent_space")
+    wait_idle(second)
+    assert second.get_by_text("No trained model yet").count() == 1
+    go(first, "Latent space")
+    assert first.get_by_text("No trained model yet").count() == 0
+
+
+def test_first_live_update_is_quick(context, server):
+    """Records (does not assert a tight bound on) the delay from pressing Train to the first progress text."""
+    page = open_app(context, server)
+    go(page, "Train")
+    t0 = time.perf_counter()
+    train_button(page).click()
+    page.get_by_text(re.compile(r"Epoch \d+ of")).first.wait_for(timeout=30_000)
+    delay = time.perf_counter() - t0
+    print(f"first live update after {delay:.2f} s")
+    assert delay < 30
