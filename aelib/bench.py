@@ -3,6 +3,7 @@ writer that records results (with the command that made them) in BENCHMARKS.md."
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 import statistics
@@ -11,10 +12,11 @@ from pathlib import Path
 
 import torch
 
-from aelib.data import load_dataset
-from aelib.experiment import model_config
+from aelib.data import load_dataset, sample_rows
+from aelib.experiment import model_config, summarize
 from aelib.models import build_model
-from aelib.train import TrainConfig, as_batch_tensor, train
+from aelib.projections import project_pca, project_tsne, score
+from aelib.train import EpochStats, TrainConfig, as_batch_tensor, train
 
 
 def _bare_loop(model, x_train, x_val, cfg: TrainConfig) -> None:
@@ -56,7 +58,32 @@ def overhead(epochs: int = 30, seed: int = 0, repeats: int = 3) -> dict:
     return {"model": "ae 784-512-256-2", "dataset": "mnist5k (4,000 train)", "epochs": epochs,
             "repeats": repeats, "aelib_seconds": round(a, 2), "bare_seconds": round(b, 2),
             "ratio": round(a / b, 3), "torch_threads": torch.get_num_threads(),
-            "machine": f"{platform.machine()}, torch {torch.__version__}"}
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}"}
+
+
+def _train_summary(ds, latent_dim: int, epochs: int, seed: int) -> dict:
+    model = build_model(model_config(ds, "ae", latent_dim), seed=seed)
+    history = [s for s in train(model, ds.x_train, ds.x_test, TrainConfig(epochs=epochs, seed=seed))
+               if isinstance(s, EpochStats)]
+    return summarize(model, ds, history, seed)
+
+
+def quality(seeds: tuple[int, ...] = (0, 1, 2), epochs: int = 30) -> dict:
+    """The issue's quality targets on mnist5k: a 2-D AE (5-NN, trustworthiness, seconds) over several
+    seeds, a 30-D AE against PCA-30, and PCA-2 / t-SNE on 2,000 held-out points."""
+    keys = ("seconds", "knn_accuracy", "trustworthiness", "test_mse", "pca_test_mse")
+    runs = [_train_summary(load_dataset("mnist5k", seed=s), 2, epochs, s) for s in seeds]
+    ae2 = {k: [r[k] for r in runs] for k in keys}
+    ae2["median"] = {k: statistics.median(v) for k, v in ae2.items()}
+    ae30 = {k: v for k, v in _train_summary(load_dataset("mnist5k", seed=0), 30, epochs, 0).items() if k in keys}
+    ds = load_dataset("mnist5k", seed=0, test_size=2000)
+    rows = sample_rows(len(ds.x_test), 2000, 0)
+    x, y = ds.x_test[rows], ds.y_test[rows]
+    pca = score(project_pca(ds.x_train, x), x, ds.y_train, y)
+    tsne = score(project_tsne(x), x, ds.y_train, y)
+    return {"ae_2d_mnist5k_by_seed": ae2, "ae_30d_mnist5k_seed0": ae30,
+            "pca_2d_on_2000": pca, "tsne_2d_on_2000": tsne, "torch_threads": torch.get_num_threads(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}"}
 
 
 def write_section(path: str, name: str, command: str, result: dict) -> None:

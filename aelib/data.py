@@ -70,32 +70,57 @@ def _digits(seed: int, data_dir: str | None):
     return d.data / 16.0, d.target, (1, 8, 8), DIGIT_NAMES, "scikit-learn's 8×8 digits (offline)", None
 
 
-def _torchvision(cls_name: str, folder: str):
-    """Full MNIST-style sets: use files already in the folder, else download them there once."""
+def _torchvision(cls_name: str):
+    """Full MNIST-style sets. A folder the learner names is only read, never written to; otherwise the
+    files are downloaded once into default_data_dir() (torchvision skips files already there)."""
 
     def load(seed: int, data_dir: str | None):
         from torchvision import datasets
 
-        root = Path(data_dir) if data_dir else default_data_dir()
         cls = getattr(datasets, cls_name)
-        try:  # torchvision skips the download when the files are already in root/<folder>/raw
+        if data_dir:
+            (x_tr, y_tr), (x_te, y_te), raw = _read_folder(cls, Path(data_dir))
+            source = f"{cls_name} found in {raw}"
+        else:
+            root = default_data_dir()
             had_files = _has_files(cls, root)
-            train, test = cls(str(root), train=True, download=True), cls(str(root), train=False, download=True)
-        except Exception as err:  # network errors surface as RuntimeError, URLError or OSError
-            raise DatasetUnavailable(
-                f"Could not load {cls_name}: {_first_line(err)}. This machine may have no internet "
-                f"access. Put the four files ({', '.join(_file_names(cls))}) into "
-                f"{root / folder / 'raw'} and try again, or use the offline set '{OFFLINE_DEFAULT}' "
-                f"(5,000 real MNIST digits)."
-            ) from err
-        x = np.concatenate([train.data.numpy(), test.data.numpy()]).reshape(-1, 784) / 255.0
-        y = np.concatenate([train.targets.numpy(), test.targets.numpy()])
-        how = "found in" if had_files else "downloaded to"
-        names = list(getattr(train, "classes", DIGIT_NAMES))
-        names = [n.split(" - ")[-1] for n in names]  # MNIST's classes read "0 - zero"
-        return x, y, (1, 28, 28), names, f"{cls_name} {how} {root}", len(train)
+            try:
+                train, test = cls(str(root), train=True, download=True), cls(str(root), train=False, download=True)
+            except Exception as err:  # network errors surface as RuntimeError, URLError or OSError
+                raise DatasetUnavailable(
+                    f"Could not load {cls_name}: {_first_line(err)}. This machine may have no internet access. "
+                    f"Put the four files ({', '.join(_file_names(cls))}) into {root / cls_name / 'raw'} and "
+                    f"try again, or use the offline set '{OFFLINE_DEFAULT}' (5,000 real MNIST digits)."
+                ) from err
+            (x_tr, y_tr), (x_te, y_te) = (train.data, train.targets), (test.data, test.targets)
+            source = f"{cls_name} {'found in' if had_files else 'downloaded to'} {root / cls_name / 'raw'}"
+        x = np.concatenate([x_tr.numpy(), x_te.numpy()]).reshape(len(x_tr) + len(x_te), -1) / 255.0
+        y = np.concatenate([y_tr.numpy(), y_te.numpy()])
+        names = [n.split(" - ")[0] for n in cls.classes]  # MNIST's classes read "0 - zero": keep "0"
+        return x, y, (1, 28, 28), names, source, len(x_tr)
 
     return load
+
+
+def _read_folder(cls, folder: Path):
+    """Read the four IDX files from `folder` or `folder/<Class>/raw`; a clear error if they are not there."""
+    from torchvision.datasets.mnist import read_image_file, read_label_file
+
+    for raw in (folder, folder / cls.__name__ / "raw"):
+        if all((raw / f).is_file() for f in _file_names(cls)):
+            break
+    else:
+        raise DatasetUnavailable(
+            f"No {cls.__name__} files in {folder}: expected {', '.join(_file_names(cls))} (unzipped) there or "
+            f"in {folder / cls.__name__ / 'raw'}. Clear the folder field to download them, or use the offline "
+            f"set '{OFFLINE_DEFAULT}'.")
+    try:
+        tr_img, tr_lab, te_img, te_lab = (raw / f for f in _file_names(cls))
+        return ((read_image_file(str(tr_img)), read_label_file(str(tr_lab))),
+                (read_image_file(str(te_img)), read_label_file(str(te_lab))), raw)
+    except Exception as err:  # truncated or foreign files
+        raise DatasetUnavailable(f"The {cls.__name__} files in {raw} could not be read ({_first_line(err)}). "
+                                 f"Replace them, or use the offline set '{OFFLINE_DEFAULT}'.") from err
 
 
 def _file_names(cls) -> list[str]:
@@ -126,10 +151,10 @@ DATASETS: dict[str, DatasetInfo] = {
     "digits": DatasetInfo("scikit-learn digits 8×8", "image",
                           "1,797 small 8×8 digits from scikit-learn; trains in seconds.", _digits),
     "mnist": DatasetInfo("MNIST, 70,000 digits (download)", "image",
-                         "The full MNIST set via torchvision, downloaded once.", _torchvision("MNIST", "MNIST")),
+                         "The full MNIST set via torchvision, downloaded once.", _torchvision("MNIST")),
     "fashion_mnist": DatasetInfo("Fashion-MNIST (download)", "image",
                                  "70,000 clothing images via torchvision, downloaded once.",
-                                 _torchvision("FashionMNIST", "FashionMNIST")),
+                                 _torchvision("FashionMNIST")),
     **{
         n: DatasetInfo(n.replace("_", " ").capitalize() + " (synthetic)", "tabular",
                        "A low-dimensional shape rotated into 20 dimensions, with noise.", _synthetic(n))
@@ -156,6 +181,9 @@ def load_dataset(name: str, seed: int = 0, test_size: float | int = 0.2,
     ids = np.arange(len(x))
     if official_split is not None:
         train_ids, test_ids = ids[:official_split], ids[official_split:]
+    elif isinstance(test_size, int) and not 0 < test_size <= len(x) - len(names):
+        raise ValueError(f"cannot hold out {test_size} of the {len(x)} samples of {name}: choose between 1 and "
+                         f"{len(x) - len(names)}")
     else:
         train_ids, test_ids = train_test_split(ids, test_size=test_size, random_state=seed, stratify=y)
     x_train, x_test = x[train_ids], x[test_ids]

@@ -20,9 +20,9 @@ def _map(model: Autoencoder, fn, x: np.ndarray) -> np.ndarray:
     was_training = model.training
     model.eval()
     out = [fn(as_batch_tensor(model, x[i:i + BATCH], _device(model))).flatten(1).cpu().numpy()
-           for i in range(0, len(x), BATCH)]
+           for i in range(0, max(len(x), 1), BATCH)]  # an empty x still gives a (0, width) array
     model.train(was_training)
-    return np.concatenate(out) if out else np.zeros((0, 0), dtype=np.float32)
+    return np.concatenate(out)
 
 
 def encode(model: Autoencoder, x: np.ndarray) -> np.ndarray:
@@ -37,10 +37,13 @@ def reconstruct(model: Autoencoder, x: np.ndarray) -> np.ndarray:
 
 def decode(model: Autoencoder, z: np.ndarray) -> np.ndarray:
     """(N, latent_dim) codes -> (N, D) images or rows in [0, 1]."""
+    was_training = model.training
     with torch.no_grad():
         model.eval()
         zt = torch.as_tensor(np.asarray(z, dtype=np.float32), device=_device(model))
-        return model.decode(zt).flatten(1).cpu().numpy()
+        out = model.decode(zt).flatten(1).cpu().numpy()
+    model.train(was_training)
+    return out
 
 
 def mse(model: Autoencoder, x: np.ndarray) -> float:

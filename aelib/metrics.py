@@ -21,7 +21,8 @@ def knn_accuracy(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray, y
 def knn_accuracy_cv(z: np.ndarray, y: np.ndarray, k: int = 5, folds: int = 5) -> float:
     """k-NN accuracy by cross-validation inside one embedding: for methods like t-SNE that cannot
     place new points (transductive: every point helped shape the embedding)."""
-    folds = max(2, min(folds, int(np.bincount(y).min()) if len(y) else 2))
+    smallest_class = int(np.unique(y, return_counts=True)[1].min()) if len(y) else 2
+    folds = max(2, min(folds, smallest_class))
     return float(cross_val_score(KNeighborsClassifier(k), z, y, cv=folds).mean())
 
 

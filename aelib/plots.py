@@ -12,6 +12,7 @@ PALETTE = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
            "#DDCC77", "#CC6677", "#882255", "#AA4499", "#BBBBBB"]
 SYMBOLS = ["circle", "square", "diamond", "cross", "x", "triangle-up", "triangle-down", "star",
            "hexagon", "pentagon"]
+SVG_MAX = 3000  # points per scatter drawn as SVG; more would make the page sluggish
 TERM_TITLES = {"loss": "total loss", "recon": "reconstruction", "kl": "KL divergence"}
 
 
@@ -57,7 +58,7 @@ def image_rows(rows: list[np.ndarray], shape: tuple[int, ...], titles: list[str]
     centres = [i * (h + gap) + h / 2 - 0.5 for i in range(len(rows))]
     fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False, tickvals=centres, ticktext=titles,
                      scaleanchor="x" if len(shape) == 3 else None)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_xaxes(visible=False)
     height = 70 * len(rows) + 40 if len(shape) == 3 else 40 * len(rows) * max(1, n // 4) + 60
     fig.update_layout(height=height, margin={"t": 10, "b": 10, "l": 10, "r": 10},
                       plot_bgcolor="white")
@@ -66,15 +67,17 @@ def image_rows(rows: list[np.ndarray], shape: tuple[int, ...], titles: list[str]
 
 def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np.ndarray | None = None,
                    title: str = "", axis: str = "z") -> go.Figure:
-    """Points coloured and shaped by class, one legend entry per class; hover names the sample."""
+    """Points coloured and shaped by class, one legend entry per class; hover names the sample. Beyond
+    SVG_MAX points it draws with WebGL (browsers allow only a few WebGL charts per page)."""
     ids = np.arange(len(z)) if ids is None else ids
+    trace = go.Scattergl if len(z) > SVG_MAX else go.Scatter
     fig = go.Figure()
     for c, name in enumerate(class_names):
         mask = y == c
         if not mask.any():
             continue
         colour, symbol = style(c)
-        fig.add_trace(go.Scatter(
+        fig.add_trace(trace(
             x=z[mask, 0], y=z[mask, 1] if z.shape[1] > 1 else np.zeros(mask.sum()), mode="markers",
             name=name, marker={"color": colour, "symbol": symbol, "size": 6, "opacity": 0.8,
                                "line": {"width": 0}},

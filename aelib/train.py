@@ -50,12 +50,16 @@ class Progress:
     n_batches: int
 
 
+EXPLODED = 100.0  # an epoch whose loss exceeds this multiple of the untrained model's loss has diverged
+
+
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite; the model was put back to its last good weights."""
+    """The loss became NaN, infinite or exploded; the model was put back to its last good weights."""
 
     def __init__(self, epoch: int, good_epoch: int):
         super().__init__(
-            f"The loss became NaN or infinite in epoch {epoch}, so training stopped. The model keeps "
+            f"The loss became NaN or infinite, or exploded to over {EXPLODED:g}× its starting value, in epoch "
+            f"{epoch}, so training stopped. The model keeps "
             f"the weights from {'before training' if good_epoch == 0 else f'epoch {good_epoch}'}. "
             f"A smaller learning rate usually fixes this.")
         self.epoch, self.good_epoch = epoch, good_epoch
@@ -121,7 +125,10 @@ def _snapshot(model: Autoencoder) -> dict[str, torch.Tensor]:
 def train(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray, cfg: TrainConfig,
           progress_every_s: float | None = None) -> Iterator[EpochStats | Progress]:
     """Train with Adam, yielding EpochStats after every epoch (and Progress every `progress_every_s`
-    seconds inside an epoch, if given). Raises TrainingDiverged after restoring the last good weights."""
+    seconds inside an epoch, if given). Raises TrainingDiverged after restoring the last good weights when
+    an epoch's loss is not finite or exceeds EXPLODED times the untrained model's held-out loss."""
+    if len(x_train) == 0 or len(x_val) == 0:
+        raise ValueError("training needs at least one training and one held-out sample")
     device = pick_device(cfg.device)
     model.to(device).train()
     xt, xv = as_batch_tensor(model, x_train, device), as_batch_tensor(model, x_val, device)
@@ -131,6 +138,7 @@ def train(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray, cfg: Train
     n, bs = len(xt), cfg.batch_size
     n_batches = math.ceil(n / bs)
     good, last_yield = _snapshot(model), time.perf_counter()
+    limit = EXPLODED * max(abs(evaluate(model, xv)["loss"]), 1.0)
     for epoch in range(1, cfg.epochs + 1):
         t0 = time.perf_counter()
         perm = torch.randperm(n, generator=shuffle).to(device)
@@ -148,7 +156,7 @@ def train(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray, cfg: Train
                 yield Progress(epoch, b + 1, n_batches)
         train_terms = {k: float(v) / n for k, v in sums.items()}
         train_seconds = time.perf_counter() - t0
-        if not all(math.isfinite(v) for v in train_terms.values()):
+        if not all(math.isfinite(v) for v in train_terms.values()) or train_terms["loss"] > limit:
             model.load_state_dict(good)
             raise TrainingDiverged(epoch, epoch - 1)
         good = _snapshot(model)

@@ -28,8 +28,8 @@ def show_results(run: Run, ds: Dataset, curves=None, grid=None) -> None:
 
 def _progress_text(run: Run, epoch: int, fraction: float, t0: float) -> str:
     elapsed = time.perf_counter() - t0
-    eta = elapsed / fraction * (1 - fraction) if fraction > 0 else 0
-    return f"Epoch {epoch} of {run.train_cfg.epochs} · {elapsed:.0f} s elapsed · about {eta:.0f} s left"
+    left = f"about {elapsed / fraction * (1 - fraction):.0f} s left" if fraction > 0 else "estimating time left…"
+    return f"Epoch {epoch} of {run.train_cfg.epochs} · {elapsed:.0f} s elapsed · {left}"
 
 
 def _acquire_slot(status) -> object:

@@ -22,14 +22,15 @@ def dataset_picker(disabled: bool = False) -> Dataset | None:
     st.caption(DATASETS[name].description)
     data_dir = None
     if name in ("mnist", "fashion_mnist"):
-        data_dir = st.text_input("Folder for the downloaded files (optional)", key=DATA_DIR_KEY,
-                                 disabled=disabled, placeholder="default: ~/.cache/aelab",
-                                 help="A folder that already holds the MNIST files is used as it is.")
+        data_dir = st.text_input("Folder that already holds the files (optional)", key=DATA_DIR_KEY,
+                                 disabled=disabled, placeholder="empty: download once into the cache folder",
+                                 help="A folder with the four unzipped IDX files, used read-only. Leave it "
+                                      "empty to download them once (needs internet).")
     try:
         ds = resources.dataset(name, 0, data_dir_of(data_dir))
     except DatasetUnavailable as err:
         st.error(str(err))
-        st.button(f"Use the offline set ({DATASETS[OFFLINE_DEFAULT].title})", on_click=_use_offline)
+        st.button("Use the offline MNIST (5,000 digits)", on_click=_use_offline, width="stretch")
         return None
     st.caption(f"{len(ds.x_train):,} training / {len(ds.x_test):,} held-out samples · {ds.source}")
     return ds

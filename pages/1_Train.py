@@ -75,8 +75,9 @@ with right:
             c[0].metric("Test MSE (per pixel)", f"{s['test_mse']:.4f}",
                         delta=f"{s['test_mse'] - s['pca_test_mse']:+.4f} vs PCA", delta_color="inverse",
                         help=f"PCA with {s['latent_dim']} components: {s['pca_test_mse']:.4f}")
-            c[1].metric("5-NN accuracy on codes", f"{s['knn_accuracy']:.2f}",
-                        help="A 5-nearest-neighbour classifier fit on training codes, scored on test codes.")
+            c[1].metric("5-NN accuracy", f"{s['knn_accuracy']:.2f}",
+                        help="How well the codes separate the classes: a 5-nearest-neighbour classifier fit on "
+                             "the training codes, scored on the test codes. No label was used in training.")
             c[2].metric("Trustworthiness", f"{s['trustworthiness']:.2f}",
                         help="Are neighbours in the latent space neighbours in the data? (1 = always)")
             c[3].metric("Training time", f"{run.seconds:.1f} s")

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -87,7 +86,7 @@ def test_training_shows_curves_reconstructions_and_metrics(trained):
     curves = figure(charts[0])
     assert {t["name"] for t in curves["data"]} == {"train (training)", "val (held-out)"}
     assert list(values(curves["data"][0]["x"])) == [1, 2]  # one point per epoch
-    assert [m.label for m in trained.metric][:3] == ["Test MSE (per pixel)", "5-NN accuracy on codes",
+    assert [m.label for m in trained.metric][:3] == ["Test MSE (per pixel)", "5-NN accuracy",
                                                       "Trustworthiness"]
     run = trained.session_state["aelab_run"]
     assert run.status == "finished" and len(run.history) == 2 and run.summary["knn_accuracy"] > 0.2
@@ -145,7 +144,7 @@ def test_divergence_keeps_the_last_good_weights(monkeypatch):
 
     monkeypatch.setattr(training, "train", one_epoch_then_nan)
     at = tiny_run(fresh(), epochs=5)
-    assert any("NaN or infinite in epoch 2" in w.value for w in at.warning)
+    assert any("NaN or infinite" in w.value and "in epoch 2" in w.value for w in at.warning)
     run = at.session_state["aelab_run"]
     assert run.status == "diverged" and len(run.history) == 1
     on(at, "pages/2_Latent_space.py")  # the kept model still works everywhere
@@ -175,14 +174,14 @@ def test_failed_download_offers_the_offline_set(monkeypatch, tmp_path):
         raise RuntimeError("Error downloading train-images-idx3-ubyte.gz")
 
     monkeypatch.setattr(torchvision.datasets.MNIST, "download", offline)
+    monkeypatch.setenv("AELAB_DATA_DIR", str(tmp_path))  # the download cache: empty
     at = on(fresh(), "pages/1_Train.py")
     at.selectbox(key="dataset").set_value("mnist").run()
-    at.text_input(key="data_dir").set_value(str(tmp_path)).run()
     assert not at.exception
     message = " ".join(e.value for e in at.error)
     assert "Could not load MNIST" in message and str(tmp_path) in message and "mnist5k" in message
     assert at.button(key="train").disabled
-    next(b for b in at.button if b.label.startswith("Use the offline set")).click().run()
+    next(b for b in at.button if b.label.startswith("Use the offline MNIST")).click().run()
     assert at.selectbox(key="dataset").value == "mnist5k" and not at.error
     assert not at.button(key="train").disabled
 
@@ -191,3 +190,13 @@ def test_two_sessions_do_not_share_a_model(trained):
     other = on(fresh(), "pages/2_Latent_space.py")
     assert any("No trained model yet" in i.value for i in other.info)
     assert trained.session_state["aelab_run"].history
+
+
+def test_a_folder_without_the_files_says_which_files_it_needs(tmp_path):
+    at = on(fresh(), "pages/1_Train.py")
+    at.selectbox(key="dataset").set_value("fashion_mnist").run()
+    at.text_input(key="data_dir").set_value(str(tmp_path)).run()
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert f"No FashionMNIST files in {tmp_path}" in message and "train-images-idx3-ubyte" in message
+    assert list(tmp_path.iterdir()) == []  # a learner's folder is never written to

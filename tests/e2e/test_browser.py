@@ -74,7 +74,7 @@ def open_app(context, server):
 
 def test_every_page_opens_without_exception(context, server):
     page = context.new_page()
-    for label, path in PAGES.items():
+    for path in PAGES.values():
         page.goto(f"{server}/{path}")
         wait_idle(page)
         no_exception(page, f"empty-{path or 'home'}")

@@ -1,0 +1,131 @@
+"""aelib.checkpoint: safetensors + JSON round trips, refusing bad files, and never a pickle."""
+from __future__ import annotations
+
+import json
+import pickle
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+import torch
+
+from aelib import checkpoint, infer
+from aelib.checkpoint import CONFIG, HISTORY, WEIGHTS
+from aelib.experiment import history_dicts
+from aelib.models import MODELS, ModelConfig, build_model
+from aelib.train import TrainConfig, train
+
+SHAPE_FOR = {"dense": (20,), "conv": (1, 8, 8)}
+
+
+@contextmanager
+def no_pickle():
+    """Inside this block any use of pickle (or torch's pickle-based save/load) fails the test."""
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("pickle must not be used for checkpoints")
+
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("dump", "dumps", "load", "loads", "Pickler", "Unpickler"):
+            mp.setattr(pickle, name, forbidden)
+        mp.setattr(torch, "save", forbidden)
+        mp.setattr(torch, "load", forbidden)
+        yield
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_round_trip_gives_identical_outputs(tiny, data_for_shape, tmp_path, name):
+    shape = SHAPE_FOR[MODELS[name].backbone]
+    ds = data_for_shape(shape)
+    model = build_model(tiny(name, shape, latent_dim=3, beta=2.5), seed=11)  # load() builds with seed 0
+    history = list(train(model, ds.x_train[:64], ds.x_test[:32], TrainConfig(epochs=1)))
+    with no_pickle():
+        out = checkpoint.save(model, tmp_path / "run", history_dicts(history), extra={"dataset": ds.name})
+        loaded = checkpoint.load(out)
+    assert out == tmp_path / "run"
+    assert type(loaded) is type(model)
+    assert loaded.cfg == model.cfg
+    assert not loaded.training
+    for k, v in model.state_dict().items():
+        assert torch.equal(loaded.state_dict()[k], v), k
+    x = ds.x_test[:20]
+    np.testing.assert_array_equal(infer.encode(loaded, x), infer.encode(model, x))
+    np.testing.assert_array_equal(infer.reconstruct(loaded, x), infer.reconstruct(model, x))
+
+    config = json.loads((out / CONFIG).read_text())
+    assert config["dataset"] == ds.name
+    assert ModelConfig.from_dict(config["model"]) == model.cfg
+    assert json.loads((out / HISTORY).read_text()) == json.loads(json.dumps(history_dicts(history)))
+
+
+def test_folder_holds_only_safetensors_and_json(tiny, tmp_path):
+    with no_pickle():
+        checkpoint.save(build_model(tiny("vae")), tmp_path, history=[])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([WEIGHTS, CONFIG, HISTORY])
+    raw = (tmp_path / WEIGHTS).read_bytes()
+    header_len = int.from_bytes(raw[:8], "little")  # safetensors: u64 header size, then a JSON header
+    header = json.loads(raw[8:8 + header_len])
+    assert set(header) - {"__metadata__"} == set(build_model(tiny("vae")).state_dict())
+    assert not raw.startswith(b"\x80") and b"PK\x03\x04" not in raw[:4]  # neither a pickle nor torch's zip
+
+
+def test_no_history_file_without_history(tiny, tmp_path):
+    checkpoint.save(build_model(tiny()), tmp_path)
+    assert not (tmp_path / HISTORY).exists()
+    assert checkpoint.load(tmp_path).cfg == tiny()
+
+
+def test_save_creates_nested_folders(tiny, tmp_path):
+    out = checkpoint.save(build_model(tiny()), str(tmp_path / "a" / "b"))
+    assert (out / WEIGHTS).is_file()
+
+
+def test_refuses_corrupt_weights(tiny, tmp_path):
+    checkpoint.save(build_model(tiny()), tmp_path)
+    (tmp_path / WEIGHTS).write_bytes(b"this is not a safetensors file at all")
+    with pytest.raises(ValueError, match="not a readable safetensors file"):
+        checkpoint.load(tmp_path)
+
+
+def test_refuses_truncated_weights(tiny, tmp_path):
+    checkpoint.save(build_model(tiny()), tmp_path)
+    raw = (tmp_path / WEIGHTS).read_bytes()
+    (tmp_path / WEIGHTS).write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match=str(WEIGHTS)):
+        checkpoint.load(tmp_path)
+
+
+def test_refuses_weights_of_another_architecture(tiny, tmp_path):
+    checkpoint.save(build_model(tiny(latent_dim=2)), tmp_path)
+    config = json.loads((tmp_path / CONFIG).read_text())
+    config["model"]["latent_dim"] = 3
+    (tmp_path / CONFIG).write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="do not fit a ae with this config"):
+        checkpoint.load(tmp_path)
+
+
+def test_refuses_weights_of_another_family(tiny, tmp_path):
+    checkpoint.save(build_model(tiny("conv_ae")), tmp_path)
+    config = json.loads((tmp_path / CONFIG).read_text())
+    config["model"]["model"] = "ae"
+    (tmp_path / CONFIG).write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="do not fit"):
+        checkpoint.load(tmp_path)
+
+
+def test_refuses_missing_weights(tiny, tmp_path):
+    checkpoint.save(build_model(tiny()), tmp_path)
+    (tmp_path / WEIGHTS).unlink()
+    with pytest.raises(ValueError, match=str(WEIGHTS)):
+        checkpoint.load(tmp_path)
+
+
+@pytest.mark.parametrize("config_text", [None, "{not json", '{"other": 1}', '{"model": {"size": 3}}', "[1, 2]"])
+def test_refuses_bad_config(tiny, tmp_path, config_text):
+    checkpoint.save(build_model(tiny()), tmp_path)
+    if config_text is None:
+        (tmp_path / CONFIG).unlink()
+    else:
+        (tmp_path / CONFIG).write_text(config_text)
+    with pytest.raises(ValueError):
+        checkpoint.load(tmp_path)

@@ -1,0 +1,191 @@
+"""aelib.cli (in process, through main()) and one real `python -m aelib` subprocess."""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aelib import bench, checkpoint, cli
+from aelib.cli import main
+from aelib.data import DATASETS
+from aelib.models import MODELS
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAIN_KEYS = {"dataset", "model", "latent_dim", "epochs", "seconds", "samples_per_second", "train_loss", "test_mse",
+              "pca_test_mse", "knn_accuracy", "trustworthiness"}
+COMPARE_KEYS = {"seconds", "knn_accuracy", "trustworthiness", "places_new_points"}
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def last_json(out: str) -> dict:
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_datasets_json(capsys):
+    code, out, _ = run(capsys, "datasets", "--json")
+    assert code == 0
+    listed = last_json(out)
+    assert set(listed) == set(DATASETS)
+    assert all(DATASETS[k].title in v for k, v in listed.items())
+
+
+def test_models_json_and_text(capsys):
+    code, out, _ = run(capsys, "models", "--json")
+    assert code == 0 and set(last_json(out)) == set(MODELS)
+    code, out, _ = run(capsys, "models")
+    assert code == 0
+    assert [line.split()[0] for line in out.strip().splitlines()] == list(MODELS)
+
+
+def test_train_json(capsys):
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--epochs", "2", "--json")
+    assert code == 0, err
+    summary = last_json(out)
+    assert set(summary) == TRAIN_KEYS
+    assert (summary["dataset"], summary["model"], summary["latent_dim"], summary["epochs"]) == ("digits", "ae", 2, 2)
+    for key in TRAIN_KEYS - {"dataset", "model"}:
+        assert isinstance(summary[key], int | float) and math.isfinite(summary[key]), key
+    assert 0 <= summary["knn_accuracy"] <= 1 and 0 <= summary["trustworthiness"] <= 1
+    assert 0 < summary["test_mse"] < 1 and 0 < summary["pca_test_mse"] < 1
+    assert "epoch" not in err  # --json keeps stderr quiet too
+
+
+def test_train_text_reports_epochs_on_stderr(capsys):
+    code, out, err = run(capsys, "train", "--dataset", "moons", "--model", "vae", "--epochs", "2",
+                         "--latent-dim", "3", "--beta", "0.5", "--batch-size", "256")
+    assert code == 0, err
+    assert "epoch   1/2" in err and "epoch   2/2" in err
+    rows = dict(line.split(None, 1) for line in out.strip().splitlines())
+    assert rows["model"] == "vae" and rows["latent_dim"] == "3" and rows["dataset"] == "moons"
+
+
+def test_train_warns_without_bottleneck(capsys):
+    code, _, err = run(capsys, "train", "--dataset", "circles", "--epochs", "1", "--latent-dim", "20", "--json")
+    assert code == 0
+    assert "warning: The latent size (20) is not smaller than the input (20 values)" in err
+
+
+def test_train_out_writes_checkpoint(capsys, tmp_path):
+    out_dir = tmp_path / "run"
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--epochs", "1", "--json", "--out", str(out_dir))
+    assert code == 0, err
+    assert last_json(out)["out"] == str(out_dir)
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted([checkpoint.WEIGHTS, checkpoint.CONFIG,
+                                                               checkpoint.HISTORY])
+    assert checkpoint.load(out_dir).cfg.input_shape == (1, 8, 8)
+    assert len(json.loads((out_dir / checkpoint.HISTORY).read_text())) == 1
+
+
+def test_compare_pca_tsne(capsys, one_thread):
+    code, out, err = run(capsys, "compare", "--dataset", "digits", "--methods", "pca,tsne", "--n", "200", "--json")
+    assert code == 0, err
+    result = last_json(out)
+    assert list(result) == ["pca", "tsne"]
+    for method, scores in result.items():
+        assert COMPARE_KEYS <= set(scores), method
+        assert 0 <= scores["knn_accuracy"] <= 1 and 0 <= scores["trustworthiness"] <= 1
+        assert scores["seconds"] >= 0
+    assert result["pca"]["places_new_points"] is True
+    assert result["tsne"]["places_new_points"] is False
+
+
+def test_compare_ae(capsys):
+    code, out, err = run(capsys, "compare", "--dataset", "digits", "--methods", " ae ,", "--n", "100",
+                         "--epochs", "1", "--json")
+    assert code == 0, err
+    result = last_json(out)
+    assert list(result) == ["ae"] and result["ae"]["places_new_points"] is True
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["compare", "--dataset", "digits", "--methods", "pca,umap"], "unknown methods: umap; choose from pca, tsne, ae"),
+    (["compare", "--dataset", "digits", "--methods", "pca", "--n", "5000"], "5000"),
+    (["compare", "--dataset", "digits", "--methods", "tsne", "--n", "50", "--perplexity", "60"],
+     r"perplexity must be between 0 and the number of points (50); got 60"),
+    (["train", "--dataset", "digits", "--epochs", "0"], "epochs must be at least 1, got 0"),
+    (["train", "--dataset", "digits", "--epochs", "1", "--lr", "0"], "learning rate must be a positive number"),
+    (["train", "--dataset", "digits", "--epochs", "1", "--latent-dim", "0"], "latent size must be at least 1"),
+    (["train", "--dataset", "moons", "--model", "conv_ae", "--epochs", "1"], "needs image data"),
+    (["train", "--dataset", "digits", "--epochs", "1", "--device", "tpu"], "unknown device 'tpu'"),
+])
+def test_errors_exit_2_with_a_message(capsys, argv, message):
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 2
+    assert err.startswith("error: ") and message in err
+    assert "Traceback" not in err and out == ""
+
+
+def test_compare_holds_out_exactly_n_points(capsys, monkeypatch):
+    """compare fits on the rest and scores on exactly --n held-out points, so --n may exceed the usual 20 %."""
+    seen = {}
+    real = cli.score
+
+    def spy(proj, x_test, y_train, y_test, seed=0):
+        seen["n_test"], seen["n_train"] = len(x_test), len(y_train)
+        return real(proj, x_test, y_train, y_test, seed)
+
+    monkeypatch.setattr(cli, "score", spy)
+    code, _, err = run(capsys, "compare", "--dataset", "digits", "--methods", "pca", "--n", "1000", "--json")
+    assert code == 0, err
+    assert seen == {"n_test": 1000, "n_train": 1797 - 1000}
+
+
+def test_compare_n_beyond_the_data_is_refused(capsys):
+    code, _, err = run(capsys, "compare", "--dataset", "digits", "--methods", "pca", "--n", "5000", "--json")
+    assert code == 2
+    assert "cannot hold out 5000 of the 1797 samples" in err and "Traceback" not in err
+
+
+def test_mnist_empty_data_dir(capsys, no_network, tmp_path):
+    empty = tmp_path / "data"
+    code, out, err = run(capsys, "train", "--dataset", "mnist", "--epochs", "1", "--data-dir", str(empty))
+    assert code == 2 and out == ""
+    assert not no_network  # a named folder is only read
+    assert "'mnist5k'" in err and str(empty) in err
+    assert "Traceback" not in err
+
+
+def test_mnist_failed_download(capsys, no_network, monkeypatch, tmp_path):
+    monkeypatch.setenv("AELAB_DATA_DIR", str(tmp_path))
+    code, out, err = run(capsys, "compare", "--dataset", "mnist", "--methods", "pca", "--json")
+    assert code == 2 and out == ""
+    assert no_network  # a download was attempted, and failed at once
+    assert "'mnist5k'" in err and str(tmp_path / "MNIST" / "raw") in err
+    assert "Traceback" not in err
+
+
+def test_argparse_rejects_unknown_choices(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--dataset", "imagenet"])
+    assert info.value.code == 2
+    assert "invalid choice: 'imagenet'" in capsys.readouterr().err
+
+
+def test_python_dash_m(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "aelib", "models", "--json"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert set(last_json(proc.stdout)) == set(MODELS)
+
+
+def test_bench_write_section_replaces_its_own_block(tmp_path):
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text("# Benchmarks\n\nIntro text.\n")
+    bench.write_section(str(path), "overhead", "python -m aelib bench", {"ratio": 1.5})
+    bench.write_section(str(path), "other", "cmd2", {"x": 1})
+    bench.write_section(str(path), "overhead", "python -m aelib bench", {"ratio": 1.1})
+    text = path.read_text()
+    assert text.startswith("# Benchmarks\n\nIntro text.")
+    assert text.count("<!-- bench:overhead -->") == 1 and text.count("<!-- /bench:overhead -->") == 1
+    assert '"ratio": 1.1' in text and '"ratio": 1.5' not in text
+    assert '"x": 1' in text
+    assert text.index("bench:overhead") < text.index("bench:other")  # replaced in place, not appended

@@ -1,0 +1,143 @@
+"""aelib.plots: the figures build and carry the data, colours and panels the pages rely on."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from aelib import plots
+from aelib.experiment import history_dicts
+from aelib.models import ModelConfig, build_model
+from aelib.plots import PALETTE, SYMBOLS, image_rows, latent_scatter, loss_curves, style
+from aelib.train import TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def histories(small_digits):
+    out = {}
+    for name in ("ae", "vae"):
+        model = build_model(ModelConfig(model=name, input_shape=(1, 8, 8), hidden=(16,)))
+        out[name] = history_dicts(list(train(model, small_digits.x_train[:100], small_digits.x_test[:50],
+                                             TrainConfig(epochs=3))))
+    return out
+
+
+def subplot_titles(fig: go.Figure) -> list[str]:
+    return [a.text for a in fig.layout.annotations]
+
+
+# -- loss curves ------------------------------------------------------------------------------------------
+
+def test_loss_curves_ae(histories):
+    fig = loss_curves(histories["ae"])
+    assert isinstance(fig, go.Figure)
+    assert subplot_titles(fig) == ["total loss"]  # recon equals the loss for a plain AE: one panel
+    assert len(fig.data) == 2
+    train_trace, val_trace = fig.data
+    assert list(train_trace.x) == [1, 2, 3]
+    assert list(train_trace.y) == [h["train"]["loss"] for h in histories["ae"]]
+    assert list(val_trace.y) == [h["val"]["loss"] for h in histories["ae"]]
+    assert train_trace.line.dash == "solid" and val_trace.line.dash == "dash"
+
+
+def test_loss_curves_vae_has_kl_panel(histories):
+    fig = loss_curves(histories["vae"])
+    assert subplot_titles(fig) == ["total loss", "reconstruction", "KL divergence"]
+    assert len(fig.data) == 6
+    kl_train = [t for t in fig.data if t.xaxis == "x3" and t.line.dash == "solid"]
+    assert len(kl_train) == 1
+    assert list(kl_train[0].y) == [h["train"]["kl"] for h in histories["vae"]]
+    assert sum(t.showlegend for t in fig.data) == 2  # one legend entry per split, not per panel
+    fig.to_json()  # serialisable, as st.plotly_chart needs
+
+
+def test_loss_curves_empty_history():
+    fig = loss_curves([])
+    assert subplot_titles(fig) == ["total loss"]
+    assert all(len(t.x) == 0 for t in fig.data)
+
+
+# -- image rows -------------------------------------------------------------------------------------------
+
+def test_image_rows_images():
+    rng = np.random.default_rng(0)
+    rows = [rng.random((5, 64)), rng.random((5, 64))]
+    fig = image_rows(rows, (1, 8, 8), ["original", "reconstruction"])
+    (heat,) = fig.data
+    z = np.asarray(heat.z, dtype=float)
+    assert z.shape == (2 * 9, 5 * 9)  # one pixel of gap after every tile
+    np.testing.assert_array_equal(z[0:8, 0:8], rows[0][0].reshape(8, 8))
+    np.testing.assert_array_equal(z[9:17, 18:26], rows[1][2].reshape(8, 8))
+    assert np.isnan(z[8, :]).all() and np.isnan(z[:, 8]).all()
+    assert list(fig.layout.yaxis.ticktext) == ["original", "reconstruction"]
+    assert (heat.zmin, heat.zmax) == (0, 1)
+    fig.to_json()
+
+
+def test_image_rows_tabular():
+    rng = np.random.default_rng(0)
+    rows = [rng.random((4, 20)), rng.random((4, 20)), rng.random((4, 20))]
+    fig = image_rows(rows, (20,), ["a", "b", "c"])
+    z = np.asarray(fig.data[0].z, dtype=float)
+    assert z.shape == (3 * 2, 4 * 21)
+    np.testing.assert_array_equal(z[2, 21:41], rows[1][1])
+    assert fig.data[0].showscale is True  # value strips get a colour bar; greyscale images do not
+    assert image_rows(rows, (1, 4, 5), ["a", "b", "c"]).data[0].showscale is False
+
+
+# -- latent scatter ---------------------------------------------------------------------------------------
+
+def test_latent_scatter_one_trace_per_present_class():
+    rng = np.random.default_rng(0)
+    y = np.array([0, 2, 2, 5, 0, 5, 5, 2])
+    z = rng.normal(size=(8, 2))
+    ids = np.array([10, 11, 12, 13, 14, 15, 16, 17])
+    names = [f"c{i}" for i in range(7)]
+    fig = latent_scatter(z, y, names, ids=ids, title="codes")
+    assert [t.name for t in fig.data] == ["c0", "c2", "c5"]
+    for trace, c in zip(fig.data, (0, 2, 5)):
+        mask = y == c
+        np.testing.assert_array_equal(trace.customdata, ids[mask])
+        np.testing.assert_array_equal(trace.x, z[mask, 0])
+        np.testing.assert_array_equal(trace.y, z[mask, 1])
+        assert "%{customdata}" in trace.hovertemplate and f"c{c}" in trace.hovertemplate
+    colours = [t.marker.color for t in fig.data]
+    assert len(set(colours)) == len(colours)
+    assert len({t.marker.symbol for t in fig.data}) == len(colours)
+    assert fig.layout.title.text == "codes"
+
+
+def test_latent_scatter_default_ids_and_one_dim():
+    z = np.array([[0.5], [1.5], [2.5]])
+    fig = latent_scatter(z, np.array([1, 1, 0]), ["a", "b"])
+    by_name = {t.name: t for t in fig.data}
+    np.testing.assert_array_equal(by_name["b"].customdata, [0, 1])
+    np.testing.assert_array_equal(by_name["b"].y, [0, 0])  # a 1-D code is drawn on a line
+
+
+def test_latent_scatter_switches_to_webgl_for_many_points(monkeypatch):
+    rng = np.random.default_rng(0)
+    z, y = rng.normal(size=(40, 2)), np.arange(40) % 3
+    assert {type(t) for t in latent_scatter(z, y, ["a", "b", "c"]).data} == {go.Scatter}
+    monkeypatch.setattr(plots, "SVG_MAX", 30)
+    fig = latent_scatter(z, y, ["a", "b", "c"])
+    assert {type(t) for t in fig.data} == {go.Scattergl}
+    assert sum(len(t.x) for t in fig.data) == 40
+
+
+def test_class_colour_is_stable_across_figures():
+    names = [str(i) for i in range(10)]
+    z = np.zeros((4, 2))
+    a = latent_scatter(z, np.array([3, 7, 7, 9]), names)
+    b = latent_scatter(z, np.array([0, 1, 3, 9]), names)
+    colour_a = {t.name: t.marker.color for t in a.data}
+    colour_b = {t.name: t.marker.color for t in b.data}
+    for shared in ("3", "9"):
+        assert colour_a[shared] == colour_b[shared] == style(int(shared))[0]
+
+
+def test_style_distinct_for_ten_classes():
+    styles = [style(i) for i in range(10)]
+    assert len({c for c, _ in styles}) == 10 and len({s for _, s in styles}) == 10
+    assert style(10) == style(0)
+    assert len(PALETTE) == len(SYMBOLS) == 10
