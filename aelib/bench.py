@@ -90,8 +90,10 @@ def write_section(path: str, name: str, command: str, result: dict) -> None:
     """Replace (or append) the section between <!-- bench:name --> markers in a markdown file."""
     file = Path(path)
     text = file.read_text() if file.exists() else "# Benchmarks\n"
+    pretty = re.sub(r"\[\s+([^\[\]{}]*?)\s+\]", lambda m: "[" + ", ".join(
+        v.strip() for v in m.group(1).split(",")) + "]", json.dumps(result, indent=2))  # lists on one line
     block = (f"<!-- bench:{name} -->\n`{command}` ({time.strftime('%Y-%m-%d')}):\n\n```json\n"
-             f"{json.dumps(result, indent=2)}\n```\n<!-- /bench:{name} -->")
+             f"{pretty}\n```\n<!-- /bench:{name} -->")
     pattern = re.compile(rf"<!-- bench:{name} -->.*?<!-- /bench:{name} -->", re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
     file.write_text(text)

@@ -99,6 +99,12 @@ def set_threads(n: int) -> None:
     torch.set_num_threads(max(1, n))
 
 
+def warm_up() -> None:
+    """Pay torch's one-off lazy imports (the first optimizer imports torch._dynamo: ~1.5 s) now, so the
+    first Train press of a fresh server answers at once."""
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+
+
 def as_batch_tensor(model: Autoencoder, x: np.ndarray, device: torch.device) -> torch.Tensor:
     """(N, D) numpy rows -> (N, *input_shape) float32 tensor on `device`."""
     return torch.as_tensor(np.asarray(x, dtype=np.float32), device=device).reshape(-1, *model.cfg.input_shape)

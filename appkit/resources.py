@@ -8,7 +8,7 @@ import threading
 import streamlit as st
 
 from aelib.data import Dataset, load_dataset
-from aelib.train import set_threads
+from aelib.train import set_threads, warm_up
 
 SLOTS = max(1, int(os.environ.get("AELAB_TRAINING_SLOTS", "2")))  # trainings that may run at once
 
@@ -18,6 +18,7 @@ def configure_runtime() -> int:
     """Give each concurrent training an equal share of the cores; returns torch's thread count."""
     threads = max(1, (os.cpu_count() or 1) // SLOTS)
     set_threads(threads)
+    warm_up()
     return threads
 
 

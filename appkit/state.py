@@ -9,7 +9,7 @@ import streamlit as st
 from aelib.models import ModelConfig
 from aelib.train import EpochStats, TrainConfig
 
-RUN, REQUEST, STOP = "aelab_run", "aelab_train_request", "aelab_stop_requested"
+RUN, REQUEST, STOP, NOTICE = "aelab_run", "aelab_train_request", "aelab_stop_requested", "aelab_notice"
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Run:
     status: str = "training"  # training | finished | stopped | diverged
     message: str = ""
     summary: dict | None = None  # aelib.experiment.summarize(), once training has ended
+    previous: Run | None = None  # the run this one replaced, kept until this one has finished an epoch
 
     @property
     def seconds(self) -> float:
@@ -81,3 +82,21 @@ def settle_interrupted_run() -> None:
         why = "You pressed Stop" if st.session_state.get(STOP) else "Training was interrupted"
         run.message = (f"{why} after {epochs} of {run.train_cfg.epochs} epochs; "
                        f"the model keeps the weights it had learned so far.")
+        if not run.history:
+            give_back_previous(run, f"{why} before the first epoch ended.")
+        run.previous = None
+
+
+def give_back_previous(run: Run, why: str) -> None:
+    """A run that ended without finishing one epoch has nothing to show: put the learner's previous
+    model back (if any) and leave a notice saying so."""
+    if run.previous is not None:
+        set_run(run.previous)
+    else:
+        st.session_state.pop(RUN, None)
+    kept = "Your previous model is kept." if run.previous is not None else ""
+    st.session_state[NOTICE] = f"{why} {kept}".strip()
+
+
+def take_notice() -> str | None:
+    return st.session_state.pop(NOTICE, None)

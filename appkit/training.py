@@ -13,7 +13,7 @@ from aelib.models import build_model
 from aelib.plots import image_rows, loss_curves
 from aelib.train import EpochStats, Progress, TrainingDiverged, train
 from appkit import resources
-from appkit.state import Run, set_run
+from appkit.state import Run, get_run, give_back_previous, set_run
 
 PREVIEW = 10  # test samples shown as originals vs reconstructions
 
@@ -47,6 +47,8 @@ def run_training(run: Run, ds: Dataset) -> None:
     slots = _acquire_slot(status)
     try:
         run.model = build_model(run.model_cfg, seed=run.train_cfg.seed)
+        previous = get_run()
+        run.previous = previous if previous is None or previous.history else previous.previous
         set_run(run)
         t0, epochs = time.perf_counter(), run.train_cfg.epochs
         bar.progress(0.0, text=_progress_text(run, 1, 0.0, t0))
@@ -63,8 +65,11 @@ def run_training(run: Run, ds: Dataset) -> None:
         run.status, run.message = "diverged", str(err)
     finally:
         slots.release()
-    if run.history:
-        run.summary = summarize(run.model, ds, run.history, run.train_cfg.seed)
+    if not run.history:
+        give_back_previous(run, run.message)
+        return
+    run.previous = None  # this run now has weights worth keeping; free the old model
+    run.summary = summarize(run.model, ds, run.history, run.train_cfg.seed)
 
 
 def ensure_summary(run: Run, ds: Dataset) -> dict | None:

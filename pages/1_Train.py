@@ -62,6 +62,9 @@ with right:
         run = state.Run(request["dataset"], 0, request["mcfg"], request["tcfg"], data_dir=request["data_dir"])
         run_training(run, ds)
         st.rerun()  # re-enable the inputs and show the finished run
+    notice = state.take_notice()
+    if notice:
+        st.error(notice)
     run = state.get_run()
     if run is None or not run.history:
         st.info("Press **Train** to train the default: a dense autoencoder with a 2-D latent space on 5,000 "

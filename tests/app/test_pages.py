@@ -200,3 +200,20 @@ def test_a_folder_without_the_files_says_which_files_it_needs(tmp_path):
     message = " ".join(e.value for e in at.error)
     assert f"No FashionMNIST files in {tmp_path}" in message and "train-images-idx3-ubyte" in message
     assert list(tmp_path.iterdir()) == []  # a learner's folder is never written to
+
+
+def test_divergence_in_the_first_epoch_keeps_the_previous_model(monkeypatch):
+    at = tiny_run(fresh(), epochs=2)
+    before = at.session_state["aelab_run"]
+
+    def diverge_at_once(model, *args, **kwargs):
+        raise TrainingDiverged(1, 0)
+        yield  # a generator, like the real one
+
+    monkeypatch.setattr(training, "train", diverge_at_once)
+    at.select_slider(key="lr").set_value(10.0).run()
+    at.button(key="train").click().run()
+    assert not at.exception
+    assert any("in epoch 1" in e.value and "Your previous model is kept" in e.value for e in at.error)
+    assert at.session_state["aelab_run"] is before and len(before.history) == 2
+    assert any("Finished 2 epochs" in s.value for s in at.success)
