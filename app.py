@@ -1,4 +1,6 @@
 """AE Lab's home page: what an autoencoder is, and where to start."""
+from pathlib import Path
+
 import streamlit as st
 
 from appkit import page, state
@@ -10,6 +12,7 @@ st.markdown(
     "**encoder** that squeezes each input *x* into a short code *z* (the **latent** representation), and "
     "a **decoder** that rebuilds *x̂* from *z* alone. Because the code is smaller than the input "
     "(the **bottleneck**), the network must learn what matters about the data to rebuild it.")
+st.image(str(Path(__file__).parent / "assets" / "autoencoder.svg"), width=640)
 st.latex(r"z = f_\theta(x), \qquad \hat x = g_\phi(z), \qquad \min_{\theta,\phi}\ \mathcal{L}(x, \hat x)")
 st.markdown("**Try it in three steps:**")
 c1, c2, c3 = st.columns(3)
