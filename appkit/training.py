@@ -11,11 +11,12 @@ from aelib.data import Dataset
 from aelib.experiment import history_dicts, summarize
 from aelib.models import build_model
 from aelib.plots import image_rows, loss_curves
-from aelib.train import EpochStats, Progress, TrainingDiverged, train
+from aelib.train import EpochStats, Progress, TrainingDiverged, pick_device, train
 from appkit import resources
 from appkit.state import Run, get_run, give_back_previous, set_run
 
 PREVIEW = 10  # test samples shown as originals vs reconstructions
+DEVICE_NAMES = {"cpu": "the CPU", "cuda": "a CUDA GPU", "mps": "Apple's GPU (MPS)"}
 
 
 def show_results(run: Run, ds: Dataset, curves=None, grid=None) -> None:
@@ -60,7 +61,8 @@ def run_training(run: Run, ds: Dataset) -> None:
                 run.history.append(ev)
                 bar.progress(ev.epoch / epochs, text=_progress_text(run, ev.epoch, ev.epoch / epochs, t0))
                 show_results(run, ds, curves, grid)
-        run.status, run.message = "finished", f"Finished {epochs} epochs in {run.seconds:.1f} s."
+        device = DEVICE_NAMES[pick_device(run.train_cfg.device).type]
+        run.status, run.message = "finished", f"Finished {epochs} epochs in {run.seconds:.1f} s on {device}."
     except TrainingDiverged as err:
         run.status, run.message = "diverged", str(err)
     finally:

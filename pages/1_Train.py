@@ -75,7 +75,7 @@ with right:
         s = ensure_summary(run, run_ds)
         if s:
             c = st.columns(4)
-            c[0].metric("Test MSE (per pixel)", f"{s['test_mse']:.4f}",
+            c[0].metric("Test MSE (per value)", f"{s['test_mse']:.4f}",
                         delta=f"{s['test_mse'] - s['pca_test_mse']:+.4f} vs PCA", delta_color="inverse",
                         help=f"PCA with {s['latent_dim']} components: {s['pca_test_mse']:.4f}")
             c[1].metric("5-NN accuracy", f"{s['knn_accuracy']:.2f}",

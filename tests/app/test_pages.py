@@ -86,7 +86,7 @@ def test_training_shows_curves_reconstructions_and_metrics(trained):
     curves = figure(charts[0])
     assert {t["name"] for t in curves["data"]} == {"train (training)", "val (held-out)"}
     assert list(values(curves["data"][0]["x"])) == [1, 2]  # one point per epoch
-    assert [m.label for m in trained.metric][:3] == ["Test MSE (per pixel)", "5-NN accuracy",
+    assert [m.label for m in trained.metric][:3] == ["Test MSE (per value)", "5-NN accuracy",
                                                       "Trustworthiness"]
     run = trained.session_state["aelab_run"]
     assert run.status == "finished" and len(run.history) == 2 and run.summary["knn_accuracy"] > 0.2
