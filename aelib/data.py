@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -85,6 +87,8 @@ def _torchvision(cls_name: str):
             root = default_data_dir()
             had_files = _has_files(cls, root)
             try:
+                if not had_files:
+                    _check_reachable(cls.mirrors)
                 train, test = cls(str(root), train=True, download=True), cls(str(root), train=False, download=True)
             except Exception as err:  # network errors surface as RuntimeError, URLError or OSError
                 raise DatasetUnavailable(
@@ -130,6 +134,21 @@ def _file_names(cls) -> list[str]:
 def _has_files(cls, root: Path) -> bool:
     raw = root / cls.__name__ / "raw"
     return all((raw / f).exists() for f in _file_names(cls))
+
+
+def _check_reachable(mirrors: list[str], timeout_s: float = 3.0) -> None:
+    """Fail fast where the network is blocked: torchvision's download has no timeout of its own, and a
+    classroom firewall that drops packets would otherwise hang the page for minutes."""
+    errors = []
+    for url in mirrors:
+        parts = urlsplit(url)
+        try:
+            socket.create_connection((parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)),
+                                     timeout=timeout_s).close()
+            return
+        except OSError as err:
+            errors.append(f"{parts.hostname}: {_first_line(err)}")
+    raise OSError("cannot reach the download servers (" + "; ".join(errors) + ")")
 
 
 def _first_line(err: BaseException) -> str:

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 from threadpoolctl import threadpool_limits
 
+import aelib.data
 from aelib.data import Dataset, load_dataset
 from aelib.models import ModelConfig
 
@@ -69,14 +70,20 @@ def tiny():
 
 @pytest.fixture
 def no_network(monkeypatch) -> list[str]:
-    """Every urllib download fails at once with URLError; returns the list of URLs that were tried."""
+    """The download servers look reachable (aelib's quick connection check passes), but every urllib
+    download fails at once with URLError; returns the list of URLs that were tried."""
     tried: list[str] = []
 
     def refuse(url, *args, **kwargs):
         tried.append(getattr(url, "full_url", url))
         raise urllib.error.URLError("network disabled in tests")
 
+    class Connected:
+        def close(self):
+            pass
+
     monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    monkeypatch.setattr(aelib.data.socket, "create_connection", lambda *a, **k: Connected())
     return tried
 
 

@@ -290,3 +290,17 @@ def test_synthetic_data_lie_near_a_low_dim_subspace(name):
 def test_unknown_synthetic():
     with pytest.raises(ValueError, match="unknown synthetic"):
         make_synthetic("torus")
+
+
+def test_unreachable_servers_fail_fast_without_trying_a_download(no_network, monkeypatch, tmp_path):
+    """A firewall that drops packets must not hang the page: the quick connection check says so instead."""
+    def blocked(address, timeout=None):
+        assert timeout is not None and timeout <= 5  # never wait without a bound
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(data.socket, "create_connection", blocked)
+    monkeypatch.setenv("AELAB_DATA_DIR", str(tmp_path))
+    with pytest.raises(DatasetUnavailable, match="cannot reach the download servers") as info:
+        load_dataset("mnist")
+    assert "timed out" in str(info.value) and "'mnist5k'" in str(info.value)
+    assert not no_network, "no download should be attempted when the servers cannot be reached"
