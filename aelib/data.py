@@ -92,9 +92,10 @@ def _torchvision(cls_name: str):
                 train, test = cls(str(root), train=True, download=True), cls(str(root), train=False, download=True)
             except Exception as err:  # network errors surface as RuntimeError, URLError or OSError
                 raise DatasetUnavailable(
-                    f"Could not load {cls_name}: {_first_line(err)}. This machine may have no internet access. "
-                    f"Put the four files ({', '.join(_file_names(cls))}) into {root / cls_name / 'raw'} and "
-                    f"try again, or use the offline set '{OFFLINE_DEFAULT}' (5,000 real MNIST digits)."
+                    f"Could not load {cls_name}: the download failed, so this machine may have no internet "
+                    f"access. Use the offline set '{OFFLINE_DEFAULT}' (5,000 real MNIST digits), or put the four "
+                    f"files ({', '.join(_file_names(cls))}) into {root / cls_name / 'raw'} on the server. "
+                    f"(Details: {_first_line(err)}.)"
                 ) from err
             (x_tr, y_tr), (x_te, y_te) = (train.data, train.targets), (test.data, test.targets)
             source = f"{cls_name} {'found in' if had_files else 'downloaded to'} {root / cls_name / 'raw'}"

@@ -6,6 +6,8 @@ import math
 
 from torch import nn
 
+CONV_DENSE = 256  # width of the dense layer between a conv backbone's feature map and its code
+
 
 def _mlp(widths: list[int]) -> list[nn.Module]:
     """Linear layers with ReLU between them, none after the last."""
@@ -53,8 +55,11 @@ def conv_backbone(shape: tuple[int, ...], channels: tuple[int, ...], latent_dim:
         down += [nn.Conv2d(a, b, 3, stride=2, padding=1), nn.ReLU()]
     small = (chans[-1], h // factor, w // factor)  # the feature map at the bottom, e.g. (64, 7, 7)
     flat = math.prod(small)
-    encoder = nn.Sequential(*down, nn.Flatten(), nn.Linear(flat, code_width))
-    up: list[nn.Module] = [nn.Linear(latent_dim, flat), nn.ReLU(), nn.Unflatten(1, small)]
+    # a dense layer between the feature map and the code: a 2-D code straight from 3,136 features trains poorly
+    encoder = nn.Sequential(*down, nn.Flatten(), nn.Linear(flat, CONV_DENSE), nn.ReLU(),
+                            nn.Linear(CONV_DENSE, code_width))
+    up: list[nn.Module] = [nn.Linear(latent_dim, CONV_DENSE), nn.ReLU(), nn.Linear(CONV_DENSE, flat), nn.ReLU(),
+                           nn.Unflatten(1, small)]
     rev = list(reversed(chans))
     for i, (a, b) in enumerate(zip(rev[:-1], rev[1:])):
         up.append(nn.ConvTranspose2d(a, b, 4, stride=2, padding=1))

@@ -12,6 +12,7 @@ PALETTE = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
            "#DDCC77", "#CC6677", "#882255", "#AA4499", "#BBBBBB"]
 SYMBOLS = ["circle", "square", "diamond", "cross", "x", "triangle-up", "triangle-down", "star",
            "hexagon", "pentagon"]
+FONT = 14  # readable on a classroom projector
 SVG_MAX = 3000  # points per scatter drawn as SVG; more would make the page sluggish
 TERM_TITLES = {"loss": "total loss", "recon": "reconstruction", "kl": "KL divergence"}
 
@@ -33,7 +34,8 @@ def loss_curves(history: list[dict]) -> go.Figure:
                                      line={"dash": dash, "color": colour}, legendgroup=split,
                                      showlegend=col == 1), row=1, col=col)
         fig.update_xaxes(title_text="epoch", dtick=max(1, round(len(epochs) / 8)), row=1, col=col)
-    fig.update_layout(height=300, margin={"t": 40, "b": 10, "l": 10, "r": 10},
+    fig.update_yaxes(title_text="per sample", row=1, col=1)
+    fig.update_layout(height=320, margin={"t": 40, "b": 10, "l": 10, "r": 10}, font={"size": FONT},
                       legend={"orientation": "h", "y": -0.25})
     return fig
 
@@ -48,7 +50,7 @@ def image_rows(rows: list[np.ndarray], shape: tuple[int, ...], titles: list[str]
     else:
         h, w = 1, shape[0]
         tiles = [r.reshape(n, 1, w) for r in rows]
-    gap = 1
+    gap = 1 if len(shape) == 3 else 3  # tabular samples need a wider gap to read as separate blocks
     canvas = np.full((len(rows) * (h + gap), n * (w + gap)), np.nan)
     for i, t in enumerate(tiles):
         for j in range(n):
@@ -59,14 +61,19 @@ def image_rows(rows: list[np.ndarray], shape: tuple[int, ...], titles: list[str]
     fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False, tickvals=centres, ticktext=titles,
                      scaleanchor="x" if len(shape) == 3 else None)
     fig.update_xaxes(visible=False)
-    height = 70 * len(rows) + 40 if len(shape) == 3 else 40 * len(rows) * max(1, n // 4) + 60
+    height = 90 * len(rows) + 40 if len(shape) == 3 else 40 * len(rows) * max(1, n // 4) + 60
     fig.update_layout(height=height, margin={"t": 10, "b": 10, "l": 10, "r": 10},
-                      plot_bgcolor="white")
+                      plot_bgcolor="white", font={"size": FONT})
     return fig
 
 
+def axis_label(axis: str, i: int) -> str:
+    """z₁, z₂ for a one-letter name; "PC 1", "t-SNE 2" otherwise."""
+    return f"{axis}{'₀₁₂₃'[i]}" if len(axis) == 1 else f"{axis} {i}"
+
+
 def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np.ndarray | None = None,
-                   title: str = "", axis: str = "z") -> go.Figure:
+                   title: str = "", axis: str = "z", legend: bool = True) -> go.Figure:
     """Points coloured and shaped by class, one legend entry per class; hover names the sample. Beyond
     SVG_MAX points it draws with WebGL (browsers allow only a few WebGL charts per page)."""
     ids = np.arange(len(z)) if ids is None else ids
@@ -82,8 +89,10 @@ def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np
             name=name, marker={"color": colour, "symbol": symbol, "size": 6, "opacity": 0.8,
                                "line": {"width": 0}},
             customdata=ids[mask], hovertemplate=f"sample #%{{customdata}}<br>class {name}<extra></extra>"))
-    fig.update_layout(title=title, height=420, margin={"t": 40 if title else 10, "b": 10, "l": 10, "r": 10},
-                      legend={"title": "class", "itemsizing": "constant"}, plot_bgcolor="white")
-    fig.update_xaxes(title_text=f"{axis}₁", showgrid=True, gridcolor="#eee", zeroline=False)
-    fig.update_yaxes(title_text=f"{axis}₂", showgrid=True, gridcolor="#eee", zeroline=False)
+    # the top margin keeps plotly's toolbar clear of the legend
+    fig.update_layout(title=title, height=440, margin={"t": 45, "b": 10, "l": 10, "r": 10}, showlegend=legend,
+                      legend={"title": "class", "itemsizing": "constant"}, plot_bgcolor="white",
+                      font={"size": FONT})
+    fig.update_xaxes(title_text=axis_label(axis, 1), showgrid=True, gridcolor="#eee", zeroline=False)
+    fig.update_yaxes(title_text=axis_label(axis, 2), showgrid=True, gridcolor="#eee", zeroline=False)
     return fig

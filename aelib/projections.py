@@ -37,7 +37,7 @@ def check_tsne(n: int, perplexity: float) -> None:
     if n < 5:
         raise ValueError(f"t-SNE needs at least 5 points, got {n}")
     if not 0 < perplexity < n:
-        raise ValueError(f"perplexity must be between 0 and the number of points ({n}); got {perplexity:g}. "
+        raise ValueError(f"The perplexity must be between 0 and the number of points ({n}); got {perplexity:g}. "
                          f"Use a smaller perplexity or more points (5-50 is usual).")
 
 

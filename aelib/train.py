@@ -56,12 +56,13 @@ EXPLODED = 100.0  # an epoch whose loss exceeds this multiple of the untrained m
 class TrainingDiverged(RuntimeError):
     """The loss became NaN, infinite or exploded; the model was put back to its last good weights."""
 
-    def __init__(self, epoch: int, good_epoch: int):
+    def __init__(self, epoch: int, good_epoch: int, loss: float | None = None, start: float | None = None):
+        seen = f" It reached {loss:.3g}, from {start:.3g} before training." if loss is not None else ""
+        kept = (f"The model keeps its weights from epoch {good_epoch}." if good_epoch
+                else "No epoch finished, so there is no new model.")
         super().__init__(
-            f"The loss became NaN or infinite, or exploded to over {EXPLODED:g}× its starting value, in epoch "
-            f"{epoch}, so training stopped. The model keeps "
-            f"the weights from {'before training' if good_epoch == 0 else f'epoch {good_epoch}'}. "
-            f"A smaller learning rate usually fixes this.")
+            f"Training diverged in epoch {epoch}: the loss became NaN or infinite, or grew past {EXPLODED:g}× "
+            f"its starting value.{seen} {kept} A smaller learning rate usually fixes this.")
         self.epoch, self.good_epoch = epoch, good_epoch
 
 
@@ -144,7 +145,8 @@ def train(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray, cfg: Train
     n, bs = len(xt), cfg.batch_size
     n_batches = math.ceil(n / bs)
     good, last_yield = _snapshot(model), time.perf_counter()
-    limit = EXPLODED * max(abs(evaluate(model, xv)["loss"]), 1.0)
+    start = evaluate(model, xv)["loss"]
+    limit = EXPLODED * max(abs(start), 1.0)
     for epoch in range(1, cfg.epochs + 1):
         t0 = time.perf_counter()
         perm = torch.randperm(n, generator=shuffle).to(device)
@@ -164,7 +166,7 @@ def train(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray, cfg: Train
         train_seconds = time.perf_counter() - t0
         if not all(math.isfinite(v) for v in train_terms.values()) or train_terms["loss"] > limit:
             model.load_state_dict(good)
-            raise TrainingDiverged(epoch, epoch - 1)
+            raise TrainingDiverged(epoch, epoch - 1, train_terms["loss"], start)
         good = _snapshot(model)
         val_terms = evaluate(model, xv)
         last_yield = time.perf_counter()

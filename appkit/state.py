@@ -52,17 +52,18 @@ def set_run(run: Run) -> None:
     st.session_state[RUN] = run
 
 
-def request_training(request: dict) -> None:
-    """Button callback: remember what to train; the next script run disables inputs and trains."""
-    st.session_state[REQUEST] = request
+def request_training() -> None:
+    """Train button callback: the next script run disables the inputs and trains. It builds the config
+    from the widgets' values in that run, so a value committed by the same click is used."""
+    st.session_state[REQUEST] = True
     st.session_state[STOP] = False
 
 
-def training_request() -> dict | None:
+def training_request() -> bool | None:
     return st.session_state.get(REQUEST)
 
 
-def take_training_request() -> dict | None:
+def take_training_request() -> bool | None:
     return st.session_state.pop(REQUEST, None)
 
 
@@ -87,16 +88,17 @@ def settle_interrupted_run() -> None:
         run.previous = None
 
 
-def give_back_previous(run: Run, why: str) -> None:
+def give_back_previous(run: Run, why: str, kind: str = "info") -> None:
     """A run that ended without finishing one epoch has nothing to show: put the learner's previous
-    model back (if any) and leave a notice saying so."""
+    model back (if any) and leave a notice ("info" or "error") saying so."""
     if run.previous is not None:
         set_run(run.previous)
     else:
         st.session_state.pop(RUN, None)
-    kept = "Your previous model is kept." if run.previous is not None else ""
-    st.session_state[NOTICE] = f"{why} {kept}".strip()
+    kept = "Your previous model is kept (below)." if run.previous is not None else ""
+    st.session_state[NOTICE] = (kind, f"{why} {kept}".strip())
 
 
-def take_notice() -> str | None:
+def take_notice() -> tuple[str, str] | None:
+    """(kind, text) of a notice left for the Train page, once."""
     return st.session_state.pop(NOTICE, None)

@@ -21,10 +21,18 @@ DEVICE_NAMES = {"cpu": "the CPU", "cuda": "a CUDA GPU", "mps": "Apple's GPU (MPS
 
 def show_results(run: Run, ds: Dataset, curves=None, grid=None) -> None:
     """Loss curves and the originals-vs-reconstructions grid, into placeholders or the page."""
-    (curves or st).plotly_chart(loss_curves(history_dicts(run.history)))
+    loss = "binary cross-entropy" if run.model_cfg.recon_loss == "bce" else "squared error"
+    with (curves or st).container():
+        st.plotly_chart(loss_curves(history_dicts(run.history)))
+        st.caption(f"Loss per sample: the {loss} summed over its {ds.input_dim} values"
+                   + (", plus β × KL for a VAE" if run.model_cfg.model == "vae" else "")
+                   + ". Held-out samples were never trained on.")
     x = ds.x_test[:PREVIEW]
-    (grid or st).plotly_chart(image_rows([x, infer.reconstruct(run.model, x)], ds.shape,
-                                         ["original", "reconstruction"]))
+    with (grid or st).container():
+        st.plotly_chart(image_rows([x, infer.reconstruct(run.model, x)], ds.shape, ["original", "reconstruction"]))
+        if not ds.is_image:
+            st.caption(f"Each block is one held-out sample's {ds.input_dim} values, coloured from 0 (dark) to 1 "
+                       "(yellow); the reconstruction should repeat the pattern above it.")
 
 
 def _progress_text(run: Run, epoch: int, fraction: float, t0: float) -> str:
@@ -68,7 +76,7 @@ def run_training(run: Run, ds: Dataset) -> None:
     finally:
         slots.release()
     if not run.history:
-        give_back_previous(run, run.message)
+        give_back_previous(run, run.message, "error")
         return
     run.previous = None  # this run now has weights worth keeping; free the old model
     run.summary = summarize(run.model, ds, run.history, run.train_cfg.seed)

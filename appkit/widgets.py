@@ -18,12 +18,14 @@ def _use_offline() -> None:
 def dataset_picker(disabled: bool = False) -> Dataset | None:
     """Choose and load a dataset. A failed load says why and offers the offline set; never raises."""
     name = st.selectbox("Data", list(DATASETS), key=DATASET_KEY, disabled=disabled,
-                        format_func=lambda k: DATASETS[k].title, help=DATASETS[OFFLINE_DEFAULT].description)
+                        format_func=lambda k: DATASETS[k].title,
+                        help="Real digits (offline), the full MNIST sets (a one-off download) or synthetic "
+                             "shapes whose true dimension is known. Every set is split 80/20 the same way.")
     st.caption(DATASETS[name].description)
     data_dir = None
     if name in ("mnist", "fashion_mnist"):
-        data_dir = st.text_input("Folder that already holds the files (optional)", key=DATA_DIR_KEY,
-                                 disabled=disabled, placeholder="empty: download once into the cache folder",
+        data_dir = st.text_input("Folder with the files (optional)", key=DATA_DIR_KEY,
+                                 disabled=disabled, placeholder="empty: download once",
                                  help="A folder with the four unzipped IDX files, used read-only. Leave it "
                                       "empty to download them once (needs internet).")
     try:
@@ -51,9 +53,12 @@ def require_run() -> Run:
 
 
 def run_caption(run: Run) -> None:
-    cfg = run.model_cfg
-    st.caption(f"Your model: **{cfg.model}**, latent size {cfg.latent_dim}, on **{run.dataset}**, "
-               f"{len(run.history)} epochs ({run.status}).")
+    """Which model the page's results come from, in one line."""
+    cfg, t = run.model_cfg, run.train_cfg
+    beta = f", β = {cfg.beta:g}" if cfg.model == "vae" else ""
+    st.caption(f"Your model: **{cfg.model}**, latent size {cfg.latent_dim}{beta}, on **{run.dataset}** · "
+               f"{len(run.history)} of {t.epochs} epochs ({run.status}) · batch {t.batch_size}, "
+               f"learning rate {t.lr:g}, seed {t.seed}.")
 
 
 def run_dataset(run: Run) -> Dataset:

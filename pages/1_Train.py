@@ -47,30 +47,34 @@ with left:
         else:
             for w in warnings_for(ds, mcfg):
                 st.warning(w)
-    can_train = ds is not None and error is None and not busy
-    st.button("Train", type="primary", disabled=not can_train, width="stretch", key="train",
-              on_click=lambda: state.request_training({"mcfg": mcfg, "tcfg": tcfg, "dataset": ds.name,
-                                                        "data_dir": widgets.data_dir_of(
-                                                            st.session_state.get(widgets.DATA_DIR_KEY))}))
+    valid = ds is not None and error is None
+    st.button("Train", type="primary", disabled=busy or not valid, width="stretch", key="train",
+              on_click=state.request_training)
     if busy:
         st.button("Stop", on_click=state.request_stop, width="stretch", key="stop",
                   help="End training now; the model keeps what it has learned so far.")
+        st.caption("Leaving this page also stops training; the model keeps what it has learned.")
 
 with right:
-    request = state.take_training_request() if busy else None
-    if request is not None:
-        run = state.Run(request["dataset"], 0, request["mcfg"], request["tcfg"], data_dir=request["data_dir"])
-        run_training(run, ds)
+    if busy and state.take_training_request():
+        if valid:  # the settings as committed by the click itself
+            run_training(state.Run(ds.name, 0, mcfg, tcfg, data_dir=widgets.data_dir_of(
+                st.session_state.get(widgets.DATA_DIR_KEY))), ds)
         st.rerun()  # re-enable the inputs and show the finished run
     notice = state.take_notice()
     if notice:
-        st.error(notice)
+        (st.error if notice[0] == "error" else st.info)(notice[1])
     run = state.get_run()
-    if run is None or not run.history:
+    if (run is None or not run.history) and ds is None:
+        st.info("Choose data that loads (see the message on the left) to train a model.")
+    elif run is None or not run.history:
         st.info("Press **Train** to train the default: a dense autoencoder with a 2-D latent space on 5,000 "
-                "real MNIST digits. It takes about ten seconds; the curves and reconstructions update live.")
+                "real MNIST digits. It takes about 15 seconds; the curves and reconstructions update live.")
     else:
         (st.success if run.status == "finished" else st.warning)(run.message)
+        widgets.run_caption(run)
+        if valid and (run.model_cfg, run.train_cfg, run.dataset) != (mcfg, tcfg, ds.name):
+            st.info("The settings on the left differ from this model's: press **Train** to train them.")
         run_ds = widgets.run_dataset(run)
         s = ensure_summary(run, run_ds)
         if s:

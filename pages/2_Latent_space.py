@@ -30,7 +30,7 @@ if z.shape[1] > 2:
         st.caption(f"t-SNE of {n:,} test codes. It cannot place new points, so only these are embedded.")
         labels, ids = labels[:n], ids[:n]
         proj, _ = projection_views.tsne(z[:n], labels, 30.0, run.train_cfg.seed, "t-SNE of the codes")
-        coords, axis = proj.test, "t-SNE "
+        coords, axis = proj.test, "t-SNE"
     else:
         coords = z[:, :2]
 else:

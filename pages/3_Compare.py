@@ -33,12 +33,13 @@ except ValueError as err:
     st.error(str(err))
 
 cols = st.columns(len(results))
-AXES = {"Autoencoder": "z", "PCA": "PC", "t-SNE": "t-SNE "}
-for col, (name, (proj, _)) in zip(cols, results.items()):
-    coords, title = proj.test, name
+AXES = {"Autoencoder": "z", "PCA": "PC", "t-SNE": "t-SNE"}
+for i, (col, (name, (proj, _))) in enumerate(zip(cols, results.items())):
+    coords, title, axis = proj.test, name, AXES[name]
     if name == "Autoencoder" and coords.shape[1] > 2:  # plot its first two principal axes
-        coords, title = project_pca(z_train, coords).test, f"Autoencoder ({z_test.shape[1]}-D, PCA view)"
-    col.plotly_chart(latent_scatter(coords, y, ds.class_names, ids, title=title, axis=AXES[name]))
+        coords, title, axis = project_pca(z_train, coords).test, f"Autoencoder ({z_test.shape[1]}-D, PCA view)", "PC"
+    col.plotly_chart(latent_scatter(coords, y, ds.class_names, ids, title=title, axis=axis,
+                                    legend=i == len(results) - 1))  # one legend: the colours are shared
 
 table = pd.DataFrame([{"method": k, "5-NN accuracy": m["knn_accuracy"], "how 5-NN was measured": m["knn_protocol"],
                        "trustworthiness (k=10)": m["trustworthiness"], "seconds": m["seconds"],

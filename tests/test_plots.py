@@ -79,8 +79,10 @@ def test_image_rows_tabular():
     rows = [rng.random((4, 20)), rng.random((4, 20)), rng.random((4, 20))]
     fig = image_rows(rows, (20,), ["a", "b", "c"])
     z = np.asarray(fig.data[0].z, dtype=float)
-    assert z.shape == (3 * 2, 4 * 21)
-    np.testing.assert_array_equal(z[2, 21:41], rows[1][1])
+    gap = 3  # tabular blocks are separated by three blank cells
+    assert z.shape == (3 * (1 + gap), 4 * (20 + gap))
+    np.testing.assert_array_equal(z[1 + gap, 20 + gap:2 * 20 + gap], rows[1][1])
+    assert np.isnan(z[1:1 + gap, :]).all() and np.isnan(z[:, 20:20 + gap]).all()
     assert fig.data[0].showscale is True  # value strips get a colour bar; greyscale images do not
     assert image_rows(rows, (1, 4, 5), ["a", "b", "c"]).data[0].showscale is False
 

@@ -217,3 +217,21 @@ def test_divergence_in_the_first_epoch_keeps_the_previous_model(monkeypatch):
     assert any("in epoch 1" in e.value and "Your previous model is kept" in e.value for e in at.error)
     assert at.session_state["aelab_run"] is before and len(before.history) == 2
     assert any("Finished 2 epochs" in s.value for s in at.success)
+
+
+def test_train_uses_a_value_committed_by_the_same_click():
+    """Typing a value and clicking Train at once (the field commits on blur) must train that value."""
+    at = tiny_run(fresh(), epochs=2)
+    at.number_input(key="epochs").set_value(3)
+    at.number_input(key="latent_dim").set_value(4)
+    at.button(key="train").click().run()
+    run = at.session_state["aelab_run"]
+    assert len(run.history) == 3 and run.model_cfg.latent_dim == 4
+
+
+def test_results_say_which_model_they_show_and_when_the_form_differs():
+    at = tiny_run(fresh(), epochs=2)
+    assert any("latent size 2" in c.value and "2 of 2 epochs" in c.value for c in at.caption)
+    assert not any("differ from this model" in i.value for i in at.info)
+    at.number_input(key="latent_dim").set_value(3).run()
+    assert any("differ from this model" in i.value for i in at.info)
