@@ -73,8 +73,9 @@ def axis_label(axis: str, i: int) -> str:
 
 
 def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np.ndarray | None = None,
-                   title: str = "", axis: str = "z", legend: bool = True) -> go.Figure:
-    """Points coloured and shaped by class, one legend entry per class; hover names the sample. Beyond
+                   title: str = "", axis: str = "z", legend: str | None = "right") -> go.Figure:
+    """Points coloured and shaped by class, one legend entry per class (legend "right", "below" or None);
+    hover names the sample. Beyond
     SVG_MAX points it draws with WebGL (browsers allow only a few WebGL charts per page)."""
     ids = np.arange(len(z)) if ids is None else ids
     trace = go.Scattergl if len(z) > SVG_MAX else go.Scatter
@@ -90,9 +91,10 @@ def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np
                                "line": {"width": 0}},
             customdata=ids[mask], hovertemplate=f"sample #%{{customdata}}<br>class {name}<extra></extra>"))
     # the top margin keeps plotly's toolbar clear of the legend
-    fig.update_layout(title=title, height=440, margin={"t": 45, "b": 10, "l": 10, "r": 10}, showlegend=legend,
-                      legend={"title": "class", "itemsizing": "constant"}, plot_bgcolor="white",
-                      font={"size": FONT})
+    place = {"orientation": "h", "y": -0.18, "x": 0} if legend == "below" else {}
+    fig.update_layout(title=title, height=440 + 60 * (legend == "below"), margin={"t": 45, "b": 10, "l": 10, "r": 10},
+                      showlegend=legend is not None, plot_bgcolor="white", font={"size": FONT},
+                      legend={"title": "class", "itemsizing": "constant", **place})
     fig.update_xaxes(title_text=axis_label(axis, 1), showgrid=True, gridcolor="#eee", zeroline=False)
     fig.update_yaxes(title_text=axis_label(axis, 2), showgrid=True, gridcolor="#eee", zeroline=False)
     return fig

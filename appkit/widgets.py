@@ -46,7 +46,7 @@ def require_run() -> Run:
     """The learner's trained model, or a pointer to the Train page and a stop."""
     run = get_run()
     if run is None or not run.history:
-        st.info("No trained model yet. Train one first: it takes about ten seconds on the default settings.")
+        st.info("No trained model yet. Train one first: it takes about 15 seconds on the default settings.")
         st.page_link("pages/1_Train.py", label="Go to Train", icon=":material/model_training:")
         st.stop()
     return run

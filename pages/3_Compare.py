@@ -38,8 +38,8 @@ for i, (col, (name, (proj, _))) in enumerate(zip(cols, results.items())):
     coords, title, axis = proj.test, name, AXES[name]
     if name == "Autoencoder" and coords.shape[1] > 2:  # plot its first two principal axes
         coords, title, axis = project_pca(z_train, coords).test, f"Autoencoder ({z_test.shape[1]}-D, PCA view)", "PC"
-    col.plotly_chart(latent_scatter(coords, y, ds.class_names, ids, title=title, axis=axis,
-                                    legend=i == len(results) - 1))  # one legend: the colours are shared
+    col.plotly_chart(latent_scatter(coords, y, ds.class_names, ids, title=title, axis=axis,  # colours shared:
+                                    legend="below" if i == 1 else None))  # one legend, under the middle panel
 
 table = pd.DataFrame([{"method": k, "5-NN accuracy": m["knn_accuracy"], "how 5-NN was measured": m["knn_protocol"],
                        "trustworthiness (k=10)": m["trustworthiness"], "seconds": m["seconds"],
