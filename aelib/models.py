@@ -3,7 +3,7 @@ Every model answers `loss_terms(x) -> {"loss": total, "recon": ..., ...}`; the t
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from typing import Literal
 
 import torch
@@ -45,9 +45,6 @@ class ModelConfig:
             raise ValueError(f"unknown model config keys: {', '.join(sorted(unknown))}")
         tuples = {k: tuple(v) for k, v in d.items() if isinstance(v, list)}
         return cls(**{**d, **tuples})
-
-    def with_(self, **changes) -> ModelConfig:
-        return replace(self, **changes)
 
 
 class Autoencoder(nn.Module):

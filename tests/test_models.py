@@ -166,13 +166,6 @@ def test_config_from_dict_rejects_unknown_keys():
         ModelConfig.from_dict({"model": "ae", "size": 3, "colour": "red"})
 
 
-def test_config_with_():
-    cfg = ModelConfig()
-    assert cfg.with_(latent_dim=7).latent_dim == 7 and cfg.latent_dim == 2
-    with pytest.raises(ValueError):
-        cfg.with_(latent_dim=0)
-
-
 def test_model_config_for_dataset_and_warnings(small_digits):
     cfg = model_config(small_digits, "vae", 3, beta=2.0)
     assert (cfg.model, cfg.input_shape, cfg.latent_dim, cfg.beta) == ("vae", (1, 8, 8), 3, 2.0)
