@@ -38,8 +38,9 @@ else:
 
 fig = latent_scatter(coords, labels, ds.class_names, ids, axis=axis)
 event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"), key="latent_plot")
-st.caption("Hover to see which sample a point is; click a legend entry to hide a class; select points "
-           "(box or lasso in the chart's toolbar) to see them below.")
+st.caption("The colours are the true classes, which the autoencoder never saw: any grouping by class is "
+           "something it found on its own. Hover to see which sample a point is; click a legend entry to hide a "
+           "class; select points (box or lasso in the chart's toolbar) to see them below.")
 
 picked = [p["customdata"] for p in (event.selection.points if event and event.selection else [])
           if "customdata" in p]
