@@ -12,11 +12,10 @@ from pathlib import Path
 
 import torch
 
-from aelib.data import load_dataset, sample_rows
-from aelib.experiment import model_config, summarize
+from aelib.data import load_dataset
+from aelib.experiment import compare, fit, model_config, summarize
 from aelib.models import build_model
-from aelib.projections import project_pca, project_tsne, score
-from aelib.train import EpochStats, TrainConfig, as_batch_tensor, train
+from aelib.train import TrainConfig, as_batch_tensor, train
 
 
 def _bare_loop(model, x_train, x_val, cfg: TrainConfig) -> tuple[float, float]:
@@ -62,9 +61,7 @@ def overhead(epochs: int = 30, seed: int = 0, repeats: int = 3) -> dict:
 
 
 def _train_summary(ds, latent_dim: int, epochs: int, seed: int) -> dict:
-    model = build_model(model_config(ds, "ae", latent_dim), seed=seed)
-    history = [s for s in train(model, ds.x_train, ds.x_test, TrainConfig(epochs=epochs, seed=seed))
-               if isinstance(s, EpochStats)]
+    model, history = fit(ds, model_config(ds, "ae", latent_dim), TrainConfig(epochs=epochs, seed=seed))
     return summarize(model, ds, history, seed)
 
 
@@ -76,13 +73,10 @@ def quality(seeds: tuple[int, ...] = (0, 1, 2), epochs: int = 30) -> dict:
     ae2 = {k: [r[k] for r in runs] for k in keys}
     ae2["median"] = {k: statistics.median(v) for k, v in ae2.items()}
     ae30 = {k: v for k, v in _train_summary(load_dataset("mnist5k", seed=0), 30, epochs, 0).items() if k in keys}
-    ds = load_dataset("mnist5k", seed=0, test_size=2000)
-    rows = sample_rows(len(ds.x_test), 2000, 0)
-    x, y = ds.x_test[rows], ds.y_test[rows]
-    pca = score(project_pca(ds.x_train, x), x, ds.y_train, y)
-    tsne = score(project_tsne(x), x, ds.y_train, y)
+    baselines = compare("mnist5k", ["pca", "tsne"], n=2000, seed=0)  # as `python -m aelib compare` does
     return {"ae_2d_mnist5k_by_seed": ae2, "ae_30d_mnist5k_seed0": ae30,
-            "pca_2d_on_2000": pca, "tsne_2d_on_2000": tsne, "torch_threads": torch.get_num_threads(),
+            "pca_2d_on_2000": baselines["pca"], "tsne_2d_on_2000": baselines["tsne"],
+            "torch_threads": torch.get_num_threads(),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}"}
 
 

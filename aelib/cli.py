@@ -5,12 +5,11 @@ import argparse
 import json
 import sys
 
-from aelib import bench, checkpoint, infer
-from aelib.data import DATASETS, DatasetUnavailable, load_dataset, sample_rows
-from aelib.experiment import history_dicts, model_config, summarize, warnings_for
-from aelib.models import MODELS, build_model
-from aelib.projections import Projection, project_pca, project_tsne, score
-from aelib.train import EpochStats, TrainConfig, TrainingDiverged, train
+from aelib import bench, checkpoint
+from aelib.data import DATASETS, DatasetUnavailable, load_dataset
+from aelib.experiment import compare, fit, history_dicts, model_config, summarize, warnings_for
+from aelib.models import MODELS
+from aelib.train import EpochStats, TrainConfig, TrainingDiverged
 
 
 def _print(obj, as_json: bool) -> None:
@@ -29,26 +28,19 @@ def cmd_models(args) -> None:
     _print({k: f"{v.title}: {v.summary}" for k, v in MODELS.items()}, args.json)
 
 
-def fit(ds, model: str, latent_dim: int, tcfg: TrainConfig, beta: float = 1.0, quiet: bool = False):
-    """Build and train a model; returns (model, history)."""
-    mcfg = model_config(ds, model, latent_dim, beta=beta)
-    for w in warnings_for(ds, mcfg):
-        print(f"warning: {w}", file=sys.stderr)
-    net, history = build_model(mcfg, seed=tcfg.seed), []
-    for stats in train(net, ds.x_train, ds.x_test, tcfg):
-        if isinstance(stats, EpochStats):
-            history.append(stats)
-            if not quiet:
-                print(f"epoch {stats.epoch:3d}/{stats.epochs}  train {stats.train['loss']:.4f}  "
-                      f"val {stats.val['loss']:.4f}  ({stats.seconds:.2f} s)", file=sys.stderr)
-    return net, history
+def _log_epoch(stats: EpochStats) -> None:
+    print(f"epoch {stats.epoch:3d}/{stats.epochs}  train {stats.train['loss']:.4f}  "
+          f"val {stats.val['loss']:.4f}  ({stats.seconds:.2f} s)", file=sys.stderr)
 
 
 def cmd_train(args) -> None:
     ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
     tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                        device=args.device)
-    net, history = fit(ds, args.model, args.latent_dim, tcfg, args.beta, quiet=args.json)
+    mcfg = model_config(ds, args.model, args.latent_dim, beta=args.beta)
+    for w in warnings_for(ds, mcfg):
+        print(f"warning: {w}", file=sys.stderr)
+    net, history = fit(ds, mcfg, tcfg, log=None if args.json else _log_epoch)
     summary = summarize(net, ds, history, args.seed)
     if args.out:
         options = {k: v for k, v in vars(args).items() if k not in ("fn", "json", "out")}
@@ -59,27 +51,8 @@ def cmd_train(args) -> None:
 
 def cmd_compare(args) -> None:
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    unknown = set(methods) - {"pca", "tsne", "ae"}
-    if unknown:
-        raise ValueError(f"unknown methods: {', '.join(sorted(unknown))}; choose from pca, tsne, ae")
-    # hold out exactly --n points (the official test split for mnist/fashion_mnist); fit on the rest
-    ds = load_dataset(args.dataset, seed=args.seed, test_size=args.n, data_dir=args.data_dir)
-    if args.n > len(ds.x_test):
-        raise ValueError(f"--n {args.n} is more than the {len(ds.x_test)} held-out points of {args.dataset}")
-    rows = sample_rows(len(ds.x_test), args.n, args.seed)
-    x_test, y_test = ds.x_test[rows], ds.y_test[rows]
-    out = {}
-    for m in methods:
-        if m == "pca":
-            proj = project_pca(ds.x_train, x_test, seed=args.seed)
-        elif m == "tsne":
-            proj = project_tsne(x_test, perplexity=args.perplexity, seed=args.seed)
-        else:
-            net, history = fit(ds, "ae", 2, TrainConfig(epochs=args.epochs, seed=args.seed), quiet=True)
-            proj = Projection("ae", infer.encode(net, x_test), infer.encode(net, ds.x_train),
-                              sum(h.seconds for h in history))
-        out[m] = score(proj, x_test, ds.y_train, y_test, args.seed)
-    _print(out, args.json)
+    _print(compare(args.dataset, methods, args.n, args.seed, args.perplexity, args.epochs, args.data_dir),
+           args.json)
 
 
 def cmd_bench(args) -> None:

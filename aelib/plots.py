@@ -75,8 +75,7 @@ def axis_label(axis: str, i: int) -> str:
 def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np.ndarray | None = None,
                    title: str = "", axis: str = "z", legend: str | None = "right") -> go.Figure:
     """Points coloured and shaped by class, one legend entry per class (legend "right", "below" or None);
-    hover names the sample. Beyond
-    SVG_MAX points it draws with WebGL (browsers allow only a few WebGL charts per page)."""
+    hover names the sample. Beyond SVG_MAX points it draws with WebGL (browsers allow few WebGL charts)."""
     ids = np.arange(len(z)) if ids is None else ids
     trace = go.Scattergl if len(z) > SVG_MAX else go.Scatter
     fig = go.Figure()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aelib import bench, checkpoint, cli
+from aelib import bench, checkpoint, experiment
 from aelib.cli import main
 from aelib.data import DATASETS
 from aelib.models import MODELS
@@ -127,13 +127,13 @@ def test_errors_exit_2_with_a_message(capsys, argv, message):
 def test_compare_holds_out_exactly_n_points(capsys, monkeypatch):
     """compare fits on the rest and scores on exactly --n held-out points, so --n may exceed the usual 20 %."""
     seen = {}
-    real = cli.score
+    real = experiment.score
 
     def spy(proj, x_test, y_train, y_test, seed=0):
         seen["n_test"], seen["n_train"] = len(x_test), len(y_train)
         return real(proj, x_test, y_train, y_test, seed)
 
-    monkeypatch.setattr(cli, "score", spy)
+    monkeypatch.setattr(experiment, "score", spy)
     code, _, err = run(capsys, "compare", "--dataset", "digits", "--methods", "pca", "--n", "1000", "--json")
     assert code == 0, err
     assert seen == {"n_test": 1000, "n_train": 1797 - 1000}
