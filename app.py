@@ -3,6 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from aelib.models import MODELS
 from appkit import page, state
 
 page.setup("Home")
@@ -28,6 +29,12 @@ with c3:
     st.page_link("pages/3_Compare.py", label="3 · Compare", icon=":material/compare:")
     st.caption("Set the autoencoder beside PCA (linear) and t-SNE (a visualisation that cannot place new "
                "points), measured on the same test points.")
+
+with st.expander(f"The model zoo: {len(MODELS)} autoencoder families, each with its own view on the Train page"):
+    st.markdown("\n".join(f"- **{f.title}** (`{name}`): {f.summary}" for name, f in MODELS.items()))
+    st.caption("Not in the zoo, on purpose: a GAN (a generator and a discriminator, but no encoder — the "
+               "adversarial autoencoder borrows its game) and IsolationForest (a tree ensemble for anomalies; "
+               "no encoder, no decoder).")
 
 run = state.get_run()
 if run is not None and run.history:

@@ -14,7 +14,7 @@ import torch
 
 from aelib.data import load_dataset
 from aelib.experiment import compare, fit, model_config, summarize
-from aelib.models import build_model
+from aelib.models import MODELS, build_model
 from aelib.train import TrainConfig, as_batch_tensor, train
 
 
@@ -80,14 +80,50 @@ def quality(seeds: tuple[int, ...] = (0, 1, 2), epochs: int = 30) -> dict:
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}"}
 
 
-def write_section(path: str, name: str, command: str, result: dict) -> None:
-    """Replace (or append) the section between <!-- bench:name --> markers in a markdown file."""
+ZOO_LATENT = {"linear_ae": 8, "sparse_ae": 32}  # the families whose point needs a bigger code than 2
+ZOO_COLUMNS = ("seconds", "test_mse", "pca_test_mse", "knn_accuracy", "trustworthiness")
+
+
+def zoo(epochs: int = 20, seed: int = 0) -> dict:
+    """Every family with its default options on mnist5k (seq_ae on sines), one seed: the common quality
+    numbers and the family's own (diagnostics.report)."""
+    rows = {}
+    for name, family in MODELS.items():
+        ds = load_dataset("sines" if family.backbone == "rnn" else "mnist5k", seed=seed)
+        tcfg = TrainConfig(epochs=epochs, seed=seed, lr=family.train_defaults.get("lr", TrainConfig.lr))
+        model, history = fit(ds, model_config(ds, name, ZOO_LATENT.get(name, 2)), tcfg)
+        s = summarize(model, ds, history, seed)
+        own = {k: v for k, v in s.items() if k not in (*ZOO_COLUMNS, "dataset", "model", "epochs", "latent_dim",
+                                                         "samples_per_second", "train_loss", "loss_terms")}
+        rows[name] = {"dataset": ds.name, "latent_dim": s["latent_dim"], **{k: s[k] for k in ZOO_COLUMNS},
+                      "terms": ", ".join(t for t in s["loss_terms"] if t != "loss"), "own": own}
+    return {"epochs": epochs, "seed": seed, "families": rows, "torch_threads": torch.get_num_threads(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}"}
+
+
+def zoo_table(result: dict) -> str:
+    """The zoo result as a markdown table."""
+    head = "| family | data | latent | s | test MSE | PCA MSE | 5-NN | trust | loss terms | its own numbers |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for name, r in result["families"].items():
+        own = "; ".join(f"{k} {v}" for k, v in r["own"].items() if not isinstance(v, list)) or "–"
+        lines.append(f"| `{name}` | {r['dataset']} | {r['latent_dim']} | {r['seconds']:.1f} | {r['test_mse']:.4f} | "
+                     f"{r['pca_test_mse']:.4f} | {r['knn_accuracy']:.3f} | {r['trustworthiness']:.3f} | "
+                     f"{r['terms']} | {own} |")
+    return "\n".join(lines) + f"\n\n{result['epochs']} epochs, seed {result['seed']}, {result['machine']}, " \
+                              f"{result['torch_threads']} torch threads."
+
+
+def write_section(path: str, name: str, command: str, result: dict, markdown: str | None = None) -> None:
+    """Replace (or append) the section between <!-- bench:name --> markers in a markdown file: the result as
+    JSON, or the given markdown instead."""
     file = Path(path)
     text = file.read_text() if file.exists() else "# Benchmarks\n"
     pretty = re.sub(r"\[\s+([^\[\]{}]*?)\s+\]", lambda m: "[" + ", ".join(
         v.strip() for v in m.group(1).split(",")) + "]", json.dumps(result, indent=2))  # lists on one line
-    block = (f"<!-- bench:{name} -->\n`{command}` ({time.strftime('%Y-%m-%d')}):\n\n```json\n"
-             f"{pretty}\n```\n<!-- /bench:{name} -->")
+    body = markdown if markdown is not None else f"```json\n{pretty}\n```"
+    block = (f"<!-- bench:{name} -->\n`{command}` ({time.strftime('%Y-%m-%d')}):\n\n{body}\n"
+             f"<!-- /bench:{name} -->")
     pattern = re.compile(rf"<!-- bench:{name} -->.*?<!-- /bench:{name} -->", re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
     file.write_text(text)

@@ -33,12 +33,31 @@ def _log_epoch(stats: EpochStats) -> None:
           f"val {stats.val['loss']:.4f}  ({stats.seconds:.2f} s)", file=sys.stderr)
 
 
+def _ints(text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        return tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise ValueError(f"expected comma-separated whole numbers such as 512,256, got {text!r}") from None
+
+
+# ModelConfig options the train command accepts as --flags (None: the family's default)
+MODEL_FLAGS = {"beta": float, "recon_loss": str, "dropout": float, "noise": str, "noise_level": float,
+               "sparsity": str, "sparsity_weight": float, "sparsity_target": float, "contractive_weight": float,
+               "codebook_size": int, "vq_dim": int, "commitment": float, "adversarial_weight": float, "rnn": str}
+TRAIN_FLAGS = {"weight_decay": 0.0, "l1_weight": 0.0, "patience": 0, "train_subset": 0, "pretrain_epochs": 0}
+
+
 def cmd_train(args) -> None:
     ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
-    tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                       device=args.device)
-    mcfg = model_config(ds, args.model, args.latent_dim, beta=args.beta)
-    for w in warnings_for(ds, mcfg):
+    lr = args.lr if args.lr is not None else MODELS[args.model].train_defaults.get("lr", TrainConfig.lr)
+    tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=lr, seed=args.seed,
+                       device=args.device, **{k: getattr(args, k) for k in TRAIN_FLAGS})
+    options = {k: getattr(args, k) for k in MODEL_FLAGS}
+    mcfg = model_config(ds, args.model, args.latent_dim, hidden=_ints(args.hidden), channels=_ints(args.channels),
+                        tied=args.tied or None, **options)
+    for w in warnings_for(ds, mcfg, tcfg):
         print(f"warning: {w}", file=sys.stderr)
     net, history = fit(ds, mcfg, tcfg, log=None if args.json else _log_epoch)
     summary = summarize(net, ds, history, args.seed)
@@ -56,11 +75,18 @@ def cmd_compare(args) -> None:
 
 
 def cmd_bench(args) -> None:
-    which = [n for n in ("overhead", "quality") if getattr(args, n)] or ["overhead"]
+    which = [n for n in ("overhead", "quality", "zoo") if getattr(args, n)] or ["overhead"]
     for name in which:
-        result = bench.overhead(epochs=args.epochs, seed=args.seed) if name == "overhead" else bench.quality()
+        if name == "overhead":
+            result = bench.overhead(epochs=args.epochs or 30, seed=args.seed)
+        elif name == "quality":
+            result = bench.quality()
+        else:
+            result = bench.zoo(epochs=args.epochs or 20, seed=args.seed)
         if args.write:
-            bench.write_section(args.write, name, f"python -m aelib bench --{name} --write {args.write}", result)
+            table = bench.zoo_table(result) if name == "zoo" else None
+            bench.write_section(args.write, name, f"python -m aelib bench --{name} --write {args.write}", result,
+                                table)
         _print(result, args.json)
 
 
@@ -81,8 +107,19 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--latent-dim", type=int, default=2)
     t.add_argument("--epochs", type=int, default=30)
     t.add_argument("--batch-size", type=int, default=128)
-    t.add_argument("--lr", type=float, default=1e-3)
-    t.add_argument("--beta", type=float, default=1.0, help="vae only: weight on the KL term")
+    t.add_argument("--lr", type=float, default=None,
+                   help="Adam's step size (default: the family's, 1e-3; linear_ae 1e-2, seq_ae 3e-3)")
+    t.add_argument("--hidden", default=None, help="dense layer widths, e.g. 512,256,128 (deep_ae: the depth)")
+    t.add_argument("--channels", default=None, help="conv_ae channels per layer, e.g. 32,64")
+    t.add_argument("--tied", action="store_true", help="dense models: the decoder reuses the encoder's weights")
+    for name, kind in MODEL_FLAGS.items():
+        t.add_argument("--" + name.replace("_", "-"), type=kind, default=None,
+                       help="model option (see `models`); default: the family's")
+    t.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty (Adam's weight decay)")
+    t.add_argument("--l1", dest="l1_weight", type=float, default=0.0, help="L1 penalty on the weights")
+    t.add_argument("--patience", type=int, default=0, help="early stopping on a validation split (0: off)")
+    t.add_argument("--train-subset", type=int, default=0, help="train on only this many samples (0: all)")
+    t.add_argument("--pretrain-epochs", type=int, default=0, help="ae/deep_ae: greedy layer-wise pretraining")
     t.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda or mps")
     t.add_argument("--out", default=None, help="save model.safetensors, config.json, history.json here")
     t.set_defaults(fn=cmd_train)
@@ -95,7 +132,8 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="benchmarks, recorded in BENCHMARKS.md with --write")
     b.add_argument("--overhead", action="store_true", help="aelib's trainer vs a bare PyTorch loop (default)")
     b.add_argument("--quality", action="store_true", help="the mnist5k quality targets: 2-D/30-D AE, PCA, t-SNE")
-    b.add_argument("--epochs", type=int, default=30)
+    b.add_argument("--zoo", action="store_true", help="every model family with its defaults (20 epochs)")
+    b.add_argument("--epochs", type=int, default=None, help="overhead: 30 (default); zoo: 20")
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--write", default=None, help="also record the result in this markdown file")
     b.add_argument("--json", action="store_true")

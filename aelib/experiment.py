@@ -4,37 +4,66 @@ finished run, and the AE-vs-PCA-vs-t-SNE comparison on held-out points."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
-from aelib import infer
+import numpy as np
+
+from aelib import diagnostics, infer
 from aelib.data import Dataset, load_dataset, sample_rows
 from aelib.metrics import knn_accuracy, pca_test_mse, trustworthiness
-from aelib.models import Autoencoder, ModelConfig, build_model
+from aelib.models import MODELS, Autoencoder, ModelConfig, build_model, config_for
 from aelib.projections import Projection, project_pca, project_tsne, score
-from aelib.train import EpochStats, TrainConfig, train
+from aelib.train import EpochStats, TrainConfig, subset_rows, train
 
 COMPARE_METHODS = ("pca", "tsne", "ae")
 
 
+VAL_FRACTION = 0.1  # of the training split, held out for early stopping
+
+
 def model_config(ds: Dataset, model: str = "ae", latent_dim: int = 2, **kw) -> ModelConfig:
-    """A model config shaped for this dataset."""
-    return ModelConfig(model=model, input_shape=ds.shape, latent_dim=latent_dim, **kw)
+    """A model config shaped for this dataset (its family's defaults, then kw)."""
+    return config_for(model, ds.shape, latent_dim, n_classes=len(ds.class_names), **kw)
 
 
-def warnings_for(ds: Dataset, cfg: ModelConfig) -> list[str]:
+def warnings_for(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig | None = None) -> list[str]:
     """Legal but probably unintended choices, in words."""
     out = []
-    if cfg.latent_dim >= ds.input_dim:
+    if cfg.latent_dim >= ds.input_dim and not MODELS[cfg.model].overcomplete_ok:
         out.append(f"The latent size ({cfg.latent_dim}) is not smaller than the input ({ds.input_dim} values): "
                    f"without a bottleneck an autoencoder can learn to copy its input instead of compressing it.")
+    if cfg.model == "sparse_ae" and cfg.sparsity == "l1" and cfg.latent_dim < 8:
+        out.append(f"An L1 penalty on a code of only {cfg.latent_dim} units can switch every unit off for good. "
+                   "Sparse codes are usually large — often larger than the input — with few units active at once.")
+    if ds.kind == "sequence" and MODELS[cfg.model].backbone != "rnn":
+        out.append("These are time series: a dense model sees each as an unordered list of values. The sequence "
+                   "autoencoder (seq_ae) reads them step by step.")
+    if tcfg is not None and tcfg.train_subset and tcfg.train_subset < 50:
+        out.append(f"Training on only {tcfg.train_subset} samples: expect the training loss to fall far below "
+                   "the held-out loss (overfitting) — that is the point of a tiny set.")
     return out
+
+
+def training_split(ds: Dataset, tcfg: TrainConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
+    """(x_train, y_train, x_val, y_val, name of the held-out part). Early stopping must not peek at the test
+    set, so with patience a seeded tenth of the training split becomes a validation set; otherwise the
+    curves show the test split."""
+    if not tcfg.patience:
+        return ds.x_train, ds.y_train, ds.x_test, ds.y_test, "test"
+    n = len(ds.x_train)
+    val = subset_rows(n, max(1, int(n * VAL_FRACTION)), tcfg.seed + 1)
+    keep = np.setdiff1d(np.arange(n), val)
+    if len(keep) == 0:
+        raise ValueError("too few training samples to hold out a validation set for early stopping")
+    return ds.x_train[keep], ds.y_train[keep], ds.x_train[val], ds.y_train[val], "validation"
 
 
 def fit(ds: Dataset, mcfg: ModelConfig, tcfg: TrainConfig,
         log: Callable[[EpochStats], None] | None = None) -> tuple[Autoencoder, list[EpochStats]]:
     """Build the model (seeded by tcfg.seed) and train it to the end; `log` sees every epoch."""
     model, history = build_model(mcfg, seed=tcfg.seed), []
-    for stats in train(model, ds.x_train, ds.x_test, tcfg):
+    x_tr, y_tr, x_val, y_val, _ = training_split(ds, tcfg)
+    for stats in train(model, x_tr, x_val, tcfg, y_train=y_tr, y_val=y_val):
         if isinstance(stats, EpochStats):
             history.append(stats)
             if log is not None:
@@ -70,18 +99,33 @@ def compare(dataset: str, methods: list[str], n: int, seed: int = 0, perplexity:
 
 def summarize(model: Autoencoder, ds: Dataset, history: list[EpochStats], seed: int = 0) -> dict:
     """The numbers that say how good a trained model is, on the held-out split."""
-    z_train, z_test = infer.encode(model, ds.x_train), infer.encode(model, ds.x_test)
+    z_train, z_test = infer.encode(model, ds.x_train, ds.y_train), infer.encode(model, ds.x_test, ds.y_test)
     seconds = sum(h.seconds for h in history)
     return {
         "dataset": ds.name, "model": model.cfg.model, "latent_dim": model.cfg.latent_dim,
         "epochs": len(history), "seconds": round(seconds, 2),
         "samples_per_second": round(len(history) * len(ds.x_train) / seconds, 1) if seconds else None,
         "train_loss": round(history[-1].train["loss"], 4) if history else None,
-        "test_mse": round(infer.mse(model, ds.x_test), 5),
+        "loss_terms": sorted(history[-1].train) if history else [],
+        "test_mse": round(infer.mse(model, ds.x_test, ds.y_test), 5),
         "pca_test_mse": round(pca_test_mse(ds.x_train, ds.x_test, model.cfg.latent_dim, seed), 5),
         "knn_accuracy": round(knn_accuracy(z_train, ds.y_train, z_test, ds.y_test), 4),
         "trustworthiness": round(trustworthiness(ds.x_test, z_test, 10, seed), 4),
+        **diagnostics.report(model, ds.x_train, ds.x_test, ds.y_test, seed),
     }
+
+
+def bottleneck_sweep(ds: Dataset, mcfg: ModelConfig, tcfg: TrainConfig, sizes: list[int],
+                     log: Callable[[int, int], None] | None = None) -> list[dict]:
+    """Test MSE per value of the same model at each latent size, beside PCA with as many components."""
+    out = []
+    for i, k in enumerate(sizes):
+        model, _ = fit(ds, replace(mcfg, latent_dim=k), tcfg)
+        out.append({"latent_dim": k, "ae": infer.mse(model, ds.x_test, ds.y_test),
+                    "pca": pca_test_mse(ds.x_train, ds.x_test, k, tcfg.seed)})
+        if log is not None:
+            log(i + 1, len(sizes))
+    return out
 
 
 def history_dicts(history: list[EpochStats]) -> list[dict]:

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from aelib.models import Autoencoder
-from aelib.train import as_batch_tensor
+from aelib.train import as_batch_tensor, label_tensor
 
 BATCH = 2048  # rows per forward pass: bounds memory on full MNIST
 
@@ -16,36 +16,42 @@ def _device(model: Autoencoder) -> torch.device:
 
 
 @torch.no_grad()
-def _map(model: Autoencoder, fn, x: np.ndarray) -> np.ndarray:
+def _map(model: Autoencoder, fn, x: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
+    """fn(x_batch, y_batch) over x in batches, in eval mode, as one (N, width) array. Labels are passed
+    only to models that read them (conditional ones), which need them."""
     was_training = model.training
     model.eval()
-    out = [fn(as_batch_tensor(model, x[i:i + BATCH], _device(model))).flatten(1).cpu().numpy()
+    device = _device(model)
+    yt = label_tensor(model, y, len(x), device)
+    out = [fn(as_batch_tensor(model, x[i:i + BATCH], device), None if yt is None else yt[i:i + BATCH])
+           .flatten(1).cpu().numpy()
            for i in range(0, max(len(x), 1), BATCH)]  # an empty x still gives a (0, width) array
     model.train(was_training)
     return np.concatenate(out)
 
 
-def encode(model: Autoencoder, x: np.ndarray) -> np.ndarray:
-    """(N, D) -> (N, latent_dim) latent codes (a VAE gives its posterior means)."""
-    return _map(model, model.embed, x)
+def encode(model: Autoencoder, x: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
+    """(N, D) -> (N, width) latent codes (a VAE gives its posterior means; a VQ-VAE its quantised vectors)."""
+    return _map(model, model.embed, x, y)
 
 
-def reconstruct(model: Autoencoder, x: np.ndarray) -> np.ndarray:
+def reconstruct(model: Autoencoder, x: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
     """(N, D) -> (N, D) reconstructions in [0, 1]."""
-    return _map(model, model.forward, x)
+    return _map(model, model.forward, x, y)
 
 
-def decode(model: Autoencoder, z: np.ndarray) -> np.ndarray:
-    """(N, latent_dim) codes -> (N, D) images or rows in [0, 1]."""
+@torch.no_grad()
+def decode(model: Autoencoder, z: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
+    """(N, latent_dim) codes (and labels, for a conditional model) -> (N, D) images or rows in [0, 1]."""
     was_training = model.training
-    with torch.no_grad():
-        model.eval()
-        zt = torch.as_tensor(np.asarray(z, dtype=np.float32), device=_device(model))
-        out = model.decode(zt).flatten(1).cpu().numpy()
+    model.eval()
+    device = _device(model)
+    zt = torch.as_tensor(np.asarray(z, dtype=np.float32), device=device)
+    out = model.decode(zt, label_tensor(model, y, len(zt), device)).flatten(1).cpu().numpy()
     model.train(was_training)
     return out
 
 
-def mse(model: Autoencoder, x: np.ndarray) -> float:
+def mse(model: Autoencoder, x: np.ndarray, y: np.ndarray | None = None) -> float:
     """Mean squared error per value between x and its reconstruction."""
-    return float(np.mean((reconstruct(model, x) - x) ** 2))
+    return float(np.mean((reconstruct(model, x, y) - x) ** 2))

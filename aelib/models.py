@@ -1,38 +1,76 @@
-"""Autoencoder objectives on top of the backbones in networks.py, their config, and the model registry.
-Every model answers `loss_terms(x) -> {"loss": total, "recon": ..., ...}`; the trainer reads "loss"."""
+"""The model zoo: one config for every family, the registry that names them, and build_model().
+A family is a class (autoencoder.py, generative.py), a backbone (networks.py) and the options it reads."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
-from typing import Literal
+from dataclasses import asdict, dataclass, field, fields
 
 import torch
-import torch.nn.functional as F
-from torch import nn
 
+from aelib.autoencoder import Autoencoder, ContractiveAE, DenoisingAE, LinearAE, SparseAE
+from aelib.generative import CVAE, VAE, VQVAE, AdversarialAE, kl_per_dim, kl_to_standard_normal
 from aelib.networks import BACKBONES, CHECKS
+from aelib.noise import NOISES
+
+__all__ = ["MODELS", "Autoencoder", "Family", "ModelConfig", "build_model", "kl_per_dim", "kl_to_standard_normal"]
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     model: str = "ae"  # a key of MODELS
-    input_shape: tuple[int, ...] = (1, 28, 28)  # one sample: (C, H, W) for images, (D,) for tables
-    latent_dim: int = 2
+    input_shape: tuple[int, ...] = (1, 28, 28)  # one sample: (C, H, W) images, (T, F) sequences, (D,) tables
+    latent_dim: int = 2  # code size; for vq_vae, the number of code vectors per sample
     hidden: tuple[int, ...] = (512, 256)  # dense layer widths, encoder order; the decoder mirrors them
     channels: tuple[int, ...] = (32, 64)  # conv channels; each layer halves the image size
-    beta: float = 1.0  # vae: weight on the KL term; beta > 1 is a beta-VAE (Higgins et al. 2017)
-    recon_loss: Literal["bce", "mse"] = "bce"  # data are in [0, 1], so BCE is a proper likelihood
+    recon_loss: str = "bce"  # "bce" (data are in [0, 1], so a proper likelihood) or "mse"
+    dropout: float = 0.0  # after every hidden layer, training only
+    tied: bool = False  # dense decoders reuse the encoder's weights, transposed
+    linear: bool = False  # no activations (linear_ae)
+    beta: float = 1.0  # vae, cvae: weight on the KL term; beta > 1 is a beta-VAE (Higgins et al. 2017)
+    noise: str = "gaussian"  # denoising_ae: a key of noise.NOISES
+    noise_level: float = 0.5
+    sparsity: str = "l1"  # sparse_ae: "l1" on a ReLU code or "kl" to a target rate on a sigmoid code
+    sparsity_weight: float = 0.1
+    sparsity_target: float = 0.05  # rho for sparsity="kl"
+    contractive_weight: float = 0.1
+    n_classes: int = 10  # cvae
+    codebook_size: int = 64  # vq_vae: entries in the codebook
+    vq_dim: int = 8  # vq_vae: length of each code vector
+    commitment: float = 0.25  # vq_vae
+    adversarial_weight: float = 1.0  # aae
+    rnn: str = "gru"  # seq_ae: "gru" or "lstm"
 
     def __post_init__(self):
-        if self.model not in MODELS:
+        family = MODELS.get(self.model)
+        if family is None:
             raise ValueError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
-        if self.latent_dim < 1:
-            raise ValueError(f"latent size must be at least 1, got {self.latent_dim}")
-        if self.recon_loss not in ("bce", "mse"):
-            raise ValueError(f"reconstruction loss must be 'bce' or 'mse', got {self.recon_loss!r}")
-        if self.beta < 0:
-            raise ValueError(f"beta must be >= 0, got {self.beta}")
-        CHECKS[MODELS[self.model].backbone](shape=self.input_shape, channels=self.channels)
+        checks = [
+            (self.latent_dim >= 1, f"latent size must be at least 1, got {self.latent_dim}"),
+            (all(h >= 1 for h in self.hidden), f"layer widths must be at least 1, got {self.hidden}"),
+            (self.recon_loss in ("bce", "mse"), f"reconstruction loss must be 'bce' or 'mse', got {self.recon_loss!r}"),
+            (0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}"),
+            (self.beta >= 0, f"beta must be >= 0, got {self.beta}"),
+            (self.noise in NOISES, f"unknown noise {self.noise!r}; choose one of {', '.join(NOISES)}"),
+            (0 <= self.noise_level <= 1, f"noise level must be between 0 and 1, got {self.noise_level}"),
+            (self.sparsity in ("l1", "kl"), f"sparsity must be 'l1' or 'kl', got {self.sparsity!r}"),
+            (0 < self.sparsity_target < 1, f"target activation must be between 0 and 1, got {self.sparsity_target}"),
+            (min(self.sparsity_weight, self.contractive_weight, self.adversarial_weight, self.commitment) >= 0,
+             "penalty weights must be >= 0"),
+            (self.n_classes >= 1, f"number of classes must be at least 1, got {self.n_classes}"),
+            (self.codebook_size >= 2 and self.vq_dim >= 1, "a codebook needs at least 2 entries of length >= 1"),
+            (self.rnn in ("gru", "lstm"), f"rnn must be 'gru' or 'lstm', got {self.rnn!r}"),
+            (not self.tied or family.backbone == "dense", "tied weights need a dense (fully connected) model"),
+            (not self.tied or family.cls.widths(self).code == family.cls.widths(self).dec_in,
+             f"tied weights need a decoder that reads the code the encoder writes; {self.model} does not"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+        for key, value in family.fixed.items():  # e.g. a linear AE has no hidden layers and no activations
+            if getattr(self, key) != value:
+                raise ValueError(f"{self.model} needs {key}={value!r} (got {getattr(self, key)!r}); "
+                                 f"models.config_for() sets it")
+        CHECKS[family.backbone](self)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -47,89 +85,68 @@ class ModelConfig:
         return cls(**{**d, **tuples})
 
 
-class Autoencoder(nn.Module):
-    """x -> z = encode(x) -> x_hat = decode(z); trained to make x_hat close to x."""
-
-    code_factor = 1  # the encoder outputs code_factor * latent_dim numbers
-
-    def __init__(self, cfg: ModelConfig, encoder: nn.Module, decoder: nn.Module):
-        super().__init__()
-        self.cfg, self.encoder, self.decoder = cfg, encoder, decoder
-        self.generator: torch.Generator | None = None  # noise source; the trainer seeds it
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x)  # (B, latent_dim)
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.decoder(z))  # (B, *shape) in [0, 1]
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """The point a sample maps to in the latent space (what the latent plots show)."""
-        return self.encode(x)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decode(self.embed(x))
-
-    def recon_term(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """Reconstruction loss summed over a sample's values, averaged over the batch."""
-        if self.cfg.recon_loss == "bce":
-            per_value = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
-        else:
-            per_value = F.mse_loss(torch.sigmoid(logits), x, reduction="none")
-        return per_value.flatten(1).sum(1).mean()
-
-    def loss_terms(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        recon = self.recon_term(self.decoder(self.encode(x)), x)
-        return {"loss": recon, "recon": recon}
-
-
-def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """KL(N(mu, exp(logvar)) || N(0, I)) per sample, summed over dims (Kingma & Welling 2014, App. B)."""
-    return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=1)  # (B,)
-
-
-class VAE(Autoencoder):
-    """Variational autoencoder: the encoder outputs a Gaussian q(z|x), not a point.
-    Loss = recon + beta * KL, the negative ELBO (Kingma & Welling 2014; beta: Higgins et al. 2017)."""
-
-    code_factor = 2  # mu and logvar
-
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mu, logvar = self.encoder(x).chunk(2, dim=1)  # each (B, latent_dim)
-        return mu, logvar
-
-    def reparameterize(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-        # z = mu + sigma * eps keeps sampling differentiable with respect to mu and logvar
-        eps = torch.randn(mu.shape, generator=self.generator, device=mu.device, dtype=mu.dtype)
-        return mu + torch.exp(0.5 * logvar) * eps
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encode(x)[0]  # the posterior mean
-
-    def loss_terms(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        mu, logvar = self.encode(x)
-        z = self.reparameterize(mu, logvar)
-        recon = self.recon_term(self.decoder(z), x)
-        kl = kl_to_standard_normal(mu, logvar).mean()
-        return {"loss": recon + self.cfg.beta * kl, "recon": recon, "kl": kl}
-
-
 @dataclass(frozen=True)
 class Family:
     cls: type[Autoencoder]
     backbone: str  # a key of networks.BACKBONES
     title: str
-    summary: str
+    summary: str  # one line: what it teaches
+    options: tuple[str, ...] = ()  # the ModelConfig fields this family reads beyond the common ones
+    defaults: dict = field(default_factory=dict)  # config values it starts from (the learner may change them)
+    fixed: dict = field(default_factory=dict)  # config values it must have
+    overcomplete_ok: bool = False  # a code as large as the input is legitimate (sparse codes)
+    train_defaults: dict = field(default_factory=dict)  # TrainConfig values it trains best with
 
 
+DENSE_OPTIONS = ("hidden", "recon_loss", "dropout", "tied")
 MODELS: dict[str, Family] = {
-    "ae": Family(Autoencoder, "dense", "Dense autoencoder",
-                 "Fully connected encoder and decoder with a small bottleneck (undercomplete)."),
+    "ae": Family(Autoencoder, "dense", "Autoencoder (undercomplete)",
+                 "Dense encoder and decoder with a small bottleneck: it must compress to reconstruct.",
+                 DENSE_OPTIONS),
+    "deep_ae": Family(Autoencoder, "dense", "Deep (stacked) autoencoder",
+                      "Several hidden layers of your choosing; optionally pretrained greedily, layer by layer.",
+                      DENSE_OPTIONS, defaults={"hidden": (512, 256, 128, 64)}),
     "conv_ae": Family(Autoencoder, "conv", "Convolutional autoencoder",
-                      "Convolutions share weights across the image; needs image data."),
+                      "Convolutions share weights across the image; needs image data.",
+                      ("channels", "recon_loss", "dropout")),
+    "denoising_ae": Family(DenoisingAE, "dense", "Denoising autoencoder",
+                           "Corrupts the input and learns to give back the clean one.",
+                           (*DENSE_OPTIONS, "noise", "noise_level"), overcomplete_ok=True),
+    "sparse_ae": Family(SparseAE, "dense", "Sparse autoencoder",
+                        "Penalises active code units (L1 or KL to a target rate); the code may be overcomplete.",
+                        (*DENSE_OPTIONS, "sparsity", "sparsity_weight", "sparsity_target"), overcomplete_ok=True),
+    "contractive_ae": Family(ContractiveAE, "dense", "Contractive autoencoder",
+                             "Penalises the encoder's Jacobian (Rifai et al. 2011): codes robust to small changes.",
+                             (*DENSE_OPTIONS, "contractive_weight")),
+    "linear_ae": Family(LinearAE, "dense", "Linear autoencoder",
+                        "No activations, squared error: it learns the same subspace as PCA.",
+                        ("tied",), fixed={"hidden": (), "linear": True, "recon_loss": "mse"},
+                        train_defaults={"lr": 1e-2}),
     "vae": Family(VAE, "dense", "Variational autoencoder (β)",
-                  "Encodes a distribution; loss = reconstruction + β·KL. β > 1 is a β-VAE."),
+                  "Encodes a distribution; loss = reconstruction + β·KL. β > 1 is a β-VAE.",
+                  ("hidden", "recon_loss", "dropout", "beta")),
+    "cvae": Family(CVAE, "dense", "Conditional VAE",
+                   "A VAE that also reads the class label, so it can generate a chosen class.",
+                   ("hidden", "recon_loss", "dropout", "beta")),
+    "vq_vae": Family(VQVAE, "dense", "Vector-quantised VAE",
+                     "Snaps each code vector to the nearest of a learned codebook (van den Oord et al. 2017).",
+                     ("hidden", "recon_loss", "dropout", "codebook_size", "vq_dim", "commitment")),
+    "aae": Family(AdversarialAE, "dense", "Adversarial autoencoder",
+                  "A discriminator pushes the codes toward a prior (Makhzani et al. 2015): the link to GANs.",
+                  ("hidden", "recon_loss", "dropout", "adversarial_weight")),
+    "seq_ae": Family(Autoencoder, "rnn", "Sequence autoencoder",
+                     "A GRU or LSTM reads a time series into a code and unrolls it back; needs sequence data.",
+                     ("rnn", "recon_loss"), defaults={"recon_loss": "mse"}, train_defaults={"lr": 3e-3}),
 }
+
+
+def config_for(model: str, input_shape: tuple[int, ...], latent_dim: int = 2, **options) -> ModelConfig:
+    """A config for `model`: its family's defaults, then the given options, then what the family fixes."""
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    family = MODELS[model]
+    values = {**family.defaults, **{k: v for k, v in options.items() if v is not None}, **family.fixed}
+    return ModelConfig(model=model, input_shape=tuple(input_shape), latent_dim=latent_dim, **values)
 
 
 def build_model(cfg: ModelConfig, seed: int = 0) -> Autoencoder:
@@ -138,7 +155,5 @@ def build_model(cfg: ModelConfig, seed: int = 0) -> Autoencoder:
     family = MODELS[cfg.model]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        encoder, decoder = BACKBONES[family.backbone](
-            shape=cfg.input_shape, hidden=cfg.hidden, channels=cfg.channels,
-            latent_dim=cfg.latent_dim, code_width=family.cls.code_factor * cfg.latent_dim)
-    return family.cls(cfg, encoder, decoder)
+        encoder, decoder = BACKBONES[family.backbone](cfg, family.cls.widths(cfg))
+        return family.cls(cfg, encoder, decoder)

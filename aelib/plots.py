@@ -14,7 +14,10 @@ SYMBOLS = ["circle", "square", "diamond", "cross", "x", "triangle-up", "triangle
            "hexagon", "pentagon"]
 FONT = 14  # readable on a classroom projector
 SVG_MAX = 3000  # points per scatter drawn as SVG; more would make the page sluggish
-TERM_TITLES = {"loss": "total loss", "recon": "reconstruction", "kl": "KL divergence"}
+TERM_TITLES = {"loss": "total loss", "recon": "reconstruction", "kl": "KL divergence", "sparsity": "sparsity penalty",
+               "contractive": "contractive penalty ‖J‖²", "codebook": "codebook", "commitment": "commitment",
+               "adversarial": "adversarial (fool the critic)", "discriminator": "discriminator",
+               "weight_l1": "L1 of the weights"}
 
 
 def style(i: int) -> tuple[str, str]:
@@ -22,15 +25,18 @@ def style(i: int) -> tuple[str, str]:
     return PALETTE[i % len(PALETTE)], SYMBOLS[i % len(SYMBOLS)]
 
 
-def loss_curves(history: list[dict]) -> go.Figure:
-    """One panel per loss term; train solid, validation dashed. history: EpochStats as dicts."""
-    terms = [t for t in history[0]["train"] if t != "recon" or "kl" in history[0]["train"]] if history else ["loss"]
-    fig = make_subplots(rows=1, cols=len(terms), subplot_titles=[TERM_TITLES.get(t, t) for t in terms])
+def loss_curves(history: list[dict], val_name: str = "held-out") -> go.Figure:
+    """One panel per loss term (the total alone when it is just the reconstruction); train solid, held-out
+    dashed. history: EpochStats as dicts."""
+    terms = list(history[0]["train"]) if history else ["loss"]
+    terms = terms if len(terms) > 2 else ["loss"]
+    fig = make_subplots(rows=1, cols=len(terms), subplot_titles=[TERM_TITLES.get(t, t) for t in terms],
+                        horizontal_spacing=0.2 / len(terms))
     epochs = [h["epoch"] for h in history]
     for col, term in enumerate(terms, start=1):
         for split, dash, colour in (("train", "solid", PALETTE[0]), ("val", "dash", PALETTE[6])):
             fig.add_trace(go.Scatter(x=epochs, y=[h[split][term] for h in history], mode="lines+markers",
-                                     name=f"{split} ({'training' if split == 'train' else 'held-out'})",
+                                     name="training" if split == "train" else val_name,
                                      line={"dash": dash, "color": colour}, legendgroup=split,
                                      showlegend=col == 1), row=1, col=col)
         fig.update_xaxes(title_text="epoch", dtick=max(1, round(len(epochs) / 8)), row=1, col=col)
@@ -94,6 +100,40 @@ def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np
     fig.update_layout(title=title, height=440 + 60 * (legend == "below"), margin={"t": 45, "b": 10, "l": 10, "r": 10},
                       showlegend=legend is not None, plot_bgcolor="white", font={"size": FONT},
                       legend={"title": "class", "itemsizing": "constant", **place})
+    fig.update_xaxes(title_text=axis_label(axis, 1), showgrid=True, gridcolor="#eee", zeroline=False)
+    fig.update_yaxes(title_text=axis_label(axis, 2), showgrid=True, gridcolor="#eee", zeroline=False)
+    return fig
+
+
+def series_rows(x: np.ndarray, x_hat: np.ndarray, shape: tuple[int, ...]) -> go.Figure:
+    """Sequences (n, T*F) and their reconstructions as small multiples: original solid, reconstruction dashed
+    (first feature only when there are several)."""
+    steps, feats = shape
+    n = len(x)
+    fig = make_subplots(rows=1, cols=n, shared_yaxes=True, horizontal_spacing=0.03)
+    for i in range(n):
+        for series, name, dash, colour in ((x, "original", "solid", PALETTE[0]),
+                                           (x_hat, "reconstruction", "dash", PALETTE[6])):
+            fig.add_trace(go.Scatter(y=series[i].reshape(steps, feats)[:, 0], mode="lines", name=name,
+                                     line={"dash": dash, "color": colour}, legendgroup=name, showlegend=i == 0),
+                          row=1, col=i + 1)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_layout(height=220, margin={"t": 10, "b": 10, "l": 10, "r": 10}, font={"size": FONT},
+                      legend={"orientation": "h", "y": -0.1}, plot_bgcolor="white")
+    return fig
+
+
+def factor_scatter(z: np.ndarray, values: np.ndarray, name: str, ids: np.ndarray | None = None,
+                   axis: str = "z") -> go.Figure:
+    """Points coloured by a continuous generating factor (a colour-blind-safe sequential scale)."""
+    ids = np.arange(len(z)) if ids is None else ids
+    trace = go.Scattergl if len(z) > SVG_MAX else go.Scatter
+    fig = go.Figure(trace(x=z[:, 0], y=z[:, 1] if z.shape[1] > 1 else np.zeros(len(z)), mode="markers",
+                          customdata=ids, marker={"color": values, "colorscale": "Viridis", "size": 6,
+                                                  "colorbar": {"title": name}},
+                          hovertemplate=f"sample #%{{customdata}}<br>{name} %{{marker.color:.2f}}<extra></extra>"))
+    fig.update_layout(height=440, margin={"t": 45, "b": 10, "l": 10, "r": 10}, plot_bgcolor="white",
+                      font={"size": FONT})
     fig.update_xaxes(title_text=axis_label(axis, 1), showgrid=True, gridcolor="#eee", zeroline=False)
     fig.update_yaxes(title_text=axis_label(axis, 2), showgrid=True, gridcolor="#eee", zeroline=False)
     return fig

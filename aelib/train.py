@@ -20,7 +20,11 @@ class TrainConfig:
     lr: float = 1e-3  # Adam's step size
     seed: int = 0  # shuffling order and the VAE's sampling noise
     device: str = "auto"  # "auto" picks cuda, then mps, then cpu
-    weight_decay: float = 0.0
+    weight_decay: float = 0.0  # L2: Adam's weight decay
+    l1_weight: float = 0.0  # L1 on the weights: adds l1_weight * sum |w| (weight matrices, not biases)
+    patience: int = 0  # early stopping: stop after this many epochs without a better validation loss (0: off)
+    train_subset: int = 0  # train on only this many samples (0: all) - a tiny set shows overfitting
+    pretrain_epochs: int = 0  # greedy layer-wise pretraining epochs per layer before training (dense models)
 
     def __post_init__(self):
         if self.epochs < 1:
@@ -29,6 +33,9 @@ class TrainConfig:
             raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ValueError(f"learning rate must be a positive number, got {self.lr}")
+        for name in ("weight_decay", "l1_weight", "patience", "train_subset", "pretrain_epochs"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name.replace('_', ' ')} must be >= 0, got {getattr(self, name)}")
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,15 @@ class Progress:
     epoch: int
     batch: int
     n_batches: int
+
+
+@dataclass(frozen=True)
+class EarlyStop:
+    """Emitted once when early stopping ends training; the model holds the best epoch's weights."""
+
+    epoch: int  # the last epoch run
+    best_epoch: int  # the epoch whose weights were restored
+    patience: int
 
 
 EXPLODED = 100.0  # an epoch whose loss exceeds this multiple of the untrained model's loss has diverged
@@ -111,15 +127,32 @@ def as_batch_tensor(model: Autoencoder, x: np.ndarray, device: torch.device) -> 
     return torch.as_tensor(np.asarray(x, dtype=np.float32), device=device).reshape(-1, *model.cfg.input_shape)
 
 
+def label_tensor(model: Autoencoder, y: np.ndarray | None, n: int, device: torch.device) -> torch.Tensor | None:
+    """Labels as a tensor when the model reads them; a clear error when it needs them and has none."""
+    if not model.needs_labels:
+        return None
+    if y is None or len(y) != n:
+        raise ValueError(f"{model.cfg.model} is conditional: it needs one class label per sample")
+    if len(y) and (np.min(y) < 0 or np.max(y) >= model.cfg.n_classes):
+        raise ValueError(f"labels must lie in 0..{model.cfg.n_classes - 1} for this model")
+    return torch.as_tensor(np.asarray(y), dtype=torch.long, device=device)
+
+
+def _batches(n: int, bs: int, order: torch.Tensor | None = None):
+    for start in range(0, n, bs):
+        yield order[start:start + bs] if order is not None else slice(start, start + bs)
+
+
 @torch.no_grad()
-def evaluate(model: Autoencoder, x: torch.Tensor, batch_size: int = 1024) -> dict[str, float]:
+def evaluate(model: Autoencoder, x: torch.Tensor, y: torch.Tensor | None = None,
+             batch_size: int = 1024) -> dict[str, float]:
     """Every loss term averaged over the samples of x, in eval mode."""
     was_training = model.training
     model.eval()
     sums: dict[str, torch.Tensor] = {}
-    for start in range(0, len(x), batch_size):
-        xb = x[start:start + batch_size]
-        for k, v in model.loss_terms(xb).items():
+    for rows in _batches(len(x), batch_size):
+        xb = x[rows]
+        for k, v in model.loss_terms(xb, None if y is None else y[rows]).items():
             sums[k] = sums.get(k, 0) + v.detach() * len(xb)
     model.train(was_training)
     return {k: float(v) / len(x) for k, v in sums.items()}
@@ -129,36 +162,63 @@ def _snapshot(model: Autoencoder) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
+def weight_l1(model: Autoencoder) -> torch.Tensor:
+    """Sum of |w| over the weight matrices and kernels of the encoder and decoder (biases excluded)."""
+    ws = [p for m in (model.encoder, model.decoder) for p in m.parameters() if p.dim() > 1]
+    return sum(p.abs().sum() for p in ws)
+
+
+def subset_rows(n: int, k: int, seed: int) -> np.ndarray:
+    """k of n row indices, chosen by seed (all of them when k is 0 or at least n)."""
+    if not k or k >= n:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, k, replace=False))
+
+
 def train(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray, cfg: TrainConfig,
-          progress_every_s: float | None = None) -> Iterator[EpochStats | Progress]:
+          progress_every_s: float | None = None, y_train: np.ndarray | None = None,
+          y_val: np.ndarray | None = None) -> Iterator[EpochStats | Progress | EarlyStop]:
     """Train with Adam, yielding EpochStats after every epoch (and Progress every `progress_every_s`
     seconds inside an epoch, if given). Raises TrainingDiverged after restoring the last good weights when
-    an epoch's loss is not finite or exceeds EXPLODED times the untrained model's held-out loss."""
+    an epoch's loss is not finite or exceeds EXPLODED times the untrained model's held-out loss. With
+    cfg.patience, stops once x_val's loss has not improved for that many epochs, restoring the best weights
+    (x_val should then be a validation split, not the test set). Greedy pretraining events come first."""
     if len(x_train) == 0 or len(x_val) == 0:
         raise ValueError("training needs at least one training and one held-out sample")
     device = pick_device(cfg.device)
     model.to(device).train()
-    xt, xv = as_batch_tensor(model, x_train, device), as_batch_tensor(model, x_val, device)
+    rows = subset_rows(len(x_train), cfg.train_subset, cfg.seed)
+    xt, xv = as_batch_tensor(model, x_train[rows], device), as_batch_tensor(model, x_val, device)
+    yt = label_tensor(model, None if y_train is None else y_train[rows], len(xt), device)
+    yv = label_tensor(model, y_val, len(xv), device)
     model.generator = torch.Generator(device=device).manual_seed(cfg.seed)
+    model.prepare(xt)
+    if cfg.pretrain_epochs:
+        from aelib.pretrain import greedy_pretrain  # only dense models use it
+
+        yield from greedy_pretrain(model, xt, cfg)
     shuffle = torch.Generator().manual_seed(cfg.seed)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     n, bs = len(xt), cfg.batch_size
     n_batches = math.ceil(n / bs)
     good, last_yield = _snapshot(model), time.perf_counter()
-    start = evaluate(model, xv)["loss"]
+    start = evaluate(model, xv, yv)["loss"]
     limit = EXPLODED * max(abs(start), 1.0)
+    best, best_epoch, best_state = math.inf, 0, None
     for epoch in range(1, cfg.epochs + 1):
         t0 = time.perf_counter()
         perm = torch.randperm(n, generator=shuffle).to(device)
         sums: dict[str, torch.Tensor] = {}
-        for b in range(n_batches):
-            xb = xt[perm[b * bs:(b + 1) * bs]]
-            terms = model.loss_terms(xb)
+        for b, idx in enumerate(_batches(n, bs, perm)):
+            terms = model.loss_terms(xt[idx], None if yt is None else yt[idx])
+            if cfg.l1_weight:
+                terms["weight_l1"] = weight_l1(model)
+                terms["loss"] = terms["loss"] + cfg.l1_weight * terms["weight_l1"]
             opt.zero_grad(set_to_none=True)
-            terms["loss"].backward()
+            model.backward(terms)
             opt.step()
             for k, v in terms.items():
-                sums[k] = sums.get(k, 0) + v.detach() * len(xb)
+                sums[k] = sums.get(k, 0) + v.detach() * len(idx)
             if progress_every_s is not None and time.perf_counter() - last_yield >= progress_every_s:
                 last_yield = time.perf_counter()
                 yield Progress(epoch, b + 1, n_batches)
@@ -168,6 +228,16 @@ def train(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray, cfg: Train
             model.load_state_dict(good)
             raise TrainingDiverged(epoch, epoch - 1, train_terms["loss"], start)
         good = _snapshot(model)
-        val_terms = evaluate(model, xv)
+        val_terms = evaluate(model, xv, yv)
+        if cfg.l1_weight:  # the same objective on both curves, so they can be compared
+            val_terms["weight_l1"] = float(weight_l1(model).detach())
+            val_terms["loss"] += cfg.l1_weight * val_terms["weight_l1"]
         last_yield = time.perf_counter()
         yield EpochStats(epoch, cfg.epochs, train_terms, val_terms, last_yield - t0, n / train_seconds)
+        if cfg.patience:
+            if val_terms["loss"] < best:
+                best, best_epoch, best_state = val_terms["loss"], epoch, good
+            elif epoch - best_epoch >= cfg.patience:
+                model.load_state_dict(best_state)
+                yield EarlyStop(epoch, best_epoch, cfg.patience)
+                return

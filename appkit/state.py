@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from aelib.models import ModelConfig
+from aelib.models import MODELS, ModelConfig
 from aelib.train import EpochStats, TrainConfig
 
 RUN, REQUEST, STOP, NOTICE = "aelab_run", "aelab_train_request", "aelab_stop_requested", "aelab_notice"
@@ -25,6 +25,8 @@ class Run:
     message: str = ""
     summary: dict | None = None  # aelib.experiment.summarize(), once training has ended
     previous: Run | None = None  # the run this one replaced, kept until this one has finished an epoch
+    val_name: str = "test"  # which split the held-out curves show: "test", or "validation" (early stopping)
+    extras: dict = field(default_factory=dict)  # contrast runs and sweeps a family's view trained for it
 
     @property
     def seconds(self) -> float:
@@ -34,7 +36,23 @@ class Run:
 # The Train page's settings and their defaults (the default run: a 2-D dense AE on mnist5k).
 # Widgets take their value from these keys, so no widget is given a default of its own.
 SETTINGS = {"dataset": "mnist5k", "data_dir": "", "model": "ae", "latent_dim": 2, "beta": 1.0,
-            "epochs": 30, "batch": 128, "lr": 1e-3, "seed": 0, "device": "auto"}
+            "epochs": 30, "batch": 128, "lr": 1e-3, "seed": 0, "device": "auto",
+            # model options (only those of the chosen family are shown) and regularisation
+            "hidden": "512, 256", "recon_loss": "bce", "dropout": 0.0, "tied": False, "noise": "gaussian",
+            "noise_level": 0.5, "sparsity": "l1", "sparsity_weight": 0.1, "sparsity_target": 0.05,
+            "contractive_weight": 0.1, "codebook_size": 64, "vq_dim": 8, "commitment": 0.25,
+            "adversarial_weight": 1.0, "rnn": "gru", "weight_decay": 0.0, "l1_weight": 0.0, "patience": 0,
+            "train_subset": 0, "pretrain_epochs": 0}
+
+
+def apply_family_defaults() -> None:
+    """Model picker callback: start the new family from its own defaults (a deep AE's layers, a sequence
+    AE's squared error, a linear AE's larger step size) rather than the last family's values."""
+    family = MODELS[st.session_state["model"]]
+    hidden = family.defaults.get("hidden")
+    st.session_state["hidden"] = ", ".join(map(str, hidden)) if hidden else SETTINGS["hidden"]
+    st.session_state["recon_loss"] = family.defaults.get("recon_loss", SETTINGS["recon_loss"])
+    st.session_state["lr"] = family.train_defaults.get("lr", SETTINGS["lr"])
 
 
 def keep_widget_values() -> None:

@@ -8,10 +8,11 @@ import streamlit as st
 
 from aelib import infer
 from aelib.data import Dataset
-from aelib.experiment import history_dicts, summarize
+from aelib.experiment import history_dicts, summarize, training_split
 from aelib.models import build_model
-from aelib.plots import image_rows, loss_curves
-from aelib.train import EpochStats, Progress, TrainingDiverged, pick_device, train
+from aelib.plots import TERM_TITLES, image_rows, loss_curves, series_rows
+from aelib.pretrain import PretrainStats
+from aelib.train import EarlyStop, EpochStats, Progress, TrainingDiverged, pick_device, train
 from appkit import resources
 from appkit.state import Run, get_run, give_back_previous, set_run
 
@@ -23,14 +24,19 @@ def show_results(run: Run, ds: Dataset, curves=None, grid=None) -> None:
     """Loss curves and the originals-vs-reconstructions grid, into placeholders or the page."""
     loss = "binary cross-entropy" if run.model_cfg.recon_loss == "bce" else "squared error"
     with (curves or st).container():
-        st.plotly_chart(loss_curves(history_dicts(run.history)))
+        st.plotly_chart(loss_curves(history_dicts(run.history), run.val_name))
+        extra = [t for t in run.history[-1].train if t not in ("loss", "recon")] if run.history else []
         st.caption(f"Loss per sample: the {loss} summed over its {ds.input_dim} values"
-                   + (", plus β × KL for a VAE" if run.model_cfg.model == "vae" else "")
-                   + ". Held-out samples were never trained on.")
-    x = ds.x_test[:PREVIEW]
+                   + (f", plus the weighted {' and '.join(TERM_TITLES.get(t, t) for t in extra)}" if extra else "")
+                   + f". The dashed {run.val_name} samples were never trained on.")
+    x, y = ds.x_test[:PREVIEW], ds.y_test[:PREVIEW]
+    x_hat = infer.reconstruct(run.model, x, y)
     with (grid or st).container():
-        st.plotly_chart(image_rows([x, infer.reconstruct(run.model, x)], ds.shape, ["original", "reconstruction"]))
-        if not ds.is_image:
+        if ds.kind == "sequence":
+            st.plotly_chart(series_rows(x[:6], x_hat[:6], ds.shape))
+        else:
+            st.plotly_chart(image_rows([x, x_hat], ds.shape, ["original", "reconstruction"]))
+        if ds.kind == "table":
             st.caption(f"Each block is one held-out sample's {ds.input_dim} values, coloured from 0 (dark) to 1 "
                        "(yellow); the reconstruction should repeat the pattern above it.")
 
@@ -56,13 +62,21 @@ def run_training(run: Run, ds: Dataset) -> None:
     slots = _acquire_slot(status)
     try:
         run.model = build_model(run.model_cfg, seed=run.train_cfg.seed)
+        x_tr, y_tr, x_val, y_val, run.val_name = training_split(ds, run.train_cfg)
         previous = get_run()
         run.previous = previous if previous is None or previous.history else previous.previous
         set_run(run)
         t0, epochs = time.perf_counter(), run.train_cfg.epochs
         bar.progress(0.0, text=_progress_text(run, 1, 0.0, t0))
-        for ev in train(run.model, ds.x_train, ds.x_test, run.train_cfg, progress_every_s=0.3):
-            if isinstance(ev, Progress):
+        early = None
+        for ev in train(run.model, x_tr, x_val, run.train_cfg, progress_every_s=0.3, y_train=y_tr, y_val=y_val):
+            if isinstance(ev, PretrainStats):
+                bar.progress(0.0, text=f"Pretraining layer pair {ev.layer} of {ev.layers}: epoch {ev.epoch} of "
+                                       f"{ev.epochs}, squared error {ev.loss:.4f}")
+                run.extras.setdefault("pretrain", []).append(ev)
+            elif isinstance(ev, EarlyStop):
+                early = ev
+            elif isinstance(ev, Progress):
                 frac = (ev.epoch - 1 + ev.batch / ev.n_batches) / epochs
                 bar.progress(frac, text=_progress_text(run, ev.epoch, frac, t0))
             elif isinstance(ev, EpochStats):
@@ -70,7 +84,10 @@ def run_training(run: Run, ds: Dataset) -> None:
                 bar.progress(ev.epoch / epochs, text=_progress_text(run, ev.epoch, ev.epoch / epochs, t0))
                 show_results(run, ds, curves, grid)
         device = DEVICE_NAMES[pick_device(run.train_cfg.device).type]
-        run.status, run.message = "finished", f"Finished {epochs} epochs in {run.seconds:.1f} s on {device}."
+        run.status, run.message = "finished", f"Finished {len(run.history)} epochs in {run.seconds:.1f} s on {device}."
+        if early is not None:
+            run.message += (f" Early stopping: the validation loss had not improved for {early.patience} epochs, "
+                            f"so training stopped at epoch {early.epoch} and kept epoch {early.best_epoch}'s weights.")
     except TrainingDiverged as err:
         run.status, run.message = "diverged", str(err)
     finally:
@@ -88,3 +105,27 @@ def ensure_summary(run: Run, ds: Dataset) -> dict | None:
         with st.spinner("Measuring the model on the held-out split…"):
             run.summary = summarize(run.model, ds, run.history, run.train_cfg.seed)
     return run.summary
+
+
+def on_request(run: Run, key: str, label: str, work):
+    """The result of an extra computation a family's view offers (a contrast model, a sweep): computed when
+    the learner presses its button, with a progress bar and a training slot, then kept with the run.
+    `work(report)` gets report(fraction, text). None until then, or if it failed (the message is shown)."""
+    if key in run.extras:
+        return run.extras[key]
+    button = st.empty()
+    if not button.button(label, key=f"extra_{key}"):
+        return None
+    button.empty()
+    bar = st.progress(0.0, text=label)
+    slots = _acquire_slot(st.empty())
+    try:
+        result = work(lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
+    except (TrainingDiverged, ValueError) as err:
+        st.error(str(err))
+        return None
+    finally:
+        slots.release()
+    bar.empty()
+    run.extras[key] = result
+    return result

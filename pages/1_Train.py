@@ -1,10 +1,9 @@
 """Train an autoencoder live: choose data, model and hyperparameters, press Train, watch it learn."""
 import streamlit as st
 
-from aelib.experiment import model_config, warnings_for
-from aelib.models import MODELS
-from aelib.train import TrainConfig, available_devices
-from appkit import page, state, widgets
+from aelib.experiment import warnings_for
+from appkit import controls, page, state, widgets
+from appkit.family_views import show_family_view
 from appkit.training import ensure_summary, run_training, show_results
 
 page.setup("Train")
@@ -14,38 +13,18 @@ st.title("Train an autoencoder")
 left, right = st.columns([1, 2.4], gap="large")
 with left:
     ds = widgets.dataset_picker(disabled=busy)
-    model = st.selectbox("Model", list(MODELS), key="model", disabled=busy,
-                         format_func=lambda k: MODELS[k].title, help="Dense and convolutional autoencoders "
-                         "map each input to one point; a VAE maps it to a distribution.")
-    st.caption(MODELS[model].summary)
-    latent = st.number_input("Latent size", 1, 1024, key="latent_dim", disabled=busy,
-                             help="The bottleneck: how many numbers describe each sample. 2 can be plotted.")
-    beta = 1.0
-    if model == "vae":
-        beta = st.slider("β (weight on the KL term)", 0.0, 10.0, step=0.1, key="beta", disabled=busy,
-                         help="β = 1 is the standard VAE; β > 1 (a β-VAE) trades reconstruction for a "
-                              "smoother, more regular latent space.")
-    with st.expander("Training settings", expanded=False):
-        epochs = st.number_input("Epochs", 1, 500, key="epochs", disabled=busy)
-        batch = st.select_slider("Batch size", [16, 32, 64, 128, 256, 512, 1024], key="batch",
-                                 disabled=busy)
-        lr = st.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0],
-                              key="lr", disabled=busy, format_func=lambda v: f"{v:g}",
-                              help="Adam's step size. Too large and the loss explodes: try 10.")
-        seed = st.number_input("Seed", 0, 2**31 - 1, key="seed", disabled=busy,
-                               help="Same seed and settings, same result.")
-        device = st.selectbox("Device", available_devices(), key="device", disabled=busy,
-                              help="auto uses a CUDA GPU, then Apple's MPS, then the CPU.")
+    model, latent, options = controls.model_inputs(busy)
+    reg = controls.regularisation_inputs(model, busy)
+    training = controls.training_inputs(model, busy)
     error = None
     if ds is not None:
         try:
-            mcfg = model_config(ds, model, int(latent), beta=float(beta))
-            tcfg = TrainConfig(int(epochs), int(batch), float(lr), int(seed), device)
+            mcfg, tcfg = controls.configs(ds, model, latent, options, reg, training)
         except ValueError as err:
             error = str(err)
             st.error(f"Cannot train this combination: {error}")
         else:
-            for w in warnings_for(ds, mcfg):
+            for w in warnings_for(ds, mcfg, tcfg):
                 st.warning(w)
     valid = ds is not None and error is None
     st.button("Train", type="primary", disabled=busy or not valid, width="stretch", key="train",
@@ -89,4 +68,5 @@ with right:
                         help="Are neighbours in the latent space neighbours in the data? (1 = always)")
             c[3].metric("Training time", f"{run.seconds:.1f} s")
         show_results(run, run_ds)
+        show_family_view(run, run_ds)
         st.page_link("pages/2_Latent_space.py", label="See the latent space →")

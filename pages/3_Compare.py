@@ -23,7 +23,7 @@ seed = int(c3.number_input("Sample seed", 0, 10_000, 0, key="cmp_seed"))
 rows = sample_rows(len(ds.x_test), n, seed)
 x, y, ids = ds.x_test[rows], ds.y_test[rows], ds.test_ids[rows]
 
-z_train, z_test = infer.encode(run.model, ds.x_train), infer.encode(run.model, x)
+z_train, z_test = infer.encode(run.model, ds.x_train, ds.y_train), infer.encode(run.model, x, y)
 ae = Projection("ae", z_test, z_train, run.seconds)
 results = {"Autoencoder": (ae, score(ae, x, ds.y_train, y, seed)),
            "PCA": projection_views.pca(ds.x_train, x, ds.y_train, y, seed)}

@@ -6,20 +6,42 @@ import urllib.error
 import urllib.request
 from dataclasses import replace
 
+import numpy as np
 import pytest
+import torch
 from threadpoolctl import threadpool_limits
 
 import aelib.data
 from aelib.data import Dataset, load_dataset
-from aelib.models import ModelConfig
+from aelib.models import MODELS, ModelConfig, config_for
+from aelib.synthetic_media import SINE_CLASS_NAMES, SINE_FACTORS, make_sines
 
 TINY = {"hidden": (32,), "channels": (4, 8)}  # small enough for a few CPU steps per test
+SEQ_SHAPE = (16, 1)  # short sine waves: a GRU over 16 steps is quick on a CPU
+# the sample shapes each backbone is tested on (a conv model needs images, a sequence model sequences)
+SHAPES = {"dense": [(1, 28, 28), (1, 8, 8), (20,)], "conv": [(1, 28, 28), (1, 8, 8)], "rnn": [SEQ_SHAPE]}
+SMALL_SHAPE = {"dense": (1, 8, 8), "conv": (1, 8, 8), "rnn": SEQ_SHAPE}  # one quick shape per backbone
+# each family's loss terms beyond "loss" and "recon"
+EXTRA_TERMS = {"vae": {"kl"}, "cvae": {"kl"}, "sparse_ae": {"sparsity"}, "contractive_ae": {"contractive"},
+               "vq_vae": {"codebook", "commitment"}, "aae": {"adversarial", "discriminator"}}
+# each family's own numbers in diagnostics.report() (and so in the CLI's train summary)
+REPORT_KEYS = {"linear_ae": {"max_principal_angle_deg", "principal_angles_deg"},
+               "denoising_ae": {"noisy_mse", "denoise_mse"}, "sparse_ae": {"active_fraction"},
+               "vae": {"active_units", "kl_per_dim"}, "cvae": {"active_units", "kl_per_dim"},
+               "vq_vae": {"codebook_usage", "perplexity", "dead_codes"}, "contractive_ae": {"contractive_penalty"},
+               "aae": {"discriminator_accuracy"}}
+
+
+def small_shape(model: str) -> tuple[int, ...]:
+    return SMALL_SHAPE[MODELS[model].backbone]
 
 
 def shrink(ds: Dataset, n_train: int, n_test: int) -> Dataset:
-    """The first rows of each split (the split is already shuffled and stratified)."""
+    """The first rows of each split (the split is already shuffled and stratified), factors included."""
     return replace(ds, x_train=ds.x_train[:n_train], y_train=ds.y_train[:n_train], x_test=ds.x_test[:n_test],
-                   y_test=ds.y_test[:n_test], test_ids=ds.test_ids[:n_test])
+                   y_test=ds.y_test[:n_test], test_ids=ds.test_ids[:n_test],
+                   f_train=None if ds.f_train is None else ds.f_train[:n_train],
+                   f_test=None if ds.f_test is None else ds.f_test[:n_test])
 
 
 @pytest.fixture(scope="session")
@@ -51,19 +73,43 @@ def small_swiss() -> Dataset:
 
 
 @pytest.fixture(scope="session")
-def data_for_shape(small_mnist, small_digits, small_swiss):
+def small_seq() -> Dataset:
+    """Sequences: 400 noisy sines of 16 steps, one feature (300 train, 100 test), labelled by frequency band."""
+    x, y, f = make_sines(400, seed=0, length=SEQ_SHAPE[0])
+    return Dataset("sines16", x[:300], y[:300], x[300:], y[300:], SEQ_SHAPE, SINE_CLASS_NAMES,
+                   "make_sines(400, length=16)", np.arange(100), SINE_FACTORS, f[:300], f[300:])
+
+
+@pytest.fixture(scope="session")
+def data_for_shape(small_mnist, small_digits, small_swiss, small_seq):
     """shape -> a small dataset whose samples have that shape."""
-    by_shape = {ds.shape: ds for ds in (small_mnist, small_digits, small_swiss)}
+    by_shape = {ds.shape: ds for ds in (small_mnist, small_digits, small_swiss, small_seq)}
     return by_shape.__getitem__
+
+
+@pytest.fixture(scope="session")
+def batch_for(data_for_shape):
+    """batch_for(cfg, n) -> (x, y): n training samples shaped for cfg, and their labels as a tensor when the
+    model reads labels (a conditional VAE), else None."""
+
+    def make(cfg: ModelConfig, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        ds = data_for_shape(cfg.input_shape)
+        x = torch.as_tensor(ds.x_train[:n]).reshape(n, *cfg.input_shape)
+        y = torch.as_tensor(ds.y_train[:n]) if MODELS[cfg.model].cls.needs_labels else None
+        return x, y
+
+    return make
 
 
 @pytest.fixture
 def tiny():
-    """A factory for small model configs: tiny(model, input_shape, latent_dim=2, **changes)."""
+    """A factory for small model configs: tiny(model, input_shape, latent_dim=2, **changes). It goes through
+    config_for, so a family's defaults and fixed values apply (linear_ae: no hidden layer, linear, MSE)."""
 
-    def make(model: str = "ae", input_shape: tuple[int, ...] = (1, 8, 8), latent_dim: int = 2,
+    def make(model: str = "ae", input_shape: tuple[int, ...] | None = None, latent_dim: int = 2,
              **changes) -> ModelConfig:
-        return ModelConfig(model=model, input_shape=input_shape, latent_dim=latent_dim, **{**TINY, **changes})
+        shape = small_shape(model) if input_shape is None else input_shape
+        return config_for(model, shape, latent_dim, **{**TINY, **changes})
 
     return make
 
@@ -85,6 +131,17 @@ def no_network(monkeypatch) -> list[str]:
     monkeypatch.setattr(urllib.request, "urlopen", refuse)
     monkeypatch.setattr(aelib.data.socket, "create_connection", lambda *a, **k: Connected())
     return tried
+
+
+@pytest.fixture(scope="session", autouse=True)
+def torch_one_thread():
+    """Tiny models gain nothing from a second intra-op thread, and on a busy 2-core machine two spinning
+    threads make each step many times slower (2 s instead of 0.1 s for a 2-epoch CLI run). Results do not
+    depend on it."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture

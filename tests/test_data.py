@@ -14,6 +14,7 @@ from sklearn.decomposition import PCA
 from aelib import data
 from aelib.data import DATASETS, DatasetUnavailable, default_data_dir, load_dataset, sample_rows
 from aelib.synthetic import AMBIENT_DIM, NOISE, SYNTHETIC_NAMES, make_synthetic
+from aelib.synthetic_media import SHAPE_FACTORS, SHAPE_KINDS, SINE_CLASS_NAMES, SINE_FACTORS, make_shapes, make_sines
 
 OFFLINE = [n for n in DATASETS if n not in ("mnist", "fashion_mnist")]
 TORCHVISION = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
@@ -46,6 +47,23 @@ def test_offline_set_is_scaled_and_shaped(offline_sets, name):
         assert x.min() >= 0.0 and x.max() <= 1.0
     assert ds.is_image == (DATASETS[name].kind == "image") == (len(ds.shape) == 3)
     assert ds.source
+
+
+@pytest.mark.parametrize("name", OFFLINE)
+def test_kind_is_known_before_loading(offline_sets, name):
+    ds = offline_sets[name]
+    assert ds.kind == DATASETS[name].kind == {3: "image", 2: "sequence", 1: "table"}[len(ds.shape)]
+
+
+@pytest.mark.parametrize("name", OFFLINE)
+def test_factors_follow_the_split(offline_sets, name):
+    ds = offline_sets[name]
+    if not ds.factor_names:
+        assert ds.f_train is None and ds.f_test is None
+        return
+    for x, f in ((ds.x_train, ds.f_train), (ds.x_test, ds.f_test)):
+        assert f.dtype == np.float32 and f.shape == (len(x), len(ds.factor_names))
+        assert np.isfinite(f).all()
 
 
 @pytest.mark.parametrize("name", OFFLINE)
@@ -304,3 +322,57 @@ def test_unreachable_servers_fail_fast_without_trying_a_download(no_network, mon
         load_dataset("mnist")
     assert "timed out" in str(info.value) and "'mnist5k'" in str(info.value)
     assert not no_network, "no download should be attempted when the servers cannot be reached"
+
+
+# -- synthetic sequences and shapes, through the registry -------------------------------------------------
+
+def test_sines_dataset(offline_sets):
+    ds = offline_sets["sines"]
+    assert ds.shape == (64, 1) and ds.input_dim == 64 and ds.kind == "sequence" and not ds.is_image
+    assert (len(ds.x_train), len(ds.x_test)) == (2400, 600)
+    assert ds.class_names == SINE_CLASS_NAMES and ds.factor_names == SINE_FACTORS
+    x, y, f = make_sines(seed=0)
+    np.testing.assert_array_equal(ds.x_test, x[ds.test_ids])  # not rescaled: already in [0, 1]
+    np.testing.assert_array_equal(ds.y_test, y[ds.test_ids])
+    np.testing.assert_array_equal(ds.f_test, f[ds.test_ids])
+
+
+def test_sines_factors_describe_their_rows(offline_sets):
+    """The frequency factor of each held-out row is the frequency its FFT finds in that row."""
+    ds = offline_sets["sines"]
+    x = ds.x_test - ds.x_test.mean(1, keepdims=True)
+    peak = np.abs(np.fft.rfft(x, n=4096, axis=1)).argmax(1) * 64 / 4096
+    np.testing.assert_allclose(peak, ds.f_test[:, SINE_FACTORS.index("frequency")], atol=0.25)
+
+
+def test_shapes_dataset(offline_sets):
+    ds = offline_sets["shapes"]
+    assert ds.shape == (1, 28, 28) and ds.input_dim == 784 and ds.kind == "image" and ds.is_image
+    assert (len(ds.x_train), len(ds.x_test)) == (4000, 1000)
+    assert ds.class_names == SHAPE_KINDS == ["square", "circle", "triangle"]
+    assert ds.factor_names == SHAPE_FACTORS
+    x, y, f = make_shapes(seed=0)
+    np.testing.assert_array_equal(ds.x_test, x.reshape(len(x), -1)[ds.test_ids])
+    np.testing.assert_array_equal(ds.f_test, f[ds.test_ids])
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_shapes_factors_describe_their_images(offline_sets, split):
+    """Each row's x/y factors are its image's centre of mass, and its size factor is √(lit area)."""
+    ds = offline_sets["shapes"]
+    x, f = (ds.x_train, ds.f_train) if split == "train" else (ds.x_test, ds.f_test)
+    images = x.reshape(-1, 28, 28)
+    total = images.sum((1, 2))
+    centres = np.arange(28) + 0.5
+    np.testing.assert_allclose((images.sum(1) * centres).sum(1) / total, f[:, 0], atol=0.15)
+    np.testing.assert_allclose((images.sum(2) * centres).sum(1) / total, f[:, 1], atol=0.15)
+    np.testing.assert_allclose(np.sqrt(total), f[:, 2], rtol=0.04)
+
+
+@pytest.mark.parametrize("name", ["sines", "shapes"])
+def test_synthetic_media_sets_are_seeded(name):
+    a, b, c = load_dataset(name, seed=0), load_dataset(name, seed=0), load_dataset(name, seed=1)
+    np.testing.assert_array_equal(a.x_train, b.x_train)
+    np.testing.assert_array_equal(a.f_test, b.f_test)
+    assert not np.allclose(a.f_test, c.f_test)
+    assert "seed 1" in c.source

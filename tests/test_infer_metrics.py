@@ -40,6 +40,29 @@ def test_encode_reconstruct_decode_shapes(tiny, small_digits, name):
     np.testing.assert_allclose(d, r[:7], rtol=1e-5, atol=1e-6)  # decode(encode(x)) == reconstruct(x)
 
 
+def test_conditional_model_reads_labels(tiny, small_digits):
+    model = build_model(tiny("cvae", latent_dim=3))
+    x, y = small_digits.x_test[:30], small_digits.y_test[:30]
+    z = infer.encode(model, x, y)
+    with torch.no_grad():
+        mu, _ = model.encode(torch.as_tensor(x).reshape(-1, 1, 8, 8), torch.as_tensor(y))
+    np.testing.assert_allclose(z, mu.numpy(), rtol=1e-6)
+    assert not np.allclose(infer.encode(model, x, (y + 1) % 10), z)  # the label is part of the input
+    r = infer.reconstruct(model, x, y)
+    np.testing.assert_allclose(infer.decode(model, z, y), r, rtol=1e-5, atol=1e-6)
+    assert infer.mse(model, x, y) == pytest.approx(float(np.mean((r - x) ** 2)), rel=1e-5)
+    for call in (lambda: infer.encode(model, x), lambda: infer.reconstruct(model, x), lambda: infer.decode(model, z),
+                 lambda: infer.encode(model, x, y[:5])):
+        with pytest.raises(ValueError, match="cvae is conditional: it needs one class label per sample"):
+            call()
+
+
+def test_unconditional_models_ignore_labels(tiny, small_digits):
+    model = build_model(tiny("vae"))
+    x, y = small_digits.x_test[:30], small_digits.y_test[:30]
+    np.testing.assert_array_equal(infer.encode(model, x, y), infer.encode(model, x))
+
+
 def test_encode_matches_the_model_directly(tiny, small_digits):
     model = build_model(tiny("vae"))
     x = small_digits.x_test[:20]
@@ -192,7 +215,8 @@ def test_summarize(trained, small_digits):
     model, history = trained
     s = summarize(model, small_digits, history)
     assert set(s) == {"dataset", "model", "latent_dim", "epochs", "seconds", "samples_per_second", "train_loss",
-                      "test_mse", "pca_test_mse", "knn_accuracy", "trustworthiness"}
+                      "loss_terms", "test_mse", "pca_test_mse", "knn_accuracy", "trustworthiness"}
+    assert s["loss_terms"] == ["loss", "recon"]
     assert (s["dataset"], s["model"], s["latent_dim"], s["epochs"]) == ("digits", "ae", 2, 2)
     assert s["train_loss"] == pytest.approx(history[-1].train["loss"], abs=1e-4)
     assert s["test_mse"] == pytest.approx(infer.mse(model, small_digits.x_test), abs=1e-5)

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from aelib.experiment import history_dicts
+from aelib.experiment import history_dicts, training_split
 from aelib.models import build_model
 from aelib.train import (
+    EarlyStop,
     EpochStats,
     Progress,
     TrainConfig,
@@ -17,7 +18,9 @@ from aelib.train import (
     available_devices,
     evaluate,
     pick_device,
+    subset_rows,
     train,
+    weight_l1,
 )
 
 
@@ -151,8 +154,8 @@ def poison_after(model, n_calls: int) -> None:
     corrupt the weights, so only a restore can bring them back."""
     original, calls = model.loss_terms, [0]
 
-    def loss_terms(x):
-        terms = original(x)
+    def loss_terms(x, y=None):
+        terms = original(x, y)
         if model.training:
             calls[0] += 1
             if calls[0] > n_calls:
@@ -184,8 +187,8 @@ def test_exploding_but_finite_loss_diverges(tiny, small_digits):
     original, calls = model.loss_terms, [0]
     n_batches = math.ceil(len(small_digits.x_train) / 64)
 
-    def loss_terms(x):
-        terms = original(x)
+    def loss_terms(x, y=None):
+        terms = original(x, y)
         if model.training:
             calls[0] += 1
             if calls[0] > n_batches:  # from epoch 2 on, the reported loss is 10,000 times too large
@@ -204,7 +207,7 @@ def test_exploding_but_finite_loss_diverges(tiny, small_digits):
 def test_moderately_larger_loss_is_not_divergence(tiny, small_digits):
     model = build_model(tiny("ae"))
     original = model.loss_terms
-    model.loss_terms = lambda x: {k: v * 5 for k, v in original(x).items()} if model.training else original(x)
+    model.loss_terms = lambda x, y=None: {k: v * 5 for k, v in original(x).items()} if model.training else original(x)
     stats = epochs_of(train(model, small_digits.x_train, small_digits.x_test, TrainConfig(epochs=2)))
     assert len(stats) == 2
 
@@ -212,7 +215,7 @@ def test_moderately_larger_loss_is_not_divergence(tiny, small_digits):
 def test_infinite_loss_also_diverges(tiny, small_digits):
     model = build_model(tiny("ae"))
     original = model.loss_terms
-    model.loss_terms = lambda x: {k: v * float("inf") for k, v in original(x).items()}
+    model.loss_terms = lambda x, y=None: {k: v * float("inf") for k, v in original(x).items()}
     with pytest.raises(TrainingDiverged):
         list(train(model, small_digits.x_train, small_digits.x_test, TrainConfig(epochs=1)))
 
@@ -221,6 +224,150 @@ def test_empty_validation_split_is_refused_clearly(tiny, small_digits):
     model = build_model(tiny("ae"))
     with pytest.raises(ValueError, match="at least one training and one held-out sample"):
         list(train(model, small_digits.x_train, small_digits.x_test[:0], TrainConfig(epochs=1)))
+
+
+# -- early stopping ---------------------------------------------------------------------------------------
+
+def scripted_validation(model, curve: list[float]) -> None:
+    """The held-out loss follows `curve` (first the untrained model's, then one value per epoch); training is
+    real. Each evaluation is one call as long as the held-out split has at most 1,024 rows."""
+    original, values = model.loss_terms, iter(curve)
+
+    def loss_terms(x, y=None):
+        terms = original(x, y)
+        if model.training:
+            return terms
+        v = next(values)
+        return {k: torch.tensor(v) for k in terms}
+
+    model.loss_terms = loss_terms
+
+
+def test_early_stopping_restores_the_best_epoch(tiny, small_digits):
+    model = build_model(tiny("ae"))
+    scripted_validation(model, [9.0, 5.0, 3.0, 4.0, 6.0, 7.0, 8.0, 9.0])  # best after epoch 2, then worse
+    events, snapshots = [], {}
+    for e in train(model, small_digits.x_train, small_digits.x_test, TrainConfig(epochs=7, patience=2)):
+        events.append(e)
+        if isinstance(e, EpochStats):
+            snapshots[e.epoch] = weights(model)
+    assert [type(e) for e in events] == [EpochStats] * 4 + [EarlyStop]
+    assert [e.val["loss"] for e in events[:4]] == [5.0, 3.0, 4.0, 6.0]
+    assert events[-1] == EarlyStop(epoch=4, best_epoch=2, patience=2)
+    assert not same_weights(snapshots[2], snapshots[4])
+    assert same_weights(weights(model), snapshots[2])
+
+
+def test_no_early_stopping_without_patience(tiny, small_digits):
+    model = build_model(tiny("ae"))
+    scripted_validation(model, [9.0, 5.0, 3.0, 4.0, 6.0, 7.0, 8.0])
+    events = list(train(model, small_digits.x_train, small_digits.x_test, TrainConfig(epochs=6)))
+    assert [type(e) for e in events] == [EpochStats] * 6
+
+
+def test_an_improvement_resets_the_patience(tiny, small_digits):
+    model = build_model(tiny("ae"))
+    scripted_validation(model, [9.0, 5.0, 6.0, 4.0, 4.5, 4.5, 3.0])
+    events = list(train(model, small_digits.x_train, small_digits.x_test, TrainConfig(epochs=6, patience=2)))
+    assert events[-1] == EarlyStop(epoch=5, best_epoch=3, patience=2)  # an equal loss is not an improvement
+
+
+def test_early_stopping_when_a_tiny_training_set_overfits(tiny, small_digits):
+    """Eight training samples and many epochs: the training loss keeps falling, the held-out loss turns up,
+    and training stops `patience` epochs after the best held-out loss with that epoch's weights."""
+    model = build_model(tiny("ae", hidden=(64,), latent_dim=8))
+    x_val = small_digits.x_test
+    cfg = TrainConfig(epochs=400, batch_size=8, lr=1e-2, train_subset=8, patience=3)
+    events = list(train(model, small_digits.x_train, x_val, cfg))
+    history, stop = epochs_of(events), events[-1]
+    assert isinstance(stop, EarlyStop) and stop.epoch < 400
+    best = min(history, key=lambda e: e.val["loss"])
+    assert (stop.best_epoch, stop.epoch) == (best.epoch, best.epoch + 3) == (best.epoch, history[-1].epoch)
+    assert history[-1].train["loss"] < best.train["loss"]  # still fitting the eight samples better...
+    assert history[-1].val["loss"] > best.val["loss"]  # ...while getting worse on the held-out ones
+    xv = torch.as_tensor(x_val).reshape(-1, 1, 8, 8)
+    assert evaluate(model, xv)["loss"] == pytest.approx(best.val["loss"], rel=1e-6)  # the best weights are back
+
+
+def test_patience_holds_out_a_validation_split(small_digits):
+    """Early stopping must not peek at the test set: experiment.training_split carves a validation tenth."""
+    x_tr, y_tr, x_val, y_val, name = training_split(small_digits, TrainConfig(patience=2))
+    assert name == "validation" and len(x_val) == len(small_digits.x_train) // 10
+    assert len(x_tr) + len(x_val) == len(small_digits.x_train)
+    rows = {r.tobytes() for r in small_digits.x_train}
+    assert all(r.tobytes() in rows for r in (*x_tr, *x_val))
+    assert not {r.tobytes() for r in x_tr} & {r.tobytes() for r in x_val}
+    assert training_split(small_digits, TrainConfig())[4] == "test"
+
+
+# -- training subset, L1, labels --------------------------------------------------------------------------
+
+def seen_in_training(model) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+    """Record every training batch (x, y) the model is given."""
+    original, seen = model.loss_terms, []
+
+    def loss_terms(x, y=None):
+        if model.training:
+            seen.append((x.detach().clone(), None if y is None else y.clone()))
+        return original(x, y)
+
+    model.loss_terms = loss_terms
+    return seen
+
+
+def test_train_subset_trains_on_exactly_k_samples(tiny, small_digits):
+    model = build_model(tiny("cvae"))  # a conditional model: the labels must follow their rows
+    seen = seen_in_training(model)
+    ds = small_digits
+    stats = epochs_of(train(model, ds.x_train, ds.x_test, TrainConfig(epochs=2, batch_size=16, train_subset=40),
+                            y_train=ds.y_train, y_val=ds.y_test))
+    assert len(stats) == 2 and len(seen) == 2 * 3  # ceil(40 / 16) batches per epoch
+    index = {row.tobytes(): i for i, row in enumerate(ds.x_train)}
+    epochs = [seen[:3], seen[3:]]
+    picked = []
+    for batches in epochs:
+        rows = [index[r.numpy().ravel().tobytes()] for x, _ in batches for r in x]
+        labels = [int(v) for _, y in batches for v in y]
+        assert len(rows) == len(set(rows)) == 40
+        assert labels == [int(ds.y_train[i]) for i in rows]
+        picked.append(sorted(rows))
+    assert picked[0] == picked[1]  # the same 40 samples every epoch, reshuffled
+
+
+def test_subset_rows():
+    assert subset_rows(10, 0, 0).tolist() == list(range(10))
+    assert subset_rows(10, 10, 0).tolist() == list(range(10)) == subset_rows(10, 99, 3).tolist()
+    rows = subset_rows(100, 7, 1)
+    assert len(set(rows.tolist())) == 7 and rows.min() >= 0 and rows.max() < 100 and np.all(np.diff(rows) > 0)
+    assert rows.tolist() == subset_rows(100, 7, 1).tolist() != subset_rows(100, 7, 2).tolist()
+
+
+def test_l1_weight_adds_a_term_and_shrinks_the_weights(tiny, small_digits):
+    def run(l1):
+        model = build_model(tiny("ae"), seed=0)
+        history = epochs_of(train(model, small_digits.x_train, small_digits.x_test,
+                                  TrainConfig(epochs=4, batch_size=32, lr=3e-3, l1_weight=l1)))
+        return model, history
+
+    plain, plain_history = run(0.0)
+    sparse, history = run(0.05)
+    assert "weight_l1" not in plain_history[-1].train
+    for e in history:
+        assert e.train["loss"] == pytest.approx(e.train["recon"] + 0.05 * e.train["weight_l1"], rel=1e-5)
+    by_hand = sum(p.abs().sum().item() for n, p in sparse.named_parameters() if n.endswith("weight"))
+    assert weight_l1(sparse).item() == pytest.approx(by_hand, rel=1e-5)  # weight matrices only, not biases
+    assert weight_l1(sparse).item() < 0.7 * weight_l1(plain).item()
+
+
+def test_conditional_model_needs_labels(tiny, small_digits):
+    model = build_model(tiny("cvae"))
+    ds = small_digits
+    with pytest.raises(ValueError, match="cvae is conditional: it needs one class label per sample"):
+        list(train(model, ds.x_train, ds.x_test, TrainConfig(epochs=1)))
+    with pytest.raises(ValueError, match="labels must lie in 0..9"):
+        list(train(model, ds.x_train, ds.x_test, TrainConfig(epochs=1), y_train=ds.y_train + 1, y_val=ds.y_test))
+    (stats,) = train(model, ds.x_train, ds.x_test, TrainConfig(epochs=1), y_train=ds.y_train, y_val=ds.y_test)
+    assert set(stats.train) == {"loss", "recon", "kl"}
 
 
 # -- config and devices -----------------------------------------------------------------------------------
@@ -232,6 +379,11 @@ def test_empty_validation_split_is_refused_clearly(tiny, small_digits):
     ({"lr": -1e-3}, "learning rate"),
     ({"lr": float("nan")}, "learning rate must be a positive number, got nan"),
     ({"lr": float("inf")}, "learning rate"),
+    ({"patience": -1}, "patience must be >= 0, got -1"),
+    ({"l1_weight": -0.1}, "l1 weight must be >= 0"),
+    ({"train_subset": -5}, "train subset must be >= 0"),
+    ({"pretrain_epochs": -1}, "pretrain epochs must be >= 0"),
+    ({"weight_decay": float("nan")}, "weight decay must be >= 0, got nan"),
 ])
 def test_train_config_validation(changes, message):
     with pytest.raises(ValueError, match=message):

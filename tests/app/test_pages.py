@@ -84,7 +84,7 @@ def test_training_shows_curves_reconstructions_and_metrics(trained):
     charts = trained.get("plotly_chart")
     assert len(charts) == 2
     curves = figure(charts[0])
-    assert {t["name"] for t in curves["data"]} == {"train (training)", "val (held-out)"}
+    assert {t["name"] for t in curves["data"]} == {"training", "test"}
     assert list(values(curves["data"][0]["x"])) == [1, 2]  # one point per epoch
     assert [m.label for m in trained.metric][:3] == ["Test MSE (per value)", "5-NN accuracy",
                                                       "Trustworthiness"]

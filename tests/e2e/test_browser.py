@@ -108,7 +108,7 @@ def test_stop_keeps_the_weights_learned_so_far(context, server):
     page = open_app(context, server)
     go(page, "Train")
     page.get_by_text("Training settings").click()
-    epochs = page.get_by_label("Epochs")
+    epochs = page.get_by_label("Epochs", exact=True)
     epochs.fill("300")
     epochs.press("Enter")
     wait_idle(page)

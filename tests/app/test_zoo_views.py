@@ -1,0 +1,98 @@
+"""Every model family trains from the Train page and shows its own view, through Streamlit's AppTest;
+the views that train a second model for contrast do so on request and keep the learner's model."""
+from __future__ import annotations
+
+import pytest
+
+from aelib.models import MODELS
+from tests.app.test_pages import figure, fresh, on, tiny_run
+
+# what each family's view must show: text in its plotly figures' titles, or in its captions/markdown
+EXPECTED = {
+    "ae": "Train 6 sizes",
+    "deep_ae": "greedy pretraining",
+    "conv_ae": "learned 3×3 filters",
+    "denoising_ae": "plain autoencoder with the same settings",
+    "sparse_ae": "Units active per sample",
+    "contractive_ae": "‖J‖²",
+    "linear_ae": "Principal angles to PCA",
+    "vae": "KL to the prior per latent dimension",
+    "cvae": "the label sets the class",
+    "vq_vae": "How often each codebook entry is chosen",
+    "aae": "Codes against the prior",
+    "seq_ae": "The recurrent decoder rebuilds",
+}
+
+
+def page_text(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [b.label for b in at.button]
+    parts += [str(figure(c).get("layout", {}).get("title", "")) for c in at.get("plotly_chart")]
+    parts += [w.value for w in at.warning] + [m.label for m in at.metric]
+    return "\n".join(parts)
+
+
+def test_every_family_has_a_view():
+    assert set(EXPECTED) == set(MODELS)
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_each_family_trains_and_shows_its_view(model):
+    dataset = "sines" if model == "seq_ae" else ("mnist5k" if model == "conv_ae" else "digits")
+    at = tiny_run(fresh(), dataset=dataset, model=model, epochs=2 if model != "linear_ae" else 5)
+    assert at.session_state["aelab_run"].status == "finished", at.session_state["aelab_run"].message
+    assert any(h.value.startswith("What makes the") for h in at.subheader)
+    assert EXPECTED[model] in page_text(at), page_text(at)
+
+
+def test_a_contrast_model_is_trained_on_request_and_kept():
+    at = tiny_run(fresh(), dataset="digits", model="denoising_ae")
+    run = at.session_state["aelab_run"]
+    at.button(key="extra_plain_ae").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["aelab_run"] is run and "plain_ae" in run.extras
+    assert "plain AE vs clean" in page_text(at).replace("Plain", "plain")
+    on(at, "pages/2_Latent_space.py")
+    on(at, "pages/1_Train.py")
+    assert "extra_plain_ae" not in [b.key for b in at.button]  # not trained twice: the result is kept
+
+
+def test_the_bottleneck_sweep_compares_with_pca():
+    at = tiny_run(fresh(), dataset="digits", model="ae")
+    at.button(key="extra_sweep").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    fig = next(figure(c) for c in at.get("plotly_chart") if "bottleneck" in str(figure(c)["layout"].get("title")))
+    names = [t["name"] for t in fig["data"]]
+    assert names == ["autoencoder", "PCA"]
+
+
+def test_changing_family_loads_its_defaults():
+    at = on(fresh(), "pages/1_Train.py")
+    at.selectbox(key="model").set_value("deep_ae").run()
+    assert at.text_input(key="hidden").value == "512, 256, 128, 64"
+    at.selectbox(key="model").set_value("linear_ae").run()
+    assert at.select_slider(key="lr").value == 1e-2
+    at.selectbox(key="model").set_value("ae").run()
+    assert at.text_input(key="hidden").value == "512, 256" and at.select_slider(key="lr").value == 1e-3
+
+
+def test_bad_layer_widths_get_a_message_not_a_traceback():
+    at = on(fresh(), "pages/1_Train.py")
+    at.text_input(key="hidden").set_value("512, lots").run()
+    assert not at.exception
+    assert any("whole numbers" in e.value for e in at.error)
+    assert at.button(key="train").disabled
+
+
+def test_cvae_codes_reach_the_latent_and_compare_pages():
+    at = tiny_run(fresh(), dataset="digits", model="cvae")
+    on(at, "pages/2_Latent_space.py")
+    on(at, "pages/3_Compare.py")
+
+
+def test_shapes_latent_space_can_be_coloured_by_a_generating_factor():
+    at = tiny_run(fresh(), dataset="shapes", model="ae", epochs=1)
+    on(at, "pages/2_Latent_space.py")
+    at.radio(key="latent_colour").set_value("size").run()
+    assert not at.exception, [e.value for e in at.exception]
+    fig = figure(at.get("plotly_chart")[0])
+    assert fig["data"][0]["marker"]["colorbar"]["title"]["text"] == "size"
