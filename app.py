@@ -27,8 +27,8 @@ with c2:
                "was used in training?")
 with c3:
     st.page_link("pages/3_Compare.py", label="3 · Compare", icon=":material/compare:")
-    st.caption("Set the autoencoder beside PCA (linear) and t-SNE (a visualisation that cannot place new "
-               "points), measured on the same test points.")
+    st.caption("Set the autoencoder beside PCA (linear), t-SNE (a visualisation that cannot place new "
+               "points) and UMAP, measured on the same test points.")
 
 with st.expander(f"The model zoo: {len(MODELS)} autoencoder families, each with its own view on the Train page"):
     st.markdown("\n".join(f"- **{f.title}** (`{name}`): {f.summary}" for name, f in MODELS.items()))

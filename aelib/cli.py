@@ -45,7 +45,8 @@ def _ints(text: str | None) -> tuple[int, ...] | None:
 # ModelConfig options the train command accepts as --flags (None: the family's default)
 MODEL_FLAGS = {"beta": float, "recon_loss": str, "dropout": float, "noise": str, "noise_level": float,
                "sparsity": str, "sparsity_weight": float, "sparsity_target": float, "contractive_weight": float,
-               "codebook_size": int, "vq_dim": int, "commitment": float, "adversarial_weight": float, "rnn": str}
+               "codebook_size": int, "vq_dim": int, "commitment": float, "adversarial_weight": float, "rnn": str,
+               "umap_weight": float, "n_neighbors": int}
 TRAIN_FLAGS = {"weight_decay": 0.0, "l1_weight": 0.0, "patience": 0, "train_subset": 0, "pretrain_epochs": 0}
 
 
@@ -75,16 +76,18 @@ def cmd_compare(args) -> None:
 
 
 def cmd_bench(args) -> None:
-    which = [n for n in ("overhead", "quality", "zoo") if getattr(args, n)] or ["overhead"]
+    which = [n for n in ("overhead", "quality", "zoo", "projections") if getattr(args, n)] or ["overhead"]
     for name in which:
         if name == "overhead":
             result = bench.overhead(epochs=args.epochs or 30, seed=args.seed)
         elif name == "quality":
             result = bench.quality()
-        else:
+        elif name == "zoo":
             result = bench.zoo(epochs=args.epochs or 20, seed=args.seed)
+        else:
+            result = bench.projections(seed=args.seed)
         if args.write:
-            table = bench.zoo_table(result) if name == "zoo" else None
+            table = {"zoo": bench.zoo_table, "projections": bench.projections_table}.get(name, lambda _: None)(result)
             bench.write_section(args.write, name, f"python -m aelib bench --{name} --write {args.write}", result,
                                 table)
         _print(result, args.json)
@@ -124,7 +127,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--out", default=None, help="save model.safetensors, config.json, history.json here")
     t.set_defaults(fn=cmd_train)
     c = sub.add_parser("compare", parents=[common], help="AE vs PCA vs t-SNE on the same held-out points")
-    c.add_argument("--methods", default="pca,tsne,ae")
+    c.add_argument("--methods", default="pca,tsne,umap,ae", help="any of pca, tsne, umap, ae")
     c.add_argument("--n", type=int, default=1000, help="held-out points to embed and score")
     c.add_argument("--perplexity", type=float, default=30.0)
     c.add_argument("--epochs", type=int, default=30, help="for the ae method")
@@ -133,6 +136,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--overhead", action="store_true", help="aelib's trainer vs a bare PyTorch loop (default)")
     b.add_argument("--quality", action="store_true", help="the mnist5k quality targets: 2-D/30-D AE, PCA, t-SNE")
     b.add_argument("--zoo", action="store_true", help="every model family with its defaults (20 epochs)")
+    b.add_argument("--projections", action="store_true", help="PCA, t-SNE, UMAP and a 2-D AE on 2,000 points")
     b.add_argument("--epochs", type=int, default=None, help="overhead: 30 (default); zoo: 20")
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--write", default=None, help="also record the result in this markdown file")

@@ -3,6 +3,7 @@ pages share: the config for a dataset, warnings worth showing, training to the e
 finished run, and the AE-vs-PCA-vs-t-SNE comparison on held-out points."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
 
@@ -12,10 +13,10 @@ from aelib import diagnostics, infer
 from aelib.data import Dataset, load_dataset, sample_rows
 from aelib.metrics import knn_accuracy, pca_test_mse, trustworthiness
 from aelib.models import MODELS, Autoencoder, ModelConfig, build_model, config_for
-from aelib.projections import Projection, project_pca, project_tsne, score
+from aelib.projections import Projection, project_pca, project_tsne, project_umap, score
 from aelib.train import EpochStats, TrainConfig, subset_rows, train
 
-COMPARE_METHODS = ("pca", "tsne", "ae")
+COMPARE_METHODS = ("pca", "tsne", "umap", "ae")
 
 
 VAL_FRACTION = 0.1  # of the training split, held out for early stopping
@@ -74,7 +75,7 @@ def fit(ds: Dataset, mcfg: ModelConfig, tcfg: TrainConfig,
 def compare(dataset: str, methods: list[str], n: int, seed: int = 0, perplexity: float = 30.0,
             epochs: int = 30, data_dir: str | None = None) -> dict[str, dict]:
     """Score each method on the same n held-out points: the split holds out exactly n (the official test
-    split for mnist/fashion_mnist, sampled down to n); PCA and the 2-D AE are fitted on the rest."""
+    split for mnist/fashion_mnist, sampled down to n); PCA, UMAP and the 2-D AE are fitted on the rest."""
     unknown = set(methods) - set(COMPARE_METHODS)
     if unknown:
         raise ValueError(f"unknown methods: {', '.join(sorted(unknown))}; choose from {', '.join(COMPARE_METHODS)}")
@@ -89,10 +90,15 @@ def compare(dataset: str, methods: list[str], n: int, seed: int = 0, perplexity:
             proj = project_pca(ds.x_train, x_test, seed=seed)
         elif m == "tsne":
             proj = project_tsne(x_test, perplexity=perplexity, seed=seed)
+        elif m == "umap":
+            proj = project_umap(ds.x_train, x_test, seed=seed)
         else:
             net, history = fit(ds, model_config(ds, "ae", 2), TrainConfig(epochs=epochs, seed=seed))
-            proj = Projection("ae", infer.encode(net, x_test), infer.encode(net, ds.x_train),
-                              sum(h.seconds for h in history))
+            t0 = time.perf_counter()
+            z_test = infer.encode(net, x_test)
+            place = time.perf_counter() - t0
+            proj = Projection("ae", z_test, infer.encode(net, ds.x_train), sum(h.seconds for h in history) + place,
+                              place)
         out[m] = score(proj, x_test, ds.y_train, y_test, seed)
     return out
 

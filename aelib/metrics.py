@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.manifold import trustworthiness as sk_trustworthiness
+from sklearn.metrics import silhouette_score
 from sklearn.model_selection import cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -34,6 +35,21 @@ def trustworthiness(x: np.ndarray, z: np.ndarray, k: int = 10, seed: int = 0) ->
     if k < 1:
         raise ValueError("trustworthiness needs at least 4 points")
     return float(sk_trustworthiness(x[rows], z[rows], n_neighbors=k))
+
+
+def continuity(x: np.ndarray, z: np.ndarray, k: int = 10, seed: int = 0) -> float:
+    """Continuity (Venna & Kaski 2006): are the data's neighbours still neighbours in the embedding? It is
+    trustworthiness with the two spaces swapped; same sample of at most MAX_TRUST_POINTS rows."""
+    return trustworthiness(z, x, k, seed)
+
+
+def silhouette(z: np.ndarray, y: np.ndarray, seed: int = 0) -> float:
+    """Mean silhouette of the classes in the embedding (-1..1; high = tight, well-separated classes), on at
+    most MAX_TRUST_POINTS rows."""
+    if len(np.unique(y)) < 2:
+        raise ValueError("a silhouette needs at least two classes")
+    rows = sample_rows(len(z), MAX_TRUST_POINTS, seed)
+    return float(silhouette_score(z[rows], y[rows]))
 
 
 def pca_test_mse(x_train: np.ndarray, x_test: np.ndarray, n_components: int, seed: int = 0) -> float:

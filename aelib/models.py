@@ -11,6 +11,7 @@ from aelib.autoencoder import Autoencoder, ContractiveAE, DenoisingAE, LinearAE,
 from aelib.generative import CVAE, VAE, VQVAE, AdversarialAE, kl_per_dim, kl_to_standard_normal
 from aelib.networks import BACKBONES, CHECKS
 from aelib.noise import NOISES
+from aelib.umap_ae import UMAPAE
 
 __all__ = ["MODELS", "Autoencoder", "Family", "ModelConfig", "build_model", "kl_per_dim", "kl_to_standard_normal"]
 
@@ -39,6 +40,8 @@ class ModelConfig:
     commitment: float = 0.25  # vq_vae
     adversarial_weight: float = 1.0  # aae
     rnn: str = "gru"  # seq_ae: "gru" or "lstm"
+    umap_weight: float = 1000.0  # umap_ae: weight on the parametric-UMAP term, per edge against recon summed per sample
+    n_neighbors: int = 15  # umap_ae: neighbours per point in the fuzzy kNN graph
 
     def __post_init__(self):
         family = MODELS.get(self.model)
@@ -59,6 +62,8 @@ class ModelConfig:
             (self.n_classes >= 1, f"number of classes must be at least 1, got {self.n_classes}"),
             (self.codebook_size >= 2 and self.vq_dim >= 1, "a codebook needs at least 2 entries of length >= 1"),
             (self.rnn in ("gru", "lstm"), f"rnn must be 'gru' or 'lstm', got {self.rnn!r}"),
+            (self.umap_weight >= 0, f"the UMAP weight must be >= 0, got {self.umap_weight}"),
+            (self.n_neighbors >= 2, f"the neighbourhood graph needs at least 2 neighbours, got {self.n_neighbors}"),
             (not self.tied or family.backbone == "dense", "tied weights need a dense (fully connected) model"),
             (not self.tied or family.cls.widths(self).code == family.cls.widths(self).dec_in,
              f"tied weights need a decoder that reads the code the encoder writes; {self.model} does not"),
@@ -137,6 +142,10 @@ MODELS: dict[str, Family] = {
     "seq_ae": Family(Autoencoder, "rnn", "Sequence autoencoder",
                      "A GRU or LSTM reads a time series into a code and unrolls it back; needs sequence data.",
                      ("rnn", "recon_loss"), defaults={"recon_loss": "mse"}, train_defaults={"lr": 3e-3}),
+    "umap_ae": Family(UMAPAE, "dense", "UMAP autoencoder (parametric UMAP)",
+                      "Also keeps each sample's nearest neighbours close in the code (Sainburg et al. 2021): "
+                      "UMAP-like clusters that still place new points and decode.",
+                      ("hidden", "recon_loss", "dropout", "umap_weight", "n_neighbors"), train_defaults={"lr": 3e-3}),
 }
 
 

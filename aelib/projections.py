@@ -1,5 +1,5 @@
-"""2-D (or 3-D) projections to set beside an autoencoder's latent space: PCA and t-SNE, timed, and one
-scoring function so every method is measured the same way on the same points."""
+"""2-D (or 3-D) projections to set beside an autoencoder's latent space: PCA, t-SNE and UMAP, timed, and
+one scoring function so every method is measured the same way on the same points."""
 from __future__ import annotations
 
 import time
@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
-from aelib.metrics import knn_accuracy, knn_accuracy_cv, trustworthiness
+from aelib.metrics import continuity, knn_accuracy, knn_accuracy_cv, silhouette, trustworthiness
 
 
 @dataclass(frozen=True, eq=False)
@@ -18,6 +18,7 @@ class Projection:
     test: np.ndarray  # (n, dim): the evaluation points' coordinates
     train: np.ndarray | None  # (N_train, dim) where the method can place new points, else None
     seconds: float  # time to fit (and place the test points)
+    place_seconds: float | None = None  # of which: placing the new (test) points; None: it cannot
 
     @property
     def places_new_points(self) -> bool:
@@ -28,8 +29,11 @@ def project_pca(x_train: np.ndarray, x_test: np.ndarray, dim: int = 2, seed: int
     """Fit on the training rows; the test rows are new points placed by the same linear map."""
     t0 = time.perf_counter()
     pca = PCA(dim, random_state=seed).fit(x_train)
-    z_train, z_test = pca.transform(x_train), pca.transform(x_test)
-    return Projection("pca", z_test, z_train, time.perf_counter() - t0)
+    z_train = pca.transform(x_train)
+    t1 = time.perf_counter()
+    z_test = pca.transform(x_test)
+    t2 = time.perf_counter()
+    return Projection("pca", z_test, z_train, t2 - t0, t2 - t1)
 
 
 def check_tsne(n: int, perplexity: float) -> None:
@@ -51,6 +55,39 @@ def project_tsne(x: np.ndarray, dim: int = 2, perplexity: float = 30.0, seed: in
     return Projection("tsne", z, None, time.perf_counter() - t0)
 
 
+def check_umap(n: int, n_neighbors: int, min_dist: float) -> None:
+    if not 2 <= n_neighbors < n:
+        raise ValueError(f"UMAP's number of neighbours must be between 2 and the number of points ({n}); "
+                         f"got {n_neighbors}. 5-50 is usual.")
+    if not 0 <= min_dist <= 1:
+        raise ValueError(f"UMAP's min_dist must be between 0 and 1, got {min_dist:g}")
+
+
+def project_umap(x_train: np.ndarray, x_test: np.ndarray, dim: int = 2, n_neighbors: int = 15,
+                 min_dist: float = 0.1, seed: int = 0) -> Projection:
+    """Fit UMAP (McInnes et al. 2018) on the training rows, then `transform` the test rows: unlike t-SNE,
+    umap-learn can place new points (by optimising them against the fitted embedding)."""
+    check_umap(len(x_train), n_neighbors, min_dist)
+    from umap import UMAP  # imports numba: slow the first time, so only when asked for
+
+    t0 = time.perf_counter()
+    reducer = UMAP(n_components=dim, n_neighbors=n_neighbors, min_dist=min_dist, random_state=seed,
+                   n_jobs=1).fit(x_train)
+    t1 = time.perf_counter()
+    z_test = reducer.transform(x_test)
+    t2 = time.perf_counter()
+    return Projection("umap", z_test, reducer.embedding_, t2 - t0, t2 - t1)
+
+
+def warm_up_umap() -> float:
+    """Compile UMAP's numba code once on a tiny problem (tens of seconds on a cold cache), so that a learner's
+    first UMAP does not pay for it. Returns the seconds it took."""
+    t0 = time.perf_counter()
+    x = np.random.default_rng(0).random((60, 5))
+    project_umap(x[:50], x[50:], n_neighbors=5)
+    return time.perf_counter() - t0
+
+
 def tsne_seconds_estimate(n: int, max_iter: int = 1000) -> float:
     """Rough wall time on a 2-core CPU (about 6 s for 2,000 points), for a progress bar."""
     return 1.0 + 0.003 * n * max_iter / 1000
@@ -58,11 +95,15 @@ def tsne_seconds_estimate(n: int, max_iter: int = 1000) -> float:
 
 def score(proj: Projection, x_test: np.ndarray, y_train: np.ndarray, y_test: np.ndarray,
           seed: int = 0) -> dict:
-    """The same numbers for every method: 5-NN accuracy, trustworthiness (10 neighbours), seconds."""
+    """The same numbers for every method: 5-NN accuracy, trustworthiness and continuity (10 neighbours),
+    silhouette by class, seconds to fit and to place new points (None: it cannot)."""
     if proj.places_new_points:
         acc, how = knn_accuracy(proj.train, y_train, proj.test, y_test), "fit on train codes, scored on test"
     else:
         acc, how = knn_accuracy_cv(proj.test, y_test), "5-fold cross-validation inside the embedding"
     return {"seconds": round(proj.seconds, 3), "knn_accuracy": round(acc, 4), "knn_protocol": how,
             "trustworthiness": round(trustworthiness(x_test, proj.test, 10, seed), 4),
-            "places_new_points": proj.places_new_points}
+            "continuity": round(continuity(x_test, proj.test, 10, seed), 4),
+            "silhouette": round(silhouette(proj.test, y_test, seed), 4),
+            "places_new_points": proj.places_new_points,
+            "place_seconds": None if proj.place_seconds is None else round(proj.place_seconds, 3)}

@@ -12,7 +12,7 @@ from aelib import infer
 from aelib.data import Dataset
 from aelib.experiment import bottleneck_sweep, fit
 from aelib.models import MODELS
-from aelib.plots import image_rows, series_rows
+from aelib.plots import image_rows, latent_scatter, series_rows
 from aelib.zoo_plots import bars, curves, histograms, two_clouds
 from appkit.state import Run
 from appkit.training import on_request
@@ -216,3 +216,15 @@ def _series(run: Run, ds: Dataset) -> None:
         st.caption("One test series per class: " + ", ".join(ds.class_names[ds.y_test[i]] for i in picks) +
                    ". The recurrent decoder rebuilds each from a code of "
                    f"{run.model_cfg.latent_dim} numbers, step by step.")
+
+
+@view("umap_ae")
+def _neighbourhoods(run: Run, ds: Dataset) -> None:
+    z = infer.encode(run.model, ds.x_test)
+    st.plotly_chart(latent_scatter(z[:, :2], ds.y_test, ds.class_names, ds.test_ids,
+                                   title="Test codes: neighbourhoods kept by the UMAP term"
+                                   + (" (first two dimensions)" if z.shape[1] > 2 else "")))
+    st.caption(f"Training pulled each sample's {run.model_cfg.n_neighbors} nearest neighbours (in pixel space) "
+               "together in the code and pushed random pairs apart, weighted by umap_weight = "
+               f"{run.model_cfg.umap_weight:g} against reconstruction. Unlike UMAP or t-SNE, these test samples "
+               "were never in that graph: the encoder places new points in one pass, and every point decodes.")

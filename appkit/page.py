@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from appkit import resources, state
+from appkit import projection_views, resources, state
 
 PAGES = [("app.py", "Home", ":material/home:"),
          ("pages/1_Train.py", "Train", ":material/model_training:"),
@@ -15,6 +15,7 @@ PAGES = [("app.py", "Home", ":material/home:"),
 def setup(title: str) -> None:
     st.set_page_config(page_title=f"{title} · AE Lab", page_icon=":material/hub:", layout="wide")
     resources.configure_runtime()
+    projection_views.start_umap_warm_up()
     state.keep_widget_values()
     state.settle_interrupted_run()
     with st.sidebar:

@@ -23,7 +23,8 @@ SHAPES = {"dense": [(1, 28, 28), (1, 8, 8), (20,)], "conv": [(1, 28, 28), (1, 8,
 SMALL_SHAPE = {"dense": (1, 8, 8), "conv": (1, 8, 8), "rnn": SEQ_SHAPE}  # one quick shape per backbone
 # each family's loss terms beyond "loss" and "recon"
 EXTRA_TERMS = {"vae": {"kl"}, "cvae": {"kl"}, "sparse_ae": {"sparsity"}, "contractive_ae": {"contractive"},
-               "vq_vae": {"codebook", "commitment"}, "aae": {"adversarial", "discriminator"}}
+               "vq_vae": {"codebook", "commitment"}, "aae": {"adversarial", "discriminator"},
+               "umap_ae": {"umap"}}
 # each family's own numbers in diagnostics.report() (and so in the CLI's train summary)
 REPORT_KEYS = {"linear_ae": {"max_principal_angle_deg", "principal_angles_deg"},
                "denoising_ae": {"noisy_mse", "denoise_mse"}, "sparse_ae": {"active_fraction"},

@@ -11,7 +11,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from aelib import infer, metrics
 from aelib.data import sample_rows
 from aelib.experiment import summarize
-from aelib.metrics import knn_accuracy, knn_accuracy_cv, pca_test_mse, trustworthiness
+from aelib.metrics import continuity, knn_accuracy, knn_accuracy_cv, pca_test_mse, silhouette, trustworthiness
 from aelib.models import ModelConfig, build_model
 from aelib.train import EpochStats, TrainConfig, train
 
@@ -222,3 +222,29 @@ def test_summarize(trained, small_digits):
     assert s["test_mse"] == pytest.approx(infer.mse(model, small_digits.x_test), abs=1e-5)
     assert s["pca_test_mse"] == pytest.approx(manual_pca_mse(small_digits.x_train, small_digits.x_test, 2), abs=1e-5)
     assert 0 <= s["knn_accuracy"] <= 1 and 0 <= s["trustworthiness"] <= 1
+
+
+def _circle(n: int = 200):
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    return np.c_[np.cos(t), np.sin(t)], t
+
+
+def test_continuity_catches_tearing_and_trustworthiness_catches_squashing():
+    """Cutting a circle open (the angle as a line) tears apart the neighbours at the cut: continuity drops,
+    trustworthiness does not. Squashing it onto one axis brings far points together: the reverse."""
+    x, t = _circle()
+    torn = t[:, None]
+    squashed = x[:, :1]
+    assert continuity(x, torn) < trustworthiness(x, torn)
+    assert trustworthiness(x, squashed) < continuity(x, squashed)
+    assert continuity(x, x) == pytest.approx(1.0)
+
+
+def test_silhouette_separated_classes_score_high_shuffled_near_zero():
+    rng = np.random.default_rng(0)
+    z = np.r_[rng.normal(0, 0.1, (50, 2)), rng.normal(5, 0.1, (50, 2))]
+    y = np.r_[np.zeros(50, int), np.ones(50, int)]
+    assert silhouette(z, y) > 0.9
+    assert abs(silhouette(z, rng.permutation(y))) < 0.1
+    with pytest.raises(ValueError, match="two classes"):
+        silhouette(z, np.zeros(100, int))

@@ -18,7 +18,8 @@ CASES = [(name, shape) for name, fam in MODELS.items() for shape in SHAPES[fam.b
 IDS = [f"{name}-{'x'.join(map(str, shape))}" for name, shape in CASES]
 # the config field that weights each extra loss term in the total ("loss")
 WEIGHT_OF = {"kl": "beta", "sparsity": "sparsity_weight", "contractive": "contractive_weight", "codebook": None,
-             "commitment": "commitment", "adversarial": "adversarial_weight"}  # None: weight 1
+             "commitment": "commitment", "adversarial": "adversarial_weight",
+             "umap": "umap_weight"}  # None: weight 1
 
 
 def batch(data_for_shape, shape, n=32) -> torch.Tensor:

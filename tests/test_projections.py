@@ -9,13 +9,16 @@ from aelib.metrics import knn_accuracy, knn_accuracy_cv, trustworthiness
 from aelib.projections import (
     Projection,
     check_tsne,
+    check_umap,
     project_pca,
     project_tsne,
+    project_umap,
     score,
     tsne_seconds_estimate,
 )
 
-SCORE_KEYS = {"seconds", "knn_accuracy", "knn_protocol", "trustworthiness", "places_new_points"}
+SCORE_KEYS = {"seconds", "knn_accuracy", "knn_protocol", "trustworthiness", "continuity", "silhouette",
+              "places_new_points", "place_seconds"}
 
 
 @pytest.fixture(autouse=True)
@@ -130,3 +133,38 @@ def test_score_rounds_and_reports_seconds():
     s = score(proj, x, y, y)
     assert s["seconds"] == 1.235
     assert s["knn_accuracy"] == round(s["knn_accuracy"], 4)
+
+
+@pytest.fixture(scope="module")
+def umap_digits(small_digits):
+    return project_umap(small_digits.x_train, small_digits.x_test, n_neighbors=10, seed=0)
+
+
+def test_umap_places_new_points_near_their_class(umap_digits, small_digits):
+    proj = umap_digits
+    assert proj.method == "umap" and proj.places_new_points
+    assert proj.train.shape == (len(small_digits.x_train), 2) and proj.test.shape == (len(small_digits.x_test), 2)
+    assert 0 <= proj.place_seconds <= proj.seconds
+    # new points land among training points of their own class far more often than chance (0.1)
+    assert knn_accuracy(proj.train, small_digits.y_train, proj.test, small_digits.y_test) > 0.7
+
+
+def test_score_of_umap_is_inductive_and_complete(umap_digits, small_digits):
+    s = score(umap_digits, small_digits.x_test, small_digits.y_train, small_digits.y_test)
+    assert set(s) == SCORE_KEYS
+    assert s["knn_protocol"].startswith("fit on train") and s["place_seconds"] is not None
+
+
+def test_tsne_reports_that_it_cannot_place_points(tsne_150):
+    proj, x, y = tsne_150
+    assert score(proj, x, np.zeros(0, dtype=int), y)["place_seconds"] is None
+
+
+@pytest.mark.parametrize("n, neighbours, min_dist, pattern", [
+    (100, 1, 0.1, "between 2 and the number of points"),
+    (10, 10, 0.1, r"number of points \(10\)"),
+    (100, 15, 1.5, "min_dist must be between 0 and 1"),
+])
+def test_check_umap_limits(n, neighbours, min_dist, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        check_umap(n, neighbours, min_dist)

@@ -102,13 +102,23 @@ def test_latent_page_scatters_every_test_sample_by_class(trained):
     assert run.history  # visiting another page keeps the model
 
 
-def test_compare_page_shows_three_methods_and_their_numbers(trained):
+def test_compare_page_shows_four_methods_and_their_numbers(trained):
     on(trained, "pages/3_Compare.py")
-    assert len(trained.get("plotly_chart")) == 3
+    assert len(trained.get("plotly_chart")) == 4
     table = trained.dataframe[0].value
-    assert list(table["method"]) == ["Autoencoder", "PCA", "t-SNE"]
-    assert list(table["places new points"]) == ["yes", "yes", "no"]
-    assert table["5-NN accuracy"].between(0, 1).all()
+    assert list(table["method"]) == ["Autoencoder", "PCA", "t-SNE", "UMAP"]
+    placing = list(table["seconds to place new points"])
+    assert placing[2] == "cannot" and all(float(v) >= 0 for i, v in enumerate(placing) if i != 2)
+    for column in ("5-NN accuracy", "trustworthiness (k=10)", "continuity (k=10)"):
+        assert table[column].between(0, 1).all()
+    assert table["silhouette"].between(-1, 1).all()
+
+
+def test_bad_umap_neighbours_is_a_message_not_a_crash(trained):
+    on(trained, "pages/3_Compare.py")
+    trained.number_input(key="cmp_neighbours").set_value(200).run()
+    assert not trained.exception
+    trained.number_input(key="cmp_neighbours").set_value(15).run()  # leave the shared session as it was
 
 
 def test_too_large_perplexity_is_a_message_not_a_crash(trained):
@@ -117,7 +127,7 @@ def test_too_large_perplexity_is_a_message_not_a_crash(trained):
     trained.number_input(key="cmp_perplexity").set_value(150.0).run()
     assert not trained.exception
     assert any("perplexity must be between 0 and the number of points (100)" in e.value for e in trained.error)
-    assert list(trained.dataframe[0].value["method"]) == ["Autoencoder", "PCA"]
+    assert list(trained.dataframe[0].value["method"]) == ["Autoencoder", "PCA", "UMAP"]
 
 
 def test_vae_plots_reconstruction_and_kl_separately():

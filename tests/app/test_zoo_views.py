@@ -21,6 +21,7 @@ EXPECTED = {
     "vq_vae": "How often each codebook entry is chosen",
     "aae": "Codes against the prior",
     "seq_ae": "The recurrent decoder rebuilds",
+    "umap_ae": "neighbourhoods kept by the UMAP term",
 }
 
 
@@ -96,3 +97,19 @@ def test_shapes_latent_space_can_be_coloured_by_a_generating_factor():
     assert not at.exception, [e.value for e in at.exception]
     fig = figure(at.get("plotly_chart")[0])
     assert fig["data"][0]["marker"]["colorbar"]["title"]["text"] == "size"
+
+
+def test_early_stopping_on_a_tiny_subset_says_so_and_plots_validation():
+    at = on(fresh(), "pages/1_Train.py")
+    at.selectbox(key="dataset").set_value("digits").run()
+    at.number_input(key="patience").set_value(1).run()
+    at.number_input(key="train_subset").set_value(30).run()
+    assert any("Training on only 30 samples" in w.value for w in at.warning)
+    at.number_input(key="epochs").set_value(200).run()
+    at.button(key="train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    run = at.session_state["aelab_run"]
+    assert run.val_name == "validation" and len(run.history) < 200
+    assert "Early stopping" in run.message and any("Early stopping" in s.value for s in at.success)
+    curves = figure(at.get("plotly_chart")[0])
+    assert {t["name"] for t in curves["data"]} == {"training", "validation"}

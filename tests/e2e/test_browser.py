@@ -99,7 +99,7 @@ def test_default_train_flow_from_home_to_compare(context, server):
     page.locator("[data-testid='stDataFrame']").wait_for(timeout=120_000)
     wait_idle(page)
     no_exception(page, "compare")
-    assert page.locator("[data-testid='stPlotlyChart']").count() == 3
+    assert page.locator("[data-testid='stPlotlyChart']").count() == 4  # AE, PCA, t-SNE, UMAP
     go(page, "Train")  # the model is still there after visiting other pages
     page.get_by_text(re.compile(r"Finished 30 epochs")).wait_for(timeout=10_000)
 

@@ -1,0 +1,119 @@
+"""The UMAP autoencoder: an autoencoder whose code is also trained to keep the training data's neighbourhoods,
+with the parametric-UMAP loss plus a reconstruction term (Sainburg, McInnes & Gentner 2021). Owns the fuzzy
+kNN graph (McInnes, Healy & Melville 2018, section 3) and the edge-sampled UMAP cross-entropy."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from scipy.sparse import coo_matrix
+from sklearn.neighbors import NearestNeighbors
+
+from aelib.autoencoder import Autoencoder
+
+# UMAP's output similarity q = 1 / (1 + a·d^(2b)); these a, b fit min_dist=0.1, spread=1 (umap.umap_.find_ab_params)
+UMAP_A, UMAP_B = 1.577, 0.895
+EPS = 1e-3  # added to squared distances, as umap-learn does in its repulsive gradient
+NEGATIVES = 5  # negative samples per positive edge (UMAP's negative_sample_rate)
+EDGES_PER_STEP = 256  # positive edges in each training step's UMAP term
+EVAL_EDGES = 512  # the fixed, seeded edge sample the held-out curves are scored on
+SMOOTH_K_TOLERANCE, MIN_K_DIST_SCALE = 1e-5, 1e-3  # as in umap.umap_.smooth_knn_dist
+
+
+def smooth_knn_dist(dists: np.ndarray, target: float, n_iter: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Per point, rho (distance to its nearest neighbour) and sigma such that Σⱼ exp(-(dⱼ - rho) / sigma)
+    = target (log2 of n_neighbors) over its neighbours. dists: (N, k), self excluded, ascending."""
+    n = len(dists)
+    rho = dists[:, 0].copy()  # local_connectivity = 1: the nearest neighbour is always fully connected
+    lo, hi, mid = np.zeros(n), np.full(n, np.inf), np.ones(n)
+    gap = np.maximum(dists - rho[:, None], 0.0)  # (N, k)
+    for _ in range(n_iter):  # vectorised bisection, all points at once
+        total = np.exp(-gap / mid[:, None]).sum(1)
+        if np.all(np.abs(total - target) < SMOOTH_K_TOLERANCE):
+            break
+        too_big = total > target
+        hi = np.where(too_big, mid, hi)
+        lo = np.where(too_big, lo, mid)
+        mid = np.where(too_big, (lo + hi) / 2, np.where(np.isinf(hi), mid * 2, (lo + hi) / 2))
+    floor = MIN_K_DIST_SCALE * np.where(rho > 0, dists.mean(1), dists.mean())
+    return rho, np.maximum(mid, floor)
+
+
+def memberships(x: np.ndarray, n_neighbors: int = 15) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's directed fuzzy memberships to its neighbours: (idx, w), both (N, n_neighbors - 1), with
+    w = exp(-(d - rho) / sigma), so a point's nearest neighbour always gets 1."""
+    x = np.asarray(x, dtype=np.float32).reshape(len(x), -1)
+    k = min(n_neighbors, len(x)) - 1  # like umap-learn, a point counts as its own first neighbour
+    dists, idx = NearestNeighbors(n_neighbors=k + 1).fit(x).kneighbors(x)
+    dists, idx = dists[:, 1:], idx[:, 1:]  # drop each point itself
+    rho, sigma = smooth_knn_dist(dists, target=np.log2(k + 1))
+    return idx, np.exp(-np.maximum(dists - rho[:, None], 0.0) / sigma[:, None])
+
+
+def fuzzy_graph(x: np.ndarray, n_neighbors: int = 15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """UMAP's fuzzy simplicial set of the rows of x as an edge list (head, tail, weight), each undirected
+    edge once per direction: the directed memberships symmetrised with the fuzzy union
+    w_ij + w_ji - w_ij·w_ji, so every weight lies in (0, 1]."""
+    idx, w = memberships(x, n_neighbors)
+    n = len(idx)
+    heads = np.repeat(np.arange(n), idx.shape[1])
+    p = coo_matrix((w.ravel(), (heads, idx.ravel())), shape=(n, n)).tocsr()
+    sym = (p + p.T - p.multiply(p.T)).tocoo()
+    keep = sym.data > 0
+    return sym.row[keep], sym.col[keep], sym.data[keep]
+
+
+def umap_cross_entropy(z_head: torch.Tensor, z_tail: torch.Tensor, z_neg: torch.Tensor) -> torch.Tensor:
+    """UMAP's cross-entropy for positive edges (head, tail) and NEGATIVES random partners per head:
+    -log q(head, tail) - Σ log(1 - q(head, neg)), averaged over the positive edges. z_neg: (E, NEGATIVES, d)."""
+    def log_q(d2):  # log q and log(1 - q) from squared distances; EPS keeps the repulsion finite at d = 0
+        t = UMAP_A * (d2 + EPS).pow(UMAP_B)
+        return -torch.log1p(t), torch.log(t) - torch.log1p(t)
+
+    attract, _ = log_q((z_head - z_tail).pow(2).sum(-1))  # (E,)
+    _, repel = log_q((z_head.unsqueeze(1) - z_neg).pow(2).sum(-1))  # (E, NEGATIVES)
+    return -(attract + repel.sum(1)).mean()
+
+
+class UMAPAE(Autoencoder):
+    """An autoencoder whose loss adds umap_weight × the parametric-UMAP cross-entropy of its codes
+    (Sainburg et al. 2021): neighbours in the data stay neighbours in the code, so the latent space shows
+    t-SNE/UMAP-like clusters, yet new points are placed by one encoder pass and codes decode back to images.
+    The fuzzy kNN graph is built from the training inputs in prepare(); it is not part of the checkpoint."""
+
+    def __init__(self, cfg, encoder, decoder):
+        super().__init__(cfg, encoder, decoder)
+        self.x_graph: torch.Tensor | None = None  # the training inputs the graph indexes (not persisted)
+        self.edges: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None  # head, tail, weight
+
+    def prepare(self, x: torch.Tensor) -> None:
+        head, tail, weight = fuzzy_graph(x.detach().cpu().numpy(), self.cfg.n_neighbors)
+        dev = x.device
+        self.x_graph = x
+        self.edges = (torch.as_tensor(head, device=dev), torch.as_tensor(tail, device=dev),
+                      torch.as_tensor(weight, dtype=torch.float32, device=dev))
+
+    def sample_edges(self, n: int, generator: torch.Generator | None) -> tuple[torch.Tensor, ...]:
+        """n positive edges drawn with probability ∝ weight, and for each head NEGATIVES partners: the tails
+        of other sampled edges (Sainburg et al.'s in-batch negatives, so no extra encoder passes)."""
+        head, tail, weight = self.edges
+        pick = torch.multinomial(weight, n, replacement=True, generator=generator)
+        neg = torch.randint(n, (n, NEGATIVES), generator=generator, device=weight.device)  # (n, NEGATIVES)
+        return head[pick], tail[pick], neg
+
+    def umap_term(self) -> torch.Tensor:
+        if self.edges is None:  # no graph (e.g. a loaded checkpoint): nothing to keep
+            return torch.zeros((), device=next(self.parameters()).device)
+        if self.training:
+            h, t, neg = self.sample_edges(EDGES_PER_STEP, self.generator)
+        else:  # the same edges every epoch, so the held-out curve is comparable across epochs
+            g = torch.Generator(device=self.edges[2].device).manual_seed(0)
+            h, t, neg = self.sample_edges(EVAL_EDGES, g)
+        e = len(h)
+        z = self.encode(self.x_graph[torch.cat([h, t])])  # (2E, latent_dim)
+        z_head, z_tail = z[:e], z[e:]
+        return umap_cross_entropy(z_head, z_tail, z_tail[neg])
+
+    def loss_terms(self, x: torch.Tensor, y: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        recon = self.recon_term(self.decoder(self.encode(x)), x)
+        umap = self.umap_term()
+        return {"loss": recon + self.cfg.umap_weight * umap, "recon": recon, "umap": umap}

@@ -1,0 +1,104 @@
+"""The UMAP autoencoder: its fuzzy kNN graph on a case small enough to check by hand, its loss, that training
+keeps neighbourhoods, and that a checkpoint (which leaves the graph out) still encodes the same."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import silhouette_score
+
+from aelib import checkpoint, infer
+from aelib.models import build_model, config_for
+from aelib.train import TrainConfig, train
+from aelib.umap_ae import fuzzy_graph, memberships, umap_cross_entropy
+
+FAR = math.log2(3) - 1  # with 2 neighbours, sigma makes 1 + w_far = log2(3): the farther one gets 0.585
+
+
+def test_memberships_by_hand():
+    """Points 0, 1, 3 on a line, n_neighbors=3 (each point and its 2 others): the nearest gets 1."""
+    idx, w = memberships(np.array([[0.0], [1.0], [3.0]]), n_neighbors=3)
+    np.testing.assert_array_equal(idx, [[1, 2], [0, 2], [1, 0]])
+    np.testing.assert_allclose(w, [[1, FAR], [1, FAR], [1, FAR]], rtol=1e-4)
+
+
+def test_fuzzy_graph_by_hand():
+    head, tail, weight = fuzzy_graph(np.array([[0.0], [1.0], [3.0]]), n_neighbors=3)
+    got = {(int(h), int(t)): float(v) for h, t, v in zip(head, tail, weight, strict=True)}
+    union = 2 * FAR - FAR * FAR  # 0 and 3 are each other's farther neighbour
+    expected = {(0, 1): 1.0, (1, 0): 1.0, (1, 2): 1.0, (2, 1): 1.0, (0, 2): union, (2, 0): union}
+    assert got.keys() == expected.keys()
+    for edge, v in expected.items():
+        assert got[edge] == pytest.approx(v, rel=1e-4), edge
+
+
+def test_fuzzy_graph_is_symmetric_with_weights_in_0_1(digits):
+    x = digits.x_train[:200]
+    idx, w = memberships(x, 15)
+    assert idx.shape == w.shape == (200, 14) and np.all(w[:, 0] == 1)
+    head, tail, weight = fuzzy_graph(x, 15)
+    assert np.all((weight > 0) & (weight <= 1)) and np.all(head != tail)
+    forward = dict(zip(zip(head.tolist(), tail.tolist(), strict=True), weight.tolist(), strict=True))
+    assert all(forward[(t, h)] == pytest.approx(v) for (h, t), v in forward.items())
+    assert len(forward) >= 200 * 14  # every directed kNN edge survives the union
+
+
+def test_cross_entropy_by_hand():
+    """q = 1 / (1 + a d^2b): a positive pair at distance 0 costs nothing; a negative there costs a lot."""
+    z0 = torch.zeros(1, 2)
+    far = torch.tensor([[100.0, 0.0]])
+    assert umap_cross_entropy(z0, z0, far.unsqueeze(1).expand(1, 5, 2)).item() == pytest.approx(0, abs=1e-2)  # EPS
+    assert umap_cross_entropy(z0, far, z0.unsqueeze(1).expand(1, 5, 2)).item() > 20
+
+
+def blobs(n: int = 120, dim: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two well-separated Gaussian blobs in [0, 1]^dim, labelled 0 and 1."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    centres = np.where(rng.random((2, dim)) > 0.5, 0.75, 0.25)
+    return np.clip(centres[y] + 0.05 * rng.standard_normal((n, dim)), 0, 1).astype(np.float32), y
+
+
+def test_loss_is_finite_and_reaches_every_parameter():
+    x, _ = blobs()
+    model = build_model(config_for("umap_ae", (20,), hidden=(16,)))
+    model.generator = torch.Generator().manual_seed(0)
+    xt = torch.as_tensor(x)
+    model.prepare(xt)
+    terms = model.loss_terms(xt[:16])
+    assert set(terms) == {"loss", "recon", "umap"} and all(math.isfinite(v.item()) for v in terms.values())
+    assert terms["loss"].item() == pytest.approx(terms["recon"].item() + model.cfg.umap_weight * terms["umap"].item())
+    model.backward(terms)
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.encoder.parameters())
+
+
+def test_training_lowers_the_umap_term_and_separates_blobs():
+    x, y = blobs()
+    model = build_model(config_for("umap_ae", (20,), hidden=(32,), recon_loss="mse"), seed=0)
+    before = silhouette_score(infer.encode(model, x), y)
+    history = list(train(model, x, x[:40], TrainConfig(epochs=15, batch_size=32, lr=3e-3)))
+    assert history[-1].val["umap"] < 0.8 * history[0].val["umap"]  # the same seeded edges every epoch
+    assert history[-1].train.keys() == history[-1].val.keys() == {"loss", "recon", "umap"}
+    after = silhouette_score(infer.encode(model, x), y)
+    assert after > max(before, 0.6), (before, after)
+
+
+def test_checkpoint_leaves_the_graph_out_and_still_encodes(tmp_path):
+    x, _ = blobs()
+    model = build_model(config_for("umap_ae", (20,), hidden=(16,)))
+    list(train(model, x, x[:20], TrainConfig(epochs=1)))
+    assert model.edges is not None and not any("edge" in k or "graph" in k for k in model.state_dict())
+    loaded = checkpoint.load(checkpoint.save(model, tmp_path / "run", []))
+    assert loaded.edges is None
+    np.testing.assert_array_equal(infer.encode(loaded, x), infer.encode(model, x))
+    np.testing.assert_array_equal(infer.reconstruct(loaded, x), infer.reconstruct(model, x))
+    assert loaded.loss_terms(torch.as_tensor(x[:4]))["umap"].item() == 0  # no graph, nothing to keep
+
+
+def test_config_checks_its_options():
+    with pytest.raises(ValueError, match="UMAP weight must be >= 0"):
+        config_for("umap_ae", (20,), umap_weight=-1.0)
+    with pytest.raises(ValueError, match="at least 2 neighbours"):
+        config_for("umap_ae", (20,), n_neighbors=1)
