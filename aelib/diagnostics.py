@@ -10,6 +10,7 @@ from sklearn.decomposition import PCA
 
 from aelib import infer
 from aelib.autoencoder import jacobian_frobenius
+from aelib.generative import kl_per_dim
 from aelib.models import Autoencoder
 from aelib.noise import corrupt
 from aelib.train import as_batch_tensor, label_tensor
@@ -19,14 +20,10 @@ ACTIVE = 0.1  # a sparse code unit counts as active on a sample when its activat
 ACTIVE_UNIT_VAR = 0.01
 
 
-@torch.no_grad()
 def _apply(model: Autoencoder, fn, x: np.ndarray, y: np.ndarray | None = None):
-    was = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    out = fn(as_batch_tensor(model, x, device), label_tensor(model, y, len(x), device))
-    model.train(was)
-    return out
+    """fn(x, y) as tensors on the model's device, in one pass, in eval mode."""
+    with infer.evaluating(model) as device:
+        return fn(as_batch_tensor(model, x, device), label_tensor(model, y, len(x), device))
 
 
 def decoder_matrix(model: Autoencoder) -> np.ndarray:
@@ -72,7 +69,12 @@ def vae_posteriors(model: Autoencoder, x: np.ndarray, y: np.ndarray | None = Non
 
 def kl_per_dimension(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
     """Mean KL to N(0, 1) of each latent dimension, in nats: near 0 means the dimension carries nothing."""
-    return np.mean(-0.5 * (1 + logvar - mu ** 2 - np.exp(logvar)), axis=0)
+    return kl_per_dim(torch.as_tensor(mu), torch.as_tensor(logvar)).mean(0).numpy()
+
+
+def active_units(mu: np.ndarray) -> int:
+    """Latent dimensions whose posterior mean varies across samples (Burda et al. 2016): the rest collapsed."""
+    return int(np.sum(mu.var(0) > ACTIVE_UNIT_VAR))
 
 
 def codebook_stats(model: Autoencoder, x: np.ndarray) -> dict:
@@ -116,7 +118,7 @@ def report(model: Autoencoder, x_train: np.ndarray, x_test: np.ndarray, y_test: 
         return {"active_fraction": round(float(np.mean(h > ACTIVE)), 4)}
     if name in ("vae", "cvae"):
         mu, logvar = vae_posteriors(model, x_test, y_test)
-        return {"active_units": int(np.sum(mu.var(0) > ACTIVE_UNIT_VAR)),
+        return {"active_units": active_units(mu),
                 "kl_per_dim": [round(float(v), 3) for v in kl_per_dimension(mu, logvar)]}
     if name == "vq_vae":
         s = codebook_stats(model, x_test)

@@ -77,7 +77,7 @@ def _family_options(model: str, busy: bool) -> dict:
 def model_inputs(busy: bool) -> tuple[str, int, dict]:
     model = st.selectbox("Model", list(MODELS), key="model", disabled=busy, on_change=state.apply_family_defaults,
                          format_func=lambda k: MODELS[k].title,
-                         help="Twelve families; each has its own view below the results once trained.")
+                         help=f"{len(MODELS)} families; each has its own view below the results once trained.")
     st.caption(MODELS[model].summary)
     vq = model == "vq_vae"
     latent = st.number_input("Code vectors per sample" if vq else "Latent size", 1, 1024, key="latent_dim",

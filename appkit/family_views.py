@@ -120,9 +120,8 @@ def _denoising(run: Run, ds: Dataset) -> None:
     c[0].metric("Noisy vs clean (MSE)", f"{errs['noisy_mse']:.4f}")
     c[1].metric("Denoised vs clean", f"{errs['denoise_mse']:.4f}")
     if plain:
-        noisy_all = dg.noisy_copies(run.model, ds.x_test, run.train_cfg.seed)
-        plain_mse = float(np.mean((infer.reconstruct(plain[0], noisy_all) - ds.x_test) ** 2))
-        c[2].metric("Plain AE vs clean", f"{plain_mse:.4f}", help=f"on the same {len(noisy_all):,} noisy inputs")
+        plain_mse = dg.denoising_errors(plain[0], ds.x_test, run.train_cfg.seed)["denoise_mse"]  # same noise
+        c[2].metric("Plain AE vs clean", f"{plain_mse:.4f}", help=f"on the same {len(ds.x_test):,} noisy inputs")
 
 
 @view("sparse_ae")
@@ -161,7 +160,7 @@ def _angles(run: Run, ds: Dataset) -> None:
 def _vae(run: Run, ds: Dataset) -> None:
     mu, logvar = dg.vae_posteriors(run.model, ds.x_test, ds.y_test)
     kl = dg.kl_per_dimension(mu, logvar)
-    active = int(np.sum(mu.var(0) > dg.ACTIVE_UNIT_VAR))
+    active = dg.active_units(mu)
     st.plotly_chart(bars(kl, [f"z{i + 1}" for i in range(len(kl))], "KL to the prior per latent dimension",
                          "dimension", "nats"))
     if active < len(kl):

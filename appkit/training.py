@@ -73,7 +73,6 @@ def run_training(run: Run, ds: Dataset) -> None:
             if isinstance(ev, PretrainStats):
                 bar.progress(0.0, text=f"Pretraining layer pair {ev.layer} of {ev.layers}: epoch {ev.epoch} of "
                                        f"{ev.epochs}, squared error {ev.loss:.4f}")
-                run.extras.setdefault("pretrain", []).append(ev)
             elif isinstance(ev, EarlyStop):
                 early = ev
             elif isinstance(ev, Progress):
