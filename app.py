@@ -30,6 +30,19 @@ with c3:
     st.caption("Set the autoencoder beside PCA (linear), t-SNE (a visualisation that cannot place new "
                "points) and UMAP, measured on the same test points.")
 
+st.markdown("**Then put autoencoders to work:**")
+uses = [("pages/4_Anomaly.py", "Anomaly detection", ":material/crisis_alert:",
+         "Train on 'normal' digits only; the ones it rebuilds badly are the anomalies."),
+        ("pages/5_Denoising.py", "Denoising", ":material/blur_on:",
+         "Corrupt the inputs, train to restore them, and measure the gain in PSNR."),
+        ("pages/6_Draw_a_digit.py", "Draw a digit", ":material/draw:",
+         "Draw your own digit and follow it through the encoder, the latent space and the decoder."),
+        ("pages/7_Your_data.py", "Your data", ":material/upload_file:",
+         "Upload a CSV or images and use them on every page like the bundled sets.")]
+for col, (path, label, icon, text) in zip(st.columns(len(uses)), uses):
+    col.page_link(path, label=label, icon=icon)
+    col.caption(text)
+
 with st.expander(f"The model zoo: {len(MODELS)} autoencoder families, each with its own view on the Train page"):
     st.markdown("\n".join(f"- **{f.title}** (`{name}`): {f.summary}" for name, f in MODELS.items()))
     st.caption("Not in the zoo, on purpose: a GAN (a generator and a discriminator, but no encoder — the "

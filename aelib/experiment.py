@@ -98,7 +98,7 @@ def compare(dataset: str, methods: list[str], n: int, seed: int = 0, perplexity:
             z_test = infer.encode(net, x_test)
             place = time.perf_counter() - t0
             proj = Projection("ae", z_test, infer.encode(net, ds.x_train), sum(h.seconds for h in history) + place,
-                              place)
+                              place, infer.mse(net, x_test))
         out[m] = score(proj, x_test, ds.y_train, y_test, seed)
     return out
 

@@ -79,29 +79,50 @@ def axis_label(axis: str, i: int) -> str:
 
 
 def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np.ndarray | None = None,
-                   title: str = "", axis: str = "z", legend: str | None = "right") -> go.Figure:
+                   title: str = "", axis: str = "z", legend: str | None = "right",
+                   highlight: np.ndarray | None = None) -> go.Figure:
     """Points coloured and shaped by class, one legend entry per class (legend "right", "below" or None);
-    hover names the sample. Beyond SVG_MAX points it draws with WebGL (browsers allow few WebGL charts)."""
+    hover names the sample. Three columns draw a rotatable 3-D scatter. highlight: sample ids to pick out
+    (the rest fade in 2-D; in 3-D they get a ring). Beyond SVG_MAX points 2-D draws with WebGL (browsers
+    allow few WebGL charts)."""
     ids = np.arange(len(z)) if ids is None else ids
-    trace = go.Scattergl if len(z) > SVG_MAX else go.Scatter
+    three_d = z.shape[1] == 3
+    trace = go.Scatter3d if three_d else go.Scattergl if len(z) > SVG_MAX else go.Scatter
     fig = go.Figure()
     for c, name in enumerate(class_names):
         mask = y == c
         if not mask.any():
             continue
         colour, symbol = style(c)
-        fig.add_trace(trace(
-            x=z[mask, 0], y=z[mask, 1] if z.shape[1] > 1 else np.zeros(mask.sum()), mode="markers",
-            name=name, marker={"color": colour, "symbol": symbol, "size": 6, "opacity": 0.8,
-                               "line": {"width": 0}},
-            customdata=ids[mask], hovertemplate=f"sample #%{{customdata}}<br>class {name}<extra></extra>"))
+        xyz = {"x": z[mask, 0], "y": z[mask, 1] if z.shape[1] > 1 else np.zeros(mask.sum())}
+        marker = {"color": colour, "size": 6, "opacity": 0.8, "line": {"width": 0}}
+        extra = {}
+        if three_d:
+            xyz["z"], marker["size"] = z[mask, 2], 3
+        else:
+            marker["symbol"] = symbol
+            if highlight is not None:
+                extra = {"selectedpoints": np.flatnonzero(np.isin(ids[mask], highlight)),
+                         "selected": {"marker": {"opacity": 1.0, "size": 13}},
+                         "unselected": {"marker": {"opacity": 0.12}}}
+        fig.add_trace(trace(**xyz, mode="markers", name=name, marker=marker, customdata=ids[mask], **extra,
+                            hovertemplate=f"sample #%{{customdata}}<br>class {name}<extra></extra>"))
+    if three_d and highlight is not None and len(highlight):
+        sel = np.isin(ids, highlight)
+        fig.add_trace(go.Scatter3d(x=z[sel, 0], y=z[sel, 1], z=z[sel, 2], mode="markers", name="selected",
+                                   marker={"size": 7, "color": "rgba(0,0,0,0)", "line": {"width": 2, "color": "black"}},
+                                   customdata=ids[sel], hovertemplate="sample #%{customdata}<extra>selected</extra>"))
     # the top margin keeps plotly's toolbar clear of the legend
     place = {"orientation": "h", "y": -0.18, "x": 0} if legend == "below" else {}
     fig.update_layout(title=title, height=440 + 60 * (legend == "below"), margin={"t": 45, "b": 10, "l": 10, "r": 10},
                       showlegend=legend is not None, plot_bgcolor="white", font={"size": FONT},
                       legend={"title": "class", "itemsizing": "constant", **place})
-    fig.update_xaxes(title_text=axis_label(axis, 1), showgrid=True, gridcolor="#eee", zeroline=False)
-    fig.update_yaxes(title_text=axis_label(axis, 2), showgrid=True, gridcolor="#eee", zeroline=False)
+    if three_d:
+        fig.update_scenes(xaxis_title_text=axis_label(axis, 1), yaxis_title_text=axis_label(axis, 2),
+                          zaxis_title_text=axis_label(axis, 3))
+    else:
+        fig.update_xaxes(title_text=axis_label(axis, 1), showgrid=True, gridcolor="#eee", zeroline=False)
+        fig.update_yaxes(title_text=axis_label(axis, 2), showgrid=True, gridcolor="#eee", zeroline=False)
     return fig
 
 

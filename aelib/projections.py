@@ -19,6 +19,8 @@ class Projection:
     train: np.ndarray | None  # (N_train, dim) where the method can place new points, else None
     seconds: float  # time to fit (and place the test points)
     place_seconds: float | None = None  # of which: placing the new (test) points; None: it cannot
+    recon_mse: float | None = None  # mean squared error per value of the test points rebuilt from their
+    # coordinates, where the method can map back (PCA, an autoencoder); None: it cannot
 
     @property
     def places_new_points(self) -> bool:
@@ -33,11 +35,25 @@ def project_pca(x_train: np.ndarray, x_test: np.ndarray, dim: int = 2, seed: int
     t1 = time.perf_counter()
     z_test = pca.transform(x_test)
     t2 = time.perf_counter()
-    return Projection("pca", z_test, z_train, t2 - t0, t2 - t1)
+    recon = float(np.mean((pca.inverse_transform(z_test) - x_test) ** 2))
+    return Projection("pca", z_test, z_train, t2 - t0, t2 - t1, recon)
 
 
-def check_tsne(n: int, perplexity: float) -> None:
+def pca_reconstruction(x_train: np.ndarray, x: np.ndarray, dim: int, seed: int = 0) -> np.ndarray:
+    """x rebuilt from its first dim principal components (fitted on x_train)."""
+    pca = PCA(dim, random_state=seed).fit(x_train)
+    return pca.inverse_transform(pca.transform(x)).astype(x.dtype)
+
+
+TSNE_MIN_ITER = 250  # sklearn's minimum: the first 250 iterations are the early-exaggeration phase
+
+
+def check_tsne(n: int, perplexity: float, max_iter: int = 1000, learning_rate: float | str = "auto") -> None:
     """t-SNE's limits, as messages a learner can act on."""
+    if max_iter < TSNE_MIN_ITER:
+        raise ValueError(f"t-SNE needs at least {TSNE_MIN_ITER} iterations, got {max_iter}")
+    if learning_rate != "auto" and not 0 < float(learning_rate) <= 10_000:
+        raise ValueError(f"t-SNE's learning rate must be 'auto' or between 0 and 10,000; got {learning_rate}")
     if n < 5:
         raise ValueError(f"t-SNE needs at least 5 points, got {n}")
     if not 0 < perplexity < n:
@@ -46,12 +62,14 @@ def check_tsne(n: int, perplexity: float) -> None:
 
 
 def project_tsne(x: np.ndarray, dim: int = 2, perplexity: float = 30.0, seed: int = 0,
-                 max_iter: int = 1000) -> Projection:
+                 max_iter: int = 1000, learning_rate: float | str = "auto") -> Projection:
     """Embed exactly these points. sklearn's TSNE has no `transform`: it cannot place new points, so
-    there is no train embedding and k-NN accuracy is cross-validated inside this one."""
-    check_tsne(len(x), perplexity)
+    there is no train embedding and k-NN accuracy is cross-validated inside this one. learning_rate "auto"
+    is max(n / early_exaggeration / 4, 50) (Belkina et al. 2019)."""
+    check_tsne(len(x), perplexity, max_iter, learning_rate)
     t0 = time.perf_counter()
-    z = TSNE(dim, perplexity=perplexity, init="pca", random_state=seed, max_iter=max_iter).fit_transform(x)
+    z = TSNE(dim, perplexity=perplexity, init="pca", random_state=seed, max_iter=max_iter,
+             learning_rate=learning_rate).fit_transform(x)
     return Projection("tsne", z, None, time.perf_counter() - t0)
 
 
@@ -96,7 +114,7 @@ def tsne_seconds_estimate(n: int, max_iter: int = 1000) -> float:
 def score(proj: Projection, x_test: np.ndarray, y_train: np.ndarray, y_test: np.ndarray,
           seed: int = 0) -> dict:
     """The same numbers for every method: 5-NN accuracy, trustworthiness and continuity (10 neighbours),
-    silhouette by class, seconds to fit and to place new points (None: it cannot)."""
+    silhouette by class, seconds to fit and to place new points, reconstruction error (None: it cannot)."""
     if proj.places_new_points:
         acc, how = knn_accuracy(proj.train, y_train, proj.test, y_test), "fit on train codes, scored on test"
     else:
@@ -106,4 +124,14 @@ def score(proj: Projection, x_test: np.ndarray, y_train: np.ndarray, y_test: np.
             "continuity": round(continuity(x_test, proj.test, 10, seed), 4),
             "silhouette": round(silhouette(proj.test, y_test, seed), 4),
             "places_new_points": proj.places_new_points,
-            "place_seconds": None if proj.place_seconds is None else round(proj.place_seconds, 3)}
+            "place_seconds": None if proj.place_seconds is None else round(proj.place_seconds, 3),
+            "recon_mse": None if proj.recon_mse is None else round(proj.recon_mse, 5)}
+
+
+def nearest(coords: np.ndarray, row: int, k: int = 6) -> np.ndarray:
+    """The k rows nearest to coords[row] (Euclidean), nearest first, the row itself left out."""
+    d = np.sum((coords - coords[row]) ** 2, axis=1)
+    d[row] = np.inf
+    k = min(k, len(coords) - 1)
+    part = np.argpartition(d, k - 1)[:k] if k > 0 else np.zeros(0, dtype=int)
+    return part[np.argsort(d[part], kind="stable")]

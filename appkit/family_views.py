@@ -55,7 +55,7 @@ def _plain_ae(run: Run, ds: Dataset, what: str):
 
 
 @view("ae")
-def _bottleneck(run: Run, ds: Dataset) -> None:
+def bottleneck(run: Run, ds: Dataset) -> None:
     st.markdown("The bottleneck decides how much of each sample survives. Train the same autoencoder at several "
                 "latent sizes and compare with PCA, the best *linear* code of each size.")
     sizes = [k for k in (1, 2, 4, 8, 16, 32) if k < ds.input_dim]

@@ -1,35 +1,13 @@
-"""Slow, pure computations (t-SNE) run in a small shared worker pool, keyed by their inputs: two learners
-asking for the same thing share one result, the pool caps how many run at once, and the page shows
-progress while it waits. Workers never call Streamlit."""
+"""The one job pool every session shares (aelib.jobs: keyed, so two learners asking for the same t-SNE share
+one result), and a progress bar while a page waits for a job. Workers never call Streamlit."""
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 
 import streamlit as st
 
-MAX_ENTRIES = 64  # finished results kept; the oldest are dropped first
-
-
-class Jobs:
-    def __init__(self, workers: int):
-        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="aelab-job")
-        self.futures: OrderedDict[tuple, Future] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def submit(self, key: tuple, fn: Callable, *args, **kwargs) -> Future:
-        with self.lock:
-            fut = self.futures.get(key)
-            if fut is not None and not (fut.done() and fut.exception() is not None):
-                self.futures.move_to_end(key)
-                return fut
-            fut = self.futures[key] = self.pool.submit(fn, *args, **kwargs)
-            while len(self.futures) > MAX_ENTRIES:
-                self.futures.popitem(last=False)
-            return fut
+from aelib.jobs import Jobs
 
 
 @st.cache_resource

@@ -9,7 +9,11 @@ from appkit import projection_views, resources, state
 PAGES = [("app.py", "Home", ":material/home:"),
          ("pages/1_Train.py", "Train", ":material/model_training:"),
          ("pages/2_Latent_space.py", "Latent space", ":material/scatter_plot:"),
-         ("pages/3_Compare.py", "Compare", ":material/compare:")]
+         ("pages/3_Compare.py", "Compare", ":material/compare:"),
+         ("pages/4_Anomaly.py", "Anomaly detection", ":material/crisis_alert:"),
+         ("pages/5_Denoising.py", "Denoising", ":material/blur_on:"),
+         ("pages/6_Draw_a_digit.py", "Draw a digit", ":material/draw:"),
+         ("pages/7_Your_data.py", "Your data", ":material/upload_file:")]
 
 
 def setup(title: str) -> None:

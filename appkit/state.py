@@ -27,6 +27,7 @@ class Run:
     previous: Run | None = None  # the run this one replaced, kept until this one has finished an epoch
     val_name: str = "test"  # which split the held-out curves show: "test", or "validation" (early stopping)
     extras: dict = field(default_factory=dict)  # contrast runs and sweeps a family's view trained for it
+    snapshots: list = field(default_factory=list)  # (epoch, codes of the replay samples) for the training replay
 
     @property
     def seconds(self) -> float:

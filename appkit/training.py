@@ -12,6 +12,7 @@ from aelib.experiment import history_dicts, summarize, training_split
 from aelib.models import build_model
 from aelib.plots import TERM_TITLES, image_rows, loss_curves, series_rows
 from aelib.pretrain import PretrainStats
+from aelib.replay import REPLAY_POINTS, snapshot_epochs
 from aelib.train import EarlyStop, EpochStats, Progress, TrainingDiverged, pick_device, train
 from appkit import resources
 from appkit.state import Run, get_run, give_back_previous, set_run
@@ -68,6 +69,8 @@ def run_training(run: Run, ds: Dataset) -> None:
         set_run(run)
         t0, epochs = time.perf_counter(), run.train_cfg.epochs
         bar.progress(0.0, text=_progress_text(run, 1, 0.0, t0))
+        snap_at, x_snap, y_snap = snapshot_epochs(epochs), ds.x_test[:REPLAY_POINTS], ds.y_test[:REPLAY_POINTS]
+        run.snapshots = [(0, infer.encode(run.model, x_snap, y_snap))]
         early = None
         for ev in train(run.model, x_tr, x_val, run.train_cfg, progress_every_s=0.3, y_train=y_tr, y_val=y_val):
             if isinstance(ev, PretrainStats):
@@ -80,8 +83,12 @@ def run_training(run: Run, ds: Dataset) -> None:
                 bar.progress(frac, text=_progress_text(run, ev.epoch, frac, t0))
             elif isinstance(ev, EpochStats):
                 run.history.append(ev)
+                if ev.epoch in snap_at:
+                    run.snapshots.append((ev.epoch, infer.encode(run.model, x_snap, y_snap)))
                 bar.progress(ev.epoch / epochs, text=_progress_text(run, ev.epoch, ev.epoch / epochs, t0))
                 show_results(run, ds, curves, grid)
+        if run.history and run.snapshots[-1][0] != run.history[-1].epoch:  # early stopping ended it: the kept weights
+            run.snapshots.append((run.history[-1].epoch, infer.encode(run.model, x_snap, y_snap)))
         device = DEVICE_NAMES[pick_device(run.train_cfg.device).type]
         run.status, run.message = "finished", f"Finished {len(run.history)} epochs in {run.seconds:.1f} s on {device}."
         if early is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aelib.data import DATASETS, OFFLINE_DEFAULT, Dataset, DatasetUnavailable
-from appkit import resources
+from appkit import resources, uploads
 from appkit.state import Run, get_run
 
 DATASET_KEY, DATA_DIR_KEY = "dataset", "data_dir"
@@ -16,11 +16,20 @@ def _use_offline() -> None:
 
 
 def dataset_picker(disabled: bool = False) -> Dataset | None:
-    """Choose and load a dataset. A failed load says why and offers the offline set; never raises."""
-    name = st.selectbox("Data", list(DATASETS), key=DATASET_KEY, disabled=disabled,
-                        format_func=lambda k: DATASETS[k].title,
+    """Choose and load a dataset (bundled, or the learner's own from the Your data page). A failed load says
+    why and offers the offline set; never raises."""
+    options = [*DATASETS, *uploads.names()]
+    if st.session_state.get(DATASET_KEY) not in options:  # an own dataset since removed
+        st.session_state[DATASET_KEY] = OFFLINE_DEFAULT
+    name = st.selectbox("Data", options, key=DATASET_KEY, disabled=disabled,
+                        format_func=lambda k: uploads.title(k) if uploads.is_upload(k) else DATASETS[k].title,
                         help="Real digits (offline), the full MNIST sets (a one-off download) or synthetic "
-                             "shapes whose true dimension is known. Every set is split 80/20 the same way.")
+                             "shapes whose true dimension is known. Every set is split 80/20 the same way. "
+                             "Add your own on the Your data page.")
+    if uploads.is_upload(name):
+        ds = uploads.get(name)
+        st.caption(f"{len(ds.x_train):,} training / {len(ds.x_test):,} held-out samples · {ds.source}")
+        return ds
     st.caption(DATASETS[name].description)
     data_dir = None
     if name in ("mnist", "fashion_mnist"):
@@ -62,4 +71,11 @@ def run_caption(run: Run) -> None:
 
 
 def run_dataset(run: Run) -> Dataset:
+    if uploads.is_upload(run.dataset):  # the learner's own data lives in their session, not the shared cache
+        ds = uploads.get(run.dataset)
+        if ds is None:
+            st.error(f"The data this model was trained on ({uploads.title(run.dataset)}) is no longer in this "
+                     "session. Upload it again on the Your data page, or train on another set.")
+            st.stop()
+        return ds
     return resources.dataset(run.dataset, run.split_seed, run.data_dir)

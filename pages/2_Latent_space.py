@@ -6,6 +6,7 @@ from aelib import infer
 from aelib.plots import factor_scatter, image_rows, latent_scatter
 from aelib.projections import project_pca
 from appkit import page, projection_views, widgets
+from appkit.replay_view import show_replay
 
 TSNE_MAX = 2000  # t-SNE of the codes embeds at most this many test points
 
@@ -62,3 +63,6 @@ if picked:
     x = ds.x_test[rows]
     x_hat = infer.reconstruct(run.model, x, ds.y_test[rows])
     st.plotly_chart(image_rows([x, x_hat], ds.shape, ["original", "reconstruction"]))
+
+st.subheader("Training replay: watch the latent space organise")
+show_replay(run, ds)

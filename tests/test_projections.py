@@ -10,6 +10,7 @@ from aelib.projections import (
     Projection,
     check_tsne,
     check_umap,
+    pca_reconstruction,
     project_pca,
     project_tsne,
     project_umap,
@@ -18,7 +19,7 @@ from aelib.projections import (
 )
 
 SCORE_KEYS = {"seconds", "knn_accuracy", "knn_protocol", "trustworthiness", "continuity", "silhouette",
-              "places_new_points", "place_seconds"}
+              "places_new_points", "place_seconds", "recon_mse"}
 
 
 @pytest.fixture(autouse=True)
@@ -87,7 +88,16 @@ def test_check_tsne_limits(n, perplexity, pattern):
         check_tsne(n, perplexity)
 
 
+@pytest.mark.parametrize("max_iter, lr, pattern", [(249, "auto", "at least 250 iterations, got 249"),
+                                                   (1000, 0.0, "learning rate must be 'auto' or between"),
+                                                   (1000, -5.0, "learning rate"), (1000, 1e6, "learning rate")])
+def test_check_tsne_optimiser_limits(max_iter, lr, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        check_tsne(100, 30, max_iter, lr)
+
+
 def test_check_tsne_accepts_legal_values():
+    check_tsne(100, 30, 250, 200.0)
     check_tsne(5, 4.9)
     check_tsne(1000, 30)
 
@@ -111,13 +121,16 @@ def test_score_pca_is_inductive(small_digits):
     assert s["trustworthiness"] == round(trustworthiness(small_digits.x_test, proj.test), 4)
     assert 0.3 < s["knn_accuracy"] <= 1  # 2 principal components of digits carry real class information
     assert 0.5 < s["trustworthiness"] <= 1
+    # PCA's reconstruction error is what its two components leave out of the test points
+    assert s["recon_mse"] == round(float(np.mean((pca_reconstruction(small_digits.x_train, small_digits.x_test, 2)
+                                                  - small_digits.x_test) ** 2)), 5)
 
 
 def test_score_tsne_is_cross_validated(tsne_150, small_digits):
     proj, x, y = tsne_150
     s = score(proj, x, small_digits.y_train, y)
     assert set(s) == SCORE_KEYS
-    assert s["places_new_points"] is False
+    assert s["places_new_points"] is False and s["recon_mse"] is None  # a map with no way back
     assert s["knn_accuracy"] == round(knn_accuracy_cv(proj.test, y), 4)
     pca_s = score(project_pca(small_digits.x_train, x), x, small_digits.y_train, y)
     assert s["knn_protocol"] != pca_s["knn_protocol"]

@@ -45,6 +45,24 @@ def test_fuzzy_graph_is_symmetric_with_weights_in_0_1(digits):
     assert len(forward) >= 200 * 14  # every directed kNN edge survives the union
 
 
+def test_fuzzy_graph_matches_umap_learn(digits):
+    """Given the same exact kNN, the edge weights equal umap-learn's fuzzy_simplicial_set (McInnes et al. 2018)."""
+    from sklearn.neighbors import NearestNeighbors
+    from umap.umap_ import fuzzy_simplicial_set
+
+    x = digits.x_train[:300].reshape(300, -1).astype(np.float32)
+    x += np.random.default_rng(0).normal(0, 1e-3, x.shape).astype(np.float32)  # break distance ties (pixels are k/16)
+    dists, idx = NearestNeighbors(n_neighbors=15).fit(x).kneighbors(x)
+    dists[:, 0] = 0  # each point itself; round-off leaves ~1e-7, which umap-learn would take for a neighbour
+    ref = fuzzy_simplicial_set(x, 15, np.random.RandomState(0), "euclidean", knn_indices=idx,
+                               knn_dists=dists.astype(np.float32))[0].toarray()
+    head, tail, weight = fuzzy_graph(x, 15)
+    ours = np.zeros_like(ref)
+    ours[head, tail] = weight
+    assert (ref > 0).sum() > 300 * 14  # a real graph, not two empty ones
+    np.testing.assert_allclose(ours, ref, atol=1e-5)
+
+
 def test_cross_entropy_by_hand():
     """q = 1 / (1 + a d^2b): a positive pair at distance 0 costs nothing; a negative there costs a lot."""
     z0 = torch.zeros(1, 2)
@@ -81,8 +99,13 @@ def test_training_lowers_the_umap_term_and_separates_blobs():
     history = list(train(model, x, x[:40], TrainConfig(epochs=15, batch_size=32, lr=3e-3)))
     assert history[-1].val["umap"] < 0.8 * history[0].val["umap"]  # the same seeded edges every epoch
     assert history[-1].train.keys() == history[-1].val.keys() == {"loss", "recon", "umap"}
-    after = silhouette_score(infer.encode(model, x), y)
+    z = infer.encode(model, x)
+    after = silhouette_score(z, y)
     assert after > max(before, 0.6), (before, after)
+    head, tail, _ = (e.numpy() for e in model.edges)  # graph neighbours end up closer than random pairs
+    rand = np.random.default_rng(0).permutation(len(x))
+    near, anywhere = np.linalg.norm(z[head] - z[tail], axis=1).mean(), np.linalg.norm(z - z[rand], axis=1).mean()
+    assert near < 0.5 * anywhere, (near, anywhere)
 
 
 def test_checkpoint_leaves_the_graph_out_and_still_encodes(tmp_path):

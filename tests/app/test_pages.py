@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from aelib.train import TrainingDiverged
+from appkit import page as page_nav
 from appkit import training
 
 PAGES = ["pages/1_Train.py", "pages/2_Latent_space.py", "pages/3_Compare.py"]
@@ -62,6 +63,11 @@ def test_home_renders_with_links_to_every_page():
     at = fresh()
     assert "autoencoder" in at.title[0].value.lower()
     assert at.session_state["dataset"] == "mnist5k"  # the defaults are in place before any click
+
+
+def test_every_page_file_is_in_the_sidebar():
+    files = {str(f.relative_to(Path(APP).parent)) for f in (Path(APP).parent / "pages").glob("*.py")}
+    assert files <= {path for path, _, _ in page_nav.PAGES}
 
 
 @pytest.mark.parametrize("page", PAGES[1:])
@@ -141,7 +147,7 @@ def test_larger_latent_offers_projections():
     on(at, "pages/2_Latent_space.py")
     assert at.radio(key="latent_view").value == "PCA of the codes"
     at.radio(key="latent_view").set_value("the first two dimensions").run()
-    assert not at.exception and len(at.get("plotly_chart")) == 1
+    assert not at.exception and [c.key for c in at.get("plotly_chart")] == ["latent_plot", "replay_plot"]
 
 
 def test_divergence_keeps_the_last_good_weights(monkeypatch):
@@ -157,8 +163,8 @@ def test_divergence_keeps_the_last_good_weights(monkeypatch):
     assert any("NaN or infinite" in w.value and "in epoch 2" in w.value for w in at.warning)
     run = at.session_state["aelab_run"]
     assert run.status == "diverged" and len(run.history) == 1
-    on(at, "pages/2_Latent_space.py")  # the kept model still works everywhere
-    assert len(at.get("plotly_chart")) == 1
+    on(at, "pages/2_Latent_space.py")  # the kept model still works everywhere, its one epoch replayable
+    assert [c.key for c in at.get("plotly_chart")] == ["latent_plot", "replay_plot"]
 
 
 def test_impossible_combination_disables_train():

@@ -18,7 +18,9 @@ if not Path(CHROMIUM).exists():  # CI installs it; a missing browser there must 
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 SHOTS = os.environ.get("AELAB_SCREENSHOTS")  # a folder: save a screenshot of every step there
-PAGES = {"Home": "", "Train": "Train", "Latent space": "Latent_space", "Compare": "Compare"}
+PAGES = {"Home": "", "Train": "Train", "Latent space": "Latent_space", "Compare": "Compare",
+         "Anomaly detection": "Anomaly", "Denoising": "Denoising", "Draw a digit": "Draw_a_digit",
+         "Your data": "Your_data"}
 
 
 @pytest.fixture(scope="module")
@@ -94,12 +96,34 @@ def test_default_train_flow_from_home_to_compare(context, server):
     assert page.locator("[data-testid='stPlotlyChart']").count() >= 2  # loss curves + reconstructions
     go(page, "Latent space")
     no_exception(page, "latent")
-    assert page.locator("[data-testid='stPlotlyChart']").count() == 1
+    assert page.locator("[data-testid='stPlotlyChart']").count() == 2  # the latent scatter + the training replay
     go(page, "Compare")
     page.locator("[data-testid='stDataFrame']").wait_for(timeout=120_000)
     wait_idle(page)
     no_exception(page, "compare")
     assert page.locator("[data-testid='stPlotlyChart']").count() == 4  # AE, PCA, t-SNE, UMAP
+    box = page.locator(".st-key-cmp_panel_PCA .scatterlayer path.point").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # a learner clicks one point
+    page.get_by_text(re.compile(r"Sample #\d+ \(class \d\), picked in PCA")).wait_for(timeout=30_000)
+    wait_idle(page)
+    no_exception(page, "compare-clicked")
+    for panel in ("Autoencoder", "t-SNE", "UMAP"):  # the same sample stands out in the other panels
+        faded = page.locator(f".st-key-cmp_panel_{panel} .scatterlayer path.point").evaluate_all(
+            "ps => ps.filter(p => parseFloat(getComputedStyle(p).opacity) < 0.5).length")
+        assert faded > 100, panel
+    go(page, "Draw a digit")  # the real canvas: draw a 7 with the mouse
+    box = page.locator("canvas").first.bounding_box()
+    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x0 + 0.25 * w, y0 + 0.2 * h)
+    page.mouse.down()
+    for t in range(11):
+        page.mouse.move(x0 + (0.25 + 0.05 * t) * w, y0 + 0.2 * h)
+    for t in range(11):
+        page.mouse.move(x0 + (0.75 - 0.03 * t) * w, y0 + (0.2 + 0.065 * t) * h)
+    page.mouse.up()
+    page.get_by_text("The nearest training samples in latent space").wait_for(timeout=60_000)
+    wait_idle(page)
+    no_exception(page, "drawn")
     go(page, "Train")  # the model is still there after visiting other pages
     page.get_by_text(re.compile(r"Finished 30 epochs")).wait_for(timeout=10_000)
 

@@ -1,0 +1,93 @@
+"""Figures for the anomaly-detection page: error histograms with the threshold, ROC and PR curves, the
+confusion matrix and per-value error heat maps. Figures only."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from aelib.plots import FONT, PALETTE
+from aelib.zoo_plots import _layout
+
+NORMAL, ANOMALY = PALETTE[0], PALETTE[6]
+
+
+def error_histogram(errors: np.ndarray, is_anomaly: np.ndarray, threshold: float, bins: int = 60) -> go.Figure:
+    """Overlaid histograms of the test errors of normal and anomalous samples (shares of each group, so a
+    rare group stays visible), with the threshold as a dashed line: right of it is flagged."""
+    truth = np.asarray(is_anomaly, dtype=bool)
+    fig = go.Figure()
+    edges = np.linspace(0.0, float(np.quantile(errors, 0.995)) * 1.05 or 1.0, bins + 1)
+    for mask, name, colour in ((~truth, "normal", NORMAL), (truth, "anomalous", ANOMALY)):
+        fig.add_trace(go.Histogram(x=np.asarray(errors)[mask], name=f"{name} ({int(mask.sum())})",
+                                   histnorm="percent", opacity=0.6, marker_color=colour,
+                                   xbins={"start": edges[0], "end": edges[-1], "size": edges[1] - edges[0]}))
+    fig.add_vline(x=threshold, line_dash="dash", line_color="black", annotation_text="threshold")
+    fig.update_layout(barmode="overlay")
+    return _layout(fig, "Reconstruction error of the held-out samples", "mean squared error per value",
+                   "% of the group")
+
+
+def roc_curve(fpr: np.ndarray, tpr: np.ndarray, auroc: float, point: tuple[float, float] | None = None) -> go.Figure:
+    """The ROC curve with the chance diagonal and, optionally, the current threshold's (fpr, tpr)."""
+    fig = go.Figure([go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", line={"dash": "dot", "color": "#999"}),
+                     go.Scatter(x=fpr, y=tpr, mode="lines", name=f"autoencoder (AUC {auroc:.3f})",
+                                line={"color": PALETTE[0]})])
+    if point is not None:
+        fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="threshold",
+                                 marker={"color": ANOMALY, "size": 11, "symbol": "diamond"}))
+    fig = _layout(fig, f"ROC curve · AUC {auroc:.3f}", "false positive rate (normal flagged)",
+                  "true positive rate (recall)", height=360)
+    fig.update_yaxes(range=[0, 1.02])
+    return fig
+
+
+def pr_curve(recall: np.ndarray, precision: np.ndarray, average_precision: float, base_rate: float,
+             point: tuple[float, float] | None = None) -> go.Figure:
+    """Precision against recall; a guess scores the share of anomalies (the dotted line)."""
+    fig = go.Figure([go.Scatter(x=[0, 1], y=[base_rate, base_rate], mode="lines", name="chance",
+                                line={"dash": "dot", "color": "#999"}),
+                     go.Scatter(x=recall, y=precision, mode="lines", name=f"autoencoder (AP {average_precision:.3f})",
+                                line={"color": PALETTE[0]})])
+    if point is not None:
+        fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="threshold",
+                                 marker={"color": ANOMALY, "size": 11, "symbol": "diamond"}))
+    fig = _layout(fig, f"Precision-recall curve · AP {average_precision:.3f}", "recall", "precision", height=360)
+    fig.update_yaxes(range=[0, 1.02])
+    return fig
+
+
+def confusion(matrix: list[list[int]]) -> go.Figure:
+    """[[TN, FP], [FN, TP]] as an annotated heat map: rows the truth, columns the decision."""
+    z = np.asarray(matrix)
+    text = [[f"{z[0, 0]}<br>true negatives", f"{z[0, 1]}<br>false alarms"],
+            [f"{z[1, 0]}<br>missed", f"{z[1, 1]}<br>caught"]]
+    fig = go.Figure(go.Heatmap(z=z, x=["flagged normal", "flagged anomalous"], y=["normal", "anomalous"],
+                               text=text, texttemplate="%{text}", colorscale="Blues", showscale=False,
+                               hoverinfo="skip"))
+    fig = _layout(fig, "Confusion matrix", "decision", "truth", height=300)
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def error_maps(x: np.ndarray, x_hat: np.ndarray, err: np.ndarray, shape: tuple[int, ...],
+               titles: list[str]) -> go.Figure:
+    """One column per sample: original, reconstruction and the per-value squared error as a heat map
+    (images as images; sequences and table rows as strips of their values)."""
+    n = len(x)
+    h, w = (shape[1], shape[2]) if len(shape) == 3 else (1, int(np.prod(shape)))
+    fig = make_subplots(rows=3, cols=n, column_titles=titles, row_titles=["original", "reconstruction", "error"],
+                        horizontal_spacing=0.01, vertical_spacing=0.04)
+    top = float(err.max()) if err.size and err.max() > 0 else 1.0
+    for j in range(n):
+        for i, (rows, scale, zmax) in enumerate(((x, "gray_r", 1.0), (x_hat, "gray_r", 1.0), (err, "Inferno", top))):
+            fig.add_trace(go.Heatmap(z=rows[j].reshape(h, w), colorscale=scale, zmin=0, zmax=zmax, hoverinfo="skip",
+                                     showscale=i == 2 and j == n - 1, colorbar={"title": "error", "len": 0.33,
+                                                                                "y": 0.15}),
+                          row=i + 1, col=j + 1)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed")
+    fig.update_annotations(font_size=11)
+    fig.update_layout(height=330 if len(shape) == 3 else 260, margin={"t": 40, "b": 10, "l": 30, "r": 10},
+                      font={"size": FONT}, plot_bgcolor="white")
+    return fig

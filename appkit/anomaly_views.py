@@ -1,0 +1,195 @@
+"""The anomaly page's state, training and results. The detector lives in its own session-state key, so the
+learner's main run from the Train page is never touched."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from aelib import anomaly as an
+from aelib import anomaly_plots as ap
+from aelib import infer
+from aelib.data import DATASETS, DIGIT_NAMES, Dataset, DatasetUnavailable
+from aelib.models import MODELS, ModelConfig, build_model
+from aelib.train import EpochStats, Progress, TrainConfig, TrainingDiverged
+from appkit import resources, uploads
+
+RUN, REQUEST, THRESHOLD = "aelab_anomaly_run", "aelab_anomaly_request", "an_threshold"
+DEFAULTS = {"an_protocol": "one-class", "an_dataset": "mnist5k", "an_normal": ["1"], "an_model": "conv_ae",
+            "an_latent": an.RECIPE["latent_dim"], "an_epochs": 20}
+MODEL_FOR_KIND = {"image": "conv_ae", "sequence": "seq_ae", "table": "ae"}  # a sensible family per data kind
+SHOW = 8  # samples per row of heat maps
+
+
+@dataclass
+class AnomalyRun:
+    dataset: str
+    split: an.AnomalySplit
+    model_cfg: ModelConfig
+    train_cfg: TrainConfig
+    model: Any = None  # aelib Autoencoder
+    history: list[EpochStats] = field(default_factory=list)
+    status: str = "training"  # training | finished | stopped | diverged
+    message: str = ""
+    scored: an.Scored | None = None  # errors and the textbook threshold, once training has ended
+
+
+def keep_settings() -> None:
+    """Fill in the page's defaults; keep the learner's choices when the page is left and revisited."""
+    for key, default in DEFAULTS.items():
+        st.session_state[key] = st.session_state.get(key, default)
+
+
+def get_run() -> AnomalyRun | None:
+    return st.session_state.get(RUN)
+
+
+def request() -> None:
+    st.session_state[REQUEST] = True
+
+
+def busy() -> bool:
+    return st.session_state.get(REQUEST) is not None
+
+
+def dataset_names() -> list[str]:
+    """The bundled sets and the learner's own uploads (Your data page)."""
+    return [*DATASETS, *uploads.names()]
+
+
+def dataset_title(name: str) -> str:
+    return uploads.title(name) if uploads.is_upload(name) else DATASETS[name].title
+
+
+def load(name: str) -> tuple[Dataset | None, str | None]:
+    """(dataset, None), or (None, why not) for a failed download or an upload no longer in the session."""
+    if uploads.is_upload(name):
+        ds = uploads.get(name)
+        return (ds, None) if ds is not None else (None, f"{uploads.title(name)} is no longer in this session")
+    try:
+        return resources.dataset(name, 0), None
+    except DatasetUnavailable as err:
+        return None, str(err)
+
+
+def on_dataset_change() -> None:
+    """A new dataset: its natural model family and first class, so the defaults always fit."""
+    ds, _ = load(st.session_state["an_dataset"])
+    if ds is None:  # the page says why
+        return
+    st.session_state["an_model"] = MODEL_FOR_KIND[ds.kind]
+    st.session_state["an_normal"] = ["0"]
+    if ds.kind != "table":  # images have no injection; sequences have no meaningful "normal class"
+        st.session_state["an_protocol"] = "one-class" if ds.kind == "image" else "inject"
+
+
+def prepare(ds: Dataset, protocol: str, normal: list[str], model: str, latent: int,
+            epochs: int) -> tuple[an.AnomalySplit, ModelConfig, TrainConfig]:
+    """The split and configs for the chosen settings; ValueError, in words, for a combination that cannot work."""
+    if MODELS[model].cls.needs_labels:
+        raise ValueError(f"{model} reads class labels, which a detector does not have for new samples")
+    split = an.make_split(ds, protocol, normal if protocol == "one-class" else None)
+    mcfg, tcfg = an.detector_configs(ds, model, latent, epochs)
+    return split, mcfg, tcfg
+
+
+def settle() -> None:
+    """A run left 'training' with no script training it was interrupted: keep its weights and score them."""
+    run = get_run()
+    if run is not None and run.status == "training" and not busy():
+        run.status = "stopped"
+        run.message = f"Training was interrupted after {len(run.history)} of {run.train_cfg.epochs} epochs."
+        _finish(run)
+
+
+def _finish(run: AnomalyRun) -> None:
+    if not run.history:
+        st.session_state.pop(RUN, None)
+        return
+    run.scored = an.score_split(run.model, run.split)
+    st.session_state[THRESHOLD] = run.scored.threshold  # the slider starts at the textbook rule
+
+
+def train_now(name: str, split: an.AnomalySplit, mcfg: ModelConfig, tcfg: TrainConfig) -> None:
+    """Train a detector with a progress bar in one of the shared training slots; saved as it goes."""
+    status, bar = st.empty(), st.progress(0.0, text="Starting…")
+    slots = resources.training_slots()
+    while not slots.acquire(timeout=0.5):
+        status.info("Waiting for a free training slot: other learners on this server are training.")
+    status.empty()
+    run = AnomalyRun(name, split, mcfg, tcfg, model=build_model(mcfg, seed=tcfg.seed))
+    st.session_state[RUN] = run
+    try:
+        t0 = time.perf_counter()
+        for ev in an.training_events(run.model, split, tcfg, progress_every_s=0.3):
+            if isinstance(ev, Progress):
+                bar.progress((ev.epoch - 1 + ev.batch / ev.n_batches) / tcfg.epochs, text=f"Epoch {ev.epoch}")
+            elif isinstance(ev, EpochStats):
+                run.history.append(ev)
+                bar.progress(ev.epoch / tcfg.epochs, text=f"Epoch {ev.epoch} of {tcfg.epochs} · training loss "
+                                                          f"{ev.train['loss']:.3f}")
+        run.status, run.message = "finished", (f"Trained on {len(split.x_train):,} normal samples for "
+                                               f"{tcfg.epochs} epochs in {time.perf_counter() - t0:.1f} s.")
+    except TrainingDiverged as err:
+        run.status, run.message = "diverged", str(err)
+    finally:
+        slots.release()
+        st.session_state.pop(REQUEST, None)
+    _finish(run)
+
+
+def show_threshold_metrics(run: AnomalyRun) -> None:
+    """The histogram, the threshold slider and everything that depends on it, updated live."""
+    s = run.scored
+    top = float(max(s.test_errors.max(), s.threshold) * 1.05)
+    if not 0.0 <= st.session_state.get(THRESHOLD, -1.0) <= top:  # forgotten on another page, or a new run
+        st.session_state[THRESHOLD] = s.threshold
+    threshold = st.slider("Threshold: flag a sample when its error is above", 0.0, top, key=THRESHOLD,
+                          step=top / 400, format="%.4f",
+                          help=f"Starts at mean + 2σ of the training errors: {s.threshold:.4f}. No anomaly was "
+                               "used to choose it.")
+    st.plotly_chart(ap.error_histogram(s.test_errors, s.is_anomaly, threshold))
+    m = an.metrics_at(s.test_errors, s.is_anomaly, threshold)
+    c = st.columns(4)
+    c[0].metric("Precision", f"{m['precision']:.3f}", help="Of the flagged samples, the share that are anomalies.")
+    c[1].metric("Recall", f"{m['recall']:.3f}", help="Of the anomalies, the share that are flagged.")
+    c[2].metric("F1", f"{m['f1']:.3f}", help="The harmonic mean of precision and recall.")
+    c[3].metric("Textbook threshold", f"{s.threshold:.4f}", help="mean + 2σ of the training errors")
+    cu = an.curves(s.test_errors, s.is_anomaly)
+    (tn, fp), (fn, tp) = m["confusion"]
+    point = (fp / max(fp + tn, 1), tp / max(tp + fn, 1))
+    left, mid, right = st.columns(3)
+    left.plotly_chart(ap.confusion(m["confusion"]))
+    mid.plotly_chart(ap.roc_curve(cu["fpr"], cu["tpr"], cu["auroc"], point))
+    right.plotly_chart(ap.pr_curve(cu["recall"], cu["precision"], cu["average_precision"], cu["base_rate"],
+                                   (point[1], m["precision"])))
+    st.caption("The curves do not depend on the threshold: they sweep every threshold at once, and the diamond "
+               "marks yours. AUROC is the chance that a random anomaly scores above a random normal sample; "
+               "average precision (AP) summarises the PR curve, where guessing scores the share of anomalies.")
+
+
+def show_samples(run: AnomalyRun, ds: Dataset) -> None:
+    """The worst-reconstructed samples, and the anomalies the model reconstructs well (its blind spot)."""
+    s, x = run.scored, run.split.x_test
+    names = ds.class_names
+
+    def maps(idx: np.ndarray) -> None:
+        x_hat = infer.reconstruct(run.model, x[idx])
+        titles = [f"{'anomaly' if s.is_anomaly[i] else 'normal'} · {names[run.split.y_test[i]]}<br>"
+                  f"error {s.test_errors[i]:.4f}" for i in idx]
+        st.plotly_chart(ap.error_maps(x[idx], x_hat, (x_hat - x[idx]) ** 2, ds.shape, titles))
+
+    st.subheader("Worst reconstructed")
+    maps(an.worst(s.test_errors, SHOW))
+    st.caption("The samples with the largest error, whatever their truth. The bottom row shows where the error "
+               "lies: the parts of the sample the model could not draw.")
+    st.subheader("Anomalies that reconstruct well: the known failure")
+    maps(an.missed(s.test_errors, s.is_anomaly, SHOW))
+    example = " (a 7 that is nearly a 1)" if names == DIGIT_NAMES else ""
+    st.caption("An autoencoder flags what it cannot *reconstruct*, not what is *new*. These anomalies have the "
+               f"lowest errors: they share shapes with the normal class{example}, carry little ink or signal, "
+               "or are simply easy to draw, so they slip under any threshold that spares the normal samples. "
+               "No threshold fixes this; better scores (e.g. also asking how unusual the code is) can help.")

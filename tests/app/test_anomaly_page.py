@@ -1,0 +1,107 @@
+"""The anomaly page through AppTest: empty state, a tiny detector run, the live threshold, and bad input."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aelib import anomaly as an
+from appkit.anomaly_views import RUN
+from tests.app.test_pages import figure, fresh, on, values
+
+PAGE = "pages/4_Anomaly.py"
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A 2-epoch dense detector for the digit 1 on the 8×8 digits."""
+    at = on(fresh(), PAGE)
+    at.selectbox(key="an_dataset").set_value("digits").run()
+    at.multiselect(key="an_normal").set_value(["1"]).run()
+    at.selectbox(key="an_model").set_value("ae").run()
+    at.number_input(key="an_latent").set_value(4).run()
+    at.number_input(key="an_epochs").set_value(2).run()
+    at.button(key="an_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_empty_page_explains_and_offers_training():
+    at = on(fresh(), PAGE)
+    assert at.title[0].value == "Anomaly detection"
+    assert any("Press **Train**" in i.value for i in at.info)
+    assert not at.button(key="an_train").disabled
+    assert not at.get("plotly_chart")
+
+
+def test_tiny_run_shows_histogram_metrics_curves_and_heat_maps(trained):
+    assert any("Trained on 146 normal samples for 2 epochs" in s.value for s in trained.success)
+    run = trained.session_state[RUN]
+    assert len(run.history) == 2 and run.status == "finished"
+    assert trained.slider(key="an_threshold").value == pytest.approx(run.scored.threshold)
+    assert "aelab_run" not in trained.session_state  # the Train page's model is not touched
+    charts = [figure(c) for c in trained.get("plotly_chart")]
+    assert len(charts) == 6  # histogram, confusion, ROC, PR, worst, missed
+    hist = charts[0]
+    counts = sorted(len(values(t["x"])) for t in hist["data"])
+    assert counts == [36, 324]  # the held-out 1s and the held-out other digits
+    roc = charts[2]
+    assert "AUC" in roc["layout"]["title"]["text"]
+    assert [m.label for m in trained.metric][:3] == ["Precision", "Recall", "F1"]
+
+
+def test_moving_the_threshold_updates_the_metrics(trained):
+    run = trained.session_state[RUN]
+    low = float(np.quantile(run.scored.test_errors, 0.05))
+    before = {m.label: m.value for m in trained.metric}
+    trained.slider(key="an_threshold").set_value(low).run()
+    after = {m.label: m.value for m in trained.metric}
+    expected = an.metrics_at(run.scored.test_errors, run.scored.is_anomaly, trained.slider(key="an_threshold").value)
+    assert after["Recall"] == f"{expected['recall']:.3f}" and after["Precision"] == f"{expected['precision']:.3f}"
+    assert float(after["Recall"]) > float(before["Recall"])  # a lower threshold flags more anomalies
+    confusion = values(figure(trained.get("plotly_chart")[1])["data"][0]["z"]).reshape(2, 2)
+    assert confusion.tolist() == expected["confusion"]
+
+
+def test_a_model_that_does_not_fit_the_data_is_a_message():
+    at = on(fresh(), PAGE)
+    at.selectbox(key="an_dataset").set_value("breast_cancer").run()
+    at.selectbox(key="an_model").set_value("conv_ae").run()
+    assert not at.exception
+    assert any("needs image data" in e.value for e in at.error)
+    assert at.button(key="an_train").disabled
+
+
+def test_no_normal_class_is_a_message():
+    at = on(fresh(), PAGE)
+    at.multiselect(key="an_normal").set_value([]).run()
+    assert any("choose at least one normal class" in e.value for e in at.error)
+    assert at.button(key="an_train").disabled
+
+
+def test_sequences_default_to_injected_anomalies_with_a_sequence_model():
+    at = on(fresh(), PAGE)
+    at.selectbox(key="an_dataset").set_value("sines").run()
+    assert at.radio(key="an_protocol").value == "inject" and at.selectbox(key="an_model").value == "seq_ae"
+    assert any("60 of 600 held-out samples" in c.value for c in at.caption)
+    assert not at.error and not at.button(key="an_train").disabled
+
+
+def test_a_table_detector_trains_and_shows_its_rows():
+    at = on(fresh(), PAGE)
+    at.selectbox(key="an_dataset").set_value("breast_cancer").run()
+    assert at.selectbox(key="an_model").value == "ae" and at.multiselect(key="an_normal").value == ["0"]
+    at.number_input(key="an_epochs").set_value(2).run()
+    at.button(key="an_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    hist = figure(at.get("plotly_chart")[0])
+    assert sorted(len(values(t["x"])) for t in hist["data"]) == [42, 72]  # malignant vs benign, held out
+    maps = figure(at.get("plotly_chart")[4])
+    assert len(maps["data"]) == 3 * 8  # original, reconstruction, error for the 8 worst rows
+
+
+def test_leaving_the_page_keeps_the_detector(trained):
+    run = trained.session_state[RUN]
+    on(trained, "pages/1_Train.py")
+    on(trained, PAGE)
+    assert trained.session_state[RUN] is run and len(trained.get("plotly_chart")) == 6
+    assert trained.slider(key="an_threshold").value > 0  # never back at 0, which would flag every sample

@@ -1,0 +1,148 @@
+"""The Your data page through AppTest: bad uploads are messages, a good one is previewed, added to this session
+only, picked on the Train page, trained on, and shown by the result pages like a bundled set."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from tests.app.test_pages import figure, fresh, on, values
+
+PAGE = "pages/7_Your_data.py"
+RESULT_PAGES = ["pages/2_Latent_space.py", "pages/3_Compare.py"]
+
+
+def pets(n: int = 600) -> bytes:
+    """Three classes of animals, three measurements each; enough rows that the Compare page's smallest sample
+    (100 test points) fits."""
+    rng = np.random.default_rng(0)
+    kind = np.resize(["cat", "dog", "fox"], n)
+    centre = {"cat": (30, 4, 25), "dog": (60, 20, 40), "fox": (45, 7, 35)}
+    x = np.array([centre[k] for k in kind]) + rng.normal(0, 3, (n, 3))
+    return pd.DataFrame(x, columns=["height", "weight", "tail"]).assign(kind=kind).to_csv(index=False).encode()
+
+
+def digit_zip(n: int = 40) -> bytes:
+    rng = np.random.default_rng(0)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for i in range(n):
+            img = io.BytesIO()
+            Image.fromarray(rng.integers(0, 256, (8, 8), dtype=np.uint8)).save(img, format="PNG")
+            z.writestr(f"{'odd' if i % 2 else 'even'}/{i}.png", img.getvalue())
+    return buf.getvalue()
+
+
+def upload_csv(at, body: bytes, name: str = "pets.csv"):
+    on(at, PAGE)
+    at.file_uploader(key="upload_csv").set_value((name, body, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def add(at):
+    at.button(key="upload_add").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture(scope="module")
+def trained_on_pets():
+    """A session that uploaded pets.csv with its label column, and trained a 2-epoch AE on it."""
+    at = upload_csv(fresh(), pets())
+    at.selectbox(key="upload_label").set_value("kind").run()
+    add(at)
+    on(at, "pages/1_Train.py")
+    assert at.selectbox(key="dataset").value == "yours: pets.csv"  # adding selects it for the Train page
+    at.number_input(key="epochs").set_value(2).run()
+    at.button(key="train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_page_renders_with_nothing_uploaded():
+    at = on(fresh(), PAGE)
+    assert any("No datasets of your own yet" in c.value for c in at.caption)
+    assert not at.error
+
+
+@pytest.mark.parametrize("name, body, expected", [
+    ("picture.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(100), "holds binary data"),
+    ("empty.csv", b"", "The file is empty"),
+    ("short.csv", b"a,b\n1,2\n3,4\n", "Only 2 rows"),
+    ("text.csv", pets(60).replace(b"height", b"name").replace(b"\n3", b"\nabc", 1), "Not numeric"),
+])
+def test_bad_csvs_are_messages(name, body, expected):
+    at = upload_csv(fresh(), body, name)
+    assert any(expected in e.value for e in at.error), [e.value for e in at.error]
+    assert not at.button  # nothing to add
+
+
+def test_a_label_column_with_one_class_is_a_message():
+    body = pd.read_csv(io.BytesIO(pets(60))).assign(kind="cat").to_csv(index=False).encode()
+    at = upload_csv(fresh(), body)
+    at.selectbox(key="upload_label").set_value("kind").run()
+    assert any("only one class ('cat')" in e.value for e in at.error)
+
+
+def test_a_good_csv_is_previewed_with_its_class_counts():
+    at = upload_csv(fresh(), pets(90))
+    assert list(at.dataframe[0].value.columns) == ["height", "weight", "tail", "kind"]
+    assert any("Not numeric: column 'kind'" in e.value for e in at.error)  # until it is chosen as the label
+    at.selectbox(key="upload_label").set_value("kind").run()
+    assert not at.error
+    assert [m.value for m in at.metric] == ["3", "72 / 18", "3"]
+    assert at.button(key="upload_add")
+
+
+def test_the_uploaded_set_trains_and_every_result_page_shows_it(trained_on_pets):
+    at = trained_on_pets
+    run = at.session_state["aelab_run"]
+    assert run.dataset == "yours: pets.csv" and run.status == "finished" and len(run.history) == 2
+    for page in RESULT_PAGES:
+        on(at, page)
+        assert at.get("plotly_chart"), page
+    on(at, "pages/2_Latent_space.py")
+    fig = figure(at.get("plotly_chart")[0])
+    assert [t["name"] for t in fig["data"]] == ["cat", "dog", "fox"]
+    assert sum(len(values(t["x"])) for t in fig["data"]) == 120  # 20 % of 600 rows held out
+
+
+def test_an_uploaded_set_in_use_cannot_be_removed_and_others_never_see_it(trained_on_pets):
+    at = on(trained_on_pets, PAGE)
+    assert at.button(key="upload_remove_yours: pets.csv").disabled
+    other = on(fresh(), "pages/1_Train.py")
+    assert not any(o.startswith("yours:") for o in other.selectbox(key="dataset").options)
+
+
+def test_adding_the_same_file_twice_says_where_it_is(trained_on_pets):
+    at = upload_csv(trained_on_pets, pets())
+    at.selectbox(key="upload_label").set_value("kind").run()
+    assert any("Already added as **Your data: pets.csv**" in i.value for i in at.info)
+
+
+def test_a_zip_of_images_is_added_and_removed():
+    at = on(fresh(), PAGE)
+    at.file_uploader(key="upload_images").set_value(("digits.zip", digit_zip(), "application/zip")).run()
+    assert not at.exception and not at.error
+    assert [m.value for m in at.metric] == ["1 × 8 × 8", "32 / 8", "2"]
+    add(at)
+    store = at.session_state["aelab_uploads"]
+    assert list(store) == ["yours: digits.zip"] and store["yours: digits.zip"].ds.shape == (1, 8, 8)
+    at.button(key="upload_remove_yours: digits.zip").click().run()
+    assert not at.exception and not at.session_state["aelab_uploads"]
+    on(at, "pages/1_Train.py")
+    assert at.selectbox(key="dataset").value == "mnist5k"  # the picker falls back to the default
+
+
+def test_images_of_mixed_sizes_are_a_message():
+    buf = io.BytesIO()
+    Image.fromarray(np.zeros((9, 9), np.uint8)).save(buf, format="PNG")
+    at = on(fresh(), PAGE)
+    at.file_uploader(key="upload_images").set_value([("a.zip", digit_zip(), "application/zip"),
+                                                     ("big.png", buf.getvalue(), "image/png")]).run()
+    assert any("differ in size" in e.value and "'big.png' is 9×9" in e.value for e in at.error)
