@@ -62,10 +62,10 @@ def confusion(matrix: list[list[int]]) -> go.Figure:
     z = np.asarray(matrix)
     text = [[f"{z[0, 0]}<br>true negatives", f"{z[0, 1]}<br>false alarms"],
             [f"{z[1, 0]}<br>missed", f"{z[1, 1]}<br>caught"]]
-    fig = go.Figure(go.Heatmap(z=z, x=["flagged normal", "flagged anomalous"], y=["normal", "anomalous"],
-                               text=text, texttemplate="%{text}", colorscale="Blues", showscale=False,
-                               hoverinfo="skip"))
-    fig = _layout(fig, "Confusion matrix", "decision", "truth", height=300)
+    fig = go.Figure(go.Heatmap(z=z, x=["normal", "anomaly"], y=["normal", "anomaly"], text=text,
+                               texttemplate="%{text}", textfont={"size": 15}, colorscale="Blues", showscale=False,
+                               hoverinfo="skip", zmin=0, zmax=max(int(z.max()), 1) * 1.6))  # dark text stays legible
+    fig = _layout(fig, "Confusion matrix", "flagged as", "truth", height=300)
     fig.update_yaxes(autorange="reversed")
     return fig
 

@@ -238,7 +238,7 @@ DATASETS: dict[str, DatasetInfo] = {
 }
 
 
-def _scale_columns(x_train: np.ndarray, x_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def scale_columns(x_train: np.ndarray, x_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Min-max scale every column to [0, 1] with the training split's range (test clipped to it)."""
     lo, hi = x_train.min(0), x_train.max(0)
     span = np.where(hi > lo, hi - lo, 1.0)
@@ -263,7 +263,7 @@ def load_dataset(name: str, seed: int = 0, test_size: float | int = 0.2,
         train_ids, test_ids = train_test_split(ids, test_size=test_size, random_state=seed, stratify=y)
     x_train, x_test = x[train_ids], x[test_ids]
     if info.kind == "table":
-        x_train, x_test = _scale_columns(x_train, x_test)
+        x_train, x_test = scale_columns(x_train, x_test)
     f = None if raw.factors is None else np.asarray(raw.factors, dtype=np.float32)  # (N, n_factors)
     return Dataset(name, x_train.astype(np.float32), y[train_ids], x_test.astype(np.float32), y[test_ids],
                    tuple(raw.shape), names, raw.source, test_ids, tuple(raw.factor_names),

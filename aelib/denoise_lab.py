@@ -7,13 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import torch
 
 from aelib import infer
 from aelib.data import Dataset
 from aelib.experiment import fit, model_config
 from aelib.models import Autoencoder, ModelConfig
-from aelib.noise import NOISES, corrupt
+from aelib.noise import NOISES, corrupt_array
 from aelib.train import EpochStats, TrainConfig
 
 CURVE_LEVELS = tuple(round(0.1 * i, 1) for i in range(9))  # 0.0, 0.1, ..., 0.8
@@ -39,12 +38,6 @@ def psnr(clean: np.ndarray, other: np.ndarray, data_range: float = 1.0) -> np.nd
 def mean_psnr(clean: np.ndarray, other: np.ndarray, data_range: float = 1.0) -> float:
     """The mean of the per-sample PSNRs; inf if any sample is unchanged (say so rather than average it away)."""
     return float(np.mean(psnr(clean, other, data_range)))
-
-
-def corrupt_array(x: np.ndarray, kind: str, level: float, seed: int = 0) -> np.ndarray:
-    """aelib.noise.corrupt for arrays, seeded: the same seed gives the same noise, for every model shown it."""
-    g = torch.Generator().manual_seed(seed)
-    return corrupt(torch.as_tensor(np.asarray(x, dtype=np.float32)), kind, level, g).numpy()
 
 
 @dataclass

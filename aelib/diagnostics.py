@@ -12,7 +12,7 @@ from aelib import infer
 from aelib.autoencoder import jacobian_frobenius
 from aelib.generative import kl_per_dim
 from aelib.models import Autoencoder
-from aelib.noise import corrupt
+from aelib.noise import corrupt_array
 from aelib.train import as_batch_tensor, label_tensor
 
 ACTIVE = 0.1  # a sparse code unit counts as active on a sample when its activation exceeds this
@@ -44,9 +44,7 @@ def principal_angles(model: Autoencoder, x_train: np.ndarray, seed: int = 0) -> 
 
 def noisy_copies(model: Autoencoder, x: np.ndarray, seed: int = 0) -> np.ndarray:
     """x corrupted with the model's own noise kind and level, reproducibly."""
-    g = torch.Generator().manual_seed(seed)
-    xt = torch.as_tensor(np.asarray(x, dtype=np.float32))
-    return corrupt(xt, model.cfg.noise, model.cfg.noise_level, g).numpy()
+    return corrupt_array(x, model.cfg.noise, model.cfg.noise_level, seed)
 
 
 def denoising_errors(model: Autoencoder, x: np.ndarray, seed: int = 0) -> dict[str, float]:

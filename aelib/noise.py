@@ -2,6 +2,7 @@
 one (Vincent et al. 2008). Every kind takes a level in [0, 1] and a seeded generator."""
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 NOISES = {
@@ -28,3 +29,9 @@ def corrupt(x: torch.Tensor, kind: str, level: float, generator: torch.Generator
         return x.masked_fill(hit, 0.0)
     salt = rand(torch.rand) < 0.5
     return torch.where(hit, salt.to(x.dtype), x)
+
+
+def corrupt_array(x: np.ndarray, kind: str, level: float, seed: int = 0) -> np.ndarray:
+    """corrupt() for arrays, seeded: the same seed gives the same noise, for every model shown it."""
+    g = torch.Generator().manual_seed(seed)
+    return corrupt(torch.as_tensor(np.asarray(x, dtype=np.float32)), kind, level, g).numpy()

@@ -17,7 +17,7 @@ import pandas as pd
 from PIL import Image, UnidentifiedImageError
 from sklearn.model_selection import train_test_split
 
-from aelib.data import Dataset, _scale_columns
+from aelib.data import Dataset, scale_columns
 
 MAX_MB = 20  # keep equal to server.maxUploadSize in .streamlit/config.toml (a test checks)
 MAX_BYTES = MAX_MB * 1024 * 1024  # Streamlit counts a megabyte as 2**20 bytes too
@@ -157,7 +157,7 @@ def _split(name: str, x: np.ndarray, y: np.ndarray, shape: tuple[int, ...], clas
                           f"set with every class in both: add samples. ({err})") from err
     x_train, x_test = x[train_ids], x[test_ids]
     if scale:
-        x_train, x_test = _scale_columns(x_train, x_test)
+        x_train, x_test = scale_columns(x_train, x_test)
     return Dataset(name, x_train.astype(np.float32), y[train_ids], x_test.astype(np.float32), y[test_ids],
                    shape, class_names, source, test_ids)
 

@@ -18,8 +18,6 @@ from aelib.train import EpochStats, Progress, TrainConfig, TrainingDiverged
 from appkit import resources, uploads
 
 RUN, REQUEST, THRESHOLD = "aelab_anomaly_run", "aelab_anomaly_request", "an_threshold"
-DEFAULTS = {"an_protocol": "one-class", "an_dataset": "mnist5k", "an_normal": ["1"], "an_model": "conv_ae",
-            "an_latent": an.RECIPE["latent_dim"], "an_epochs": 20}
 MODEL_FOR_KIND = {"image": "conv_ae", "sequence": "seq_ae", "table": "ae"}  # a sensible family per data kind
 SHOW = 8  # samples per row of heat maps
 
@@ -35,12 +33,6 @@ class AnomalyRun:
     status: str = "training"  # training | finished | stopped | diverged
     message: str = ""
     scored: an.Scored | None = None  # errors and the textbook threshold, once training has ended
-
-
-def keep_settings() -> None:
-    """Fill in the page's defaults; keep the learner's choices when the page is left and revisited."""
-    for key, default in DEFAULTS.items():
-        st.session_state[key] = st.session_state.get(key, default)
 
 
 def get_run() -> AnomalyRun | None:

@@ -41,29 +41,31 @@ def controls(ds: Dataset) -> Settings:
     c1, c2, c3 = st.columns(3)
     held_out = len(ds.x_test)
     if held_out > 100:
-        n = c1.slider("Test points", 100, min(3000, held_out), min(1000, held_out), 100, key="cmp_n",
+        hi = min(3000, held_out)
+        st.session_state["cmp_n"] = min(max(int(st.session_state["cmp_n"]), 100), hi)  # kept across data sets
+        n = c1.slider("Test points", 100, hi, step=100, key="cmp_n",
                       help="The same held-out points go into every panel and every number.")
     else:  # a small uploaded set: use every held-out point
         n = held_out
         c1.caption(f"All {held_out} held-out points are used.")
     dim = 3 if c2.radio("View", ["2-D", "3-D"], horizontal=True, key="cmp_dim",
                         help="3-D views rotate with the mouse; selecting points works in 2-D only.") == "3-D" else 2
-    seed = int(c3.number_input("Sample seed", 0, 10_000, 0, key="cmp_seed"))
+    seed = int(c3.number_input("Sample seed", 0, 10_000, key="cmp_seed"))
     with st.expander("t-SNE and UMAP settings"):
         t1, t2, t3 = st.columns(3)
-        perplexity = t1.number_input("t-SNE perplexity", 1.0, 500.0, 30.0, 5.0, key="cmp_perplexity",
+        perplexity = t1.number_input("t-SNE perplexity", 1.0, 500.0, step=5.0, key="cmp_perplexity",
                                      help="Roughly how many neighbours each point pays attention to. Must be "
                                           "smaller than the number of points; 5-50 is usual.")
-        lr = t2.number_input("t-SNE learning rate (0 = auto)", 0.0, 10_000.0, 0.0, 50.0, key="cmp_tsne_lr",
+        lr = t2.number_input("t-SNE learning rate (0 = auto)", 0.0, 10_000.0, step=50.0, key="cmp_tsne_lr",
                              help="Step size of t-SNE's gradient descent. 'auto' (0 here) uses n / 48, which "
                                   "suits most sizes; too small leaves points in a tight ball, too large scatters.")
-        iters = int(t3.number_input("t-SNE iterations", 250, 5000, 1000, 250, key="cmp_tsne_iter",
+        iters = int(t3.number_input("t-SNE iterations", 250, 5000, step=250, key="cmp_tsne_iter",
                                     help="The first 250 exaggerate the clusters; too few and it has not settled."))
         u1, u2 = st.columns(2)
-        neighbours = int(u1.number_input("UMAP neighbours", 2, 200, 15, key="cmp_neighbours",
+        neighbours = int(u1.number_input("UMAP neighbours", 2, 200, key="cmp_neighbours",
                                          help="How local UMAP's picture is: few neighbours keep fine detail, "
                                               "many keep the global layout. 5-50 is usual."))
-        min_dist = u2.slider("UMAP min_dist", 0.0, 1.0, 0.1, 0.05, key="cmp_min_dist",
+        min_dist = u2.slider("UMAP min_dist", 0.0, 1.0, step=0.05, key="cmp_min_dist",
                              help="How tightly UMAP may pack points together: small values give dense clumps.")
     return Settings(n, dim, seed, float(perplexity), float(lr) if lr > 0 else "auto", iters, neighbours,
                     float(min_dist))

@@ -17,21 +17,13 @@ from aelib.train import TrainConfig, TrainingDiverged
 from aelib.zoo_plots import curves
 from appkit import resources
 from appkit.state import Run
-from appkit.training import _acquire_slot
+from appkit.training import acquire_slot
 
 PAIR, REQUEST, ERROR = "aelab_denoise_pair", "aelab_denoise_request", "aelab_denoise_error"
 NOISE_TITLES = {"gaussian": "Gaussian", "salt_pepper": "salt and pepper", "mask": "masking (occlusion)"}
 IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]
-# the page's own widgets and their defaults; re-stored every run, so leaving the page keeps them
-SETTINGS = {"dn_dataset": "mnist5k", "dn_noise": "gaussian", "dn_level": 0.5, "dn_epochs": 10, "dn_latent": 32,
-            "dn_test_noise": "gaussian", "dn_test_level": 0.5}
 SHOW = 8  # test images per row
 N_EVAL = 500  # held-out images the PSNRs are averaged over
-
-
-def keep_settings() -> None:
-    for key, default in SETTINGS.items():
-        st.session_state[key] = st.session_state.get(key, default)
 
 
 def get_pair() -> dl.DenoisePair | None:
@@ -87,7 +79,7 @@ def train_live(ds: Dataset, dae_cfg: ModelConfig, tcfg: TrainConfig, **given) ->
     """dl.train_pair() in a shared training slot with a progress bar. A failure leaves a message and the page's
     previous pair (if any) in place."""
     bar = st.progress(0.0, text="Starting…")
-    slots = _acquire_slot(st.empty())
+    slots = acquire_slot(st.empty())
     try:
         return dl.train_pair(ds, dae_cfg, tcfg, lambda f, text: bar.progress(min(f, 1.0), text=text), **given)
     except (TrainingDiverged, ValueError) as err:

@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from aelib.anomaly import RECIPE as ANOMALY_RECIPE
 from aelib.models import MODELS, ModelConfig
 from aelib.train import EpochStats, TrainConfig
 
@@ -46,6 +47,19 @@ SETTINGS = {"dataset": "mnist5k", "data_dir": "", "model": "ae", "latent_dim": 2
             "train_subset": 0, "pretrain_epochs": 0}
 
 
+# The other pages' own settings, kept the same way (each page's keys share its prefix)
+PAGE_SETTINGS = {
+    # Compare
+    "cmp_n": 1000, "cmp_dim": "2-D", "cmp_seed": 0, "cmp_perplexity": 30.0, "cmp_tsne_lr": 0.0, "cmp_tsne_iter": 1000,
+    "cmp_neighbours": 15, "cmp_min_dist": 0.1,
+    # Anomaly detection
+    "an_protocol": "one-class", "an_dataset": "mnist5k", "an_normal": ["1"], "an_model": "conv_ae",
+    "an_latent": ANOMALY_RECIPE["latent_dim"], "an_epochs": 20,
+    # Denoising
+    "dn_dataset": "mnist5k", "dn_noise": "gaussian", "dn_level": 0.5, "dn_epochs": 10, "dn_latent": 32,
+    "dn_test_noise": "gaussian", "dn_test_level": 0.5}
+
+
 def apply_family_defaults() -> None:
     """Model picker callback: start the new family from its own defaults (a deep AE's layers, a sequence
     AE's squared error, a linear AE's larger step size) rather than the last family's values."""
@@ -59,7 +73,7 @@ def apply_family_defaults() -> None:
 def keep_widget_values() -> None:
     """Streamlit forgets a widget's value when its page is left; re-storing every setting on every page
     keeps the learner's choices (the documented workaround), and fills in the defaults."""
-    for key, default in SETTINGS.items():
+    for key, default in {**SETTINGS, **PAGE_SETTINGS}.items():
         st.session_state[key] = st.session_state.get(key, default)
 
 

@@ -48,7 +48,7 @@ def _progress_text(run: Run, epoch: int, fraction: float, t0: float) -> str:
     return f"Epoch {epoch} of {run.train_cfg.epochs} · {elapsed:.0f} s elapsed · {left}"
 
 
-def _acquire_slot(status) -> object:
+def acquire_slot(status) -> object:
     slots = resources.training_slots()
     while not slots.acquire(timeout=0.5):
         status.info("Waiting for a free training slot: other learners on this server are training.")
@@ -60,7 +60,7 @@ def run_training(run: Run, ds: Dataset) -> None:
     """Train run.model_cfg on ds, updating the page live. Stop and page changes interrupt this at the
     next Streamlit call; the run in session state then keeps the last epoch's weights."""
     status, bar, curves, grid = st.empty(), st.progress(0.0, text="Starting…"), st.empty(), st.empty()
-    slots = _acquire_slot(status)
+    slots = acquire_slot(status)
     try:
         run.model = build_model(run.model_cfg, seed=run.train_cfg.seed)
         x_tr, y_tr, x_val, y_val, run.val_name = training_split(ds, run.train_cfg)
@@ -124,7 +124,7 @@ def on_request(run: Run, key: str, label: str, work):
         return None
     button.empty()
     bar = st.progress(0.0, text=label)
-    slots = _acquire_slot(st.empty())
+    slots = acquire_slot(st.empty())
     try:
         result = work(lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
     except (TrainingDiverged, ValueError) as err:

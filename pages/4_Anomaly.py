@@ -7,7 +7,6 @@ from appkit import anomaly_views as av
 from appkit import page
 
 page.setup("Anomaly detection")
-av.keep_settings()
 av.settle()
 busy = av.busy()
 

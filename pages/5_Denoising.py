@@ -6,7 +6,6 @@ from appkit import denoise_views as dv
 from appkit import page, state
 
 page.setup("Denoising")
-dv.keep_settings()
 busy = dv.busy()  # inputs are frozen while the pair trains
 
 st.title("Denoising lab")

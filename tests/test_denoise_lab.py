@@ -12,7 +12,7 @@ import torch
 from aelib import denoise_lab as dl
 from aelib import infer
 from aelib.cli import main
-from aelib.noise import NOISES, corrupt
+from aelib.noise import NOISES, corrupt, corrupt_array
 from aelib.train import TrainConfig
 
 
@@ -66,8 +66,8 @@ def test_psnr_rejects_bad_input_with_a_message(bad):
 def test_corrupt_array_is_aelib_noise_seeded(kind):
     x = np.random.default_rng(3).random((6, 16)).astype(np.float32)
     expected = corrupt(torch.as_tensor(x), kind, 0.3, torch.Generator().manual_seed(5)).numpy()
-    np.testing.assert_array_equal(dl.corrupt_array(x, kind, 0.3, seed=5), expected)
-    assert not np.array_equal(dl.corrupt_array(x, kind, 0.3, seed=6), expected)
+    np.testing.assert_array_equal(corrupt_array(x, kind, 0.3, seed=5), expected)
+    assert not np.array_equal(corrupt_array(x, kind, 0.3, seed=6), expected)
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +115,7 @@ def test_side_by_side_feeds_both_models_the_same_noisy_input(pair, small_digits)
     p, _ = pair
     x = small_digits.x_test[:20]
     r = dl.side_by_side(p, x, "gaussian", 0.3, seed=4)
-    noisy = dl.corrupt_array(x, "gaussian", 0.3, seed=4)
+    noisy = corrupt_array(x, "gaussian", 0.3, seed=4)
     np.testing.assert_array_equal(r["noisy"], noisy)
     np.testing.assert_allclose(r["denoised"], infer.reconstruct(p.dae, noisy))
     np.testing.assert_allclose(r["plain"], infer.reconstruct(p.plain, noisy))
@@ -131,7 +131,7 @@ def test_the_curve_measures_each_model_at_each_level(pair, small_digits):
     assert c["levels"] == list(levels) and all(len(c[k]) == 4 for k in ("noisy", "denoised", "plain"))
     assert math.isinf(c["noisy"][0])  # level 0: the input is the clean image
     assert c["noisy"][1] > c["noisy"][2] > c["noisy"][3]  # the same noise, scaled up
-    noisy = dl.corrupt_array(x, "gaussian", 0.4, seed=1)
+    noisy = corrupt_array(x, "gaussian", 0.4, seed=1)
     assert c["denoised"][2] == pytest.approx(dl.mean_psnr(x, infer.reconstruct(p.dae, noisy)))
     assert c["plain"][2] == pytest.approx(dl.mean_psnr(x, infer.reconstruct(p.plain, noisy)))
     with pytest.raises(ValueError, match="unknown noise"):
@@ -166,7 +166,7 @@ def test_report_gives_the_three_psnrs(small_digits):
     out = dl.report(small_digits, "salt_pepper", 0.2, TrainConfig(epochs=1), latent_dim=4)
     assert {"psnr_noisy", "psnr_denoised", "psnr_plain"} <= set(out)
     assert out["n_test"] == len(small_digits.x_test) and out["noise"] == "salt_pepper"
-    noisy = dl.corrupt_array(small_digits.x_test, "salt_pepper", 0.2, seed=0)
+    noisy = corrupt_array(small_digits.x_test, "salt_pepper", 0.2, seed=0)
     assert out["psnr_noisy"] == pytest.approx(dl.mean_psnr(small_digits.x_test, noisy), abs=1e-3)
 
 

@@ -251,3 +251,13 @@ def test_results_say_which_model_they_show_and_when_the_form_differs():
     assert not any("differ from this model" in i.value for i in at.info)
     at.number_input(key="latent_dim").set_value(3).run()
     assert any("differ from this model" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("page, key, value", [("pages/4_Anomaly.py", "an_epochs", 7),
+                                              ("pages/5_Denoising.py", "dn_epochs", 3)])
+def test_a_pages_settings_survive_a_visit_elsewhere(page, key, value):
+    at = on(fresh(), page)
+    at.number_input(key=key).set_value(value).run()
+    on(at, "pages/1_Train.py")
+    on(at, page)
+    assert at.number_input(key=key).value == value
