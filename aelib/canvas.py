@@ -11,7 +11,7 @@ from PIL import Image
 from aelib import infer
 from aelib.anomaly import per_sample_errors, textbook_threshold
 from aelib.models import Autoencoder
-from aelib.projections import project_pca
+from aelib.projections import nearest, project_pca
 
 MNIST_SIDE, MNIST_BOX = 28, 20  # MNIST's digits fill a 20×20 box inside a 28×28 field
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601 weights: RGB -> grey
@@ -106,14 +106,6 @@ def reference(model: Autoencoder, x_train: np.ndarray, y_train: np.ndarray, x_te
     errors = per_sample_errors(model, x_train, y_train)
     return Reference(infer.encode(model, x_train, y_train), infer.encode(model, x_test, y_test), errors,
                      textbook_threshold(errors))
-
-
-def nearest(z_train: np.ndarray, z: np.ndarray, k: int = 8) -> np.ndarray:
-    """Row indices of the k training codes closest to z (Euclidean), nearest first."""
-    d = np.sum((z_train - z[None]) ** 2, axis=1)  # (N_train,)
-    k = min(k, len(d))
-    idx = np.argpartition(d, k - 1)[:k]
-    return idx[np.argsort(d[idx], kind="stable")]
 
 
 def read(model: Autoencoder, x: np.ndarray, ref: Reference, label: int | None = None, k: int = 8) -> Reading:

@@ -128,10 +128,12 @@ def score(proj: Projection, x_test: np.ndarray, y_train: np.ndarray, y_test: np.
             "recon_mse": None if proj.recon_mse is None else round(proj.recon_mse, 5)}
 
 
-def nearest(coords: np.ndarray, row: int, k: int = 6) -> np.ndarray:
-    """The k rows nearest to coords[row] (Euclidean), nearest first, the row itself left out."""
-    d = np.sum((coords - coords[row]) ** 2, axis=1)
-    d[row] = np.inf
-    k = min(k, len(coords) - 1)
+def nearest(points: np.ndarray, query: np.ndarray, k: int = 6, exclude: int | None = None) -> np.ndarray:
+    """Row indices of the k points closest to query (Euclidean), nearest first; row `exclude` (the query's own
+    row, when it is one of the points) is left out."""
+    d = np.sum((points - query[None]) ** 2, axis=1)
+    if exclude is not None:
+        d[exclude] = np.inf
+    k = min(k, len(d) - (exclude is not None))
     part = np.argpartition(d, k - 1)[:k] if k > 0 else np.zeros(0, dtype=int)
     return part[np.argsort(d[part], kind="stable")]

@@ -183,8 +183,7 @@ def show_selection(run: Run, ds: Dataset, x: np.ndarray, y: np.ndarray, ids: np.
     left.plotly_chart(image_rows([x[one], infer.reconstruct(run.model, x[one], y[one]),
                                   pca_reconstruction(ds.x_train, x[one], k, seed)], ds.shape,
                                  ["original", "autoencoder", f"PCA, {k} components"]), key="cmp_sample")
-    near = {"pixels": nearest(x, row, NEIGHBOURS)}
-    near.update({name: nearest(c, row, NEIGHBOURS) for name, c in coords.items()})
+    near = {name: nearest(c, c[row], NEIGHBOURS, exclude=row) for name, c in {"pixels": x, **coords}.items()}
     right.plotly_chart(image_rows([x[idx] for idx in near.values()], ds.shape, list(near)),
                        key="cmp_neighbour_images")
     same = ", ".join(f"{name} {int((y[idx] == y[row]).sum())}/{len(idx)}" for name, idx in near.items())

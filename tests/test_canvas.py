@@ -7,8 +7,9 @@ import pytest
 
 from aelib import infer
 from aelib.anomaly import per_sample_errors, textbook_threshold
-from aelib.canvas import centre_of_mass, ink, nearest, plane, preprocess, read, reference
+from aelib.canvas import centre_of_mass, ink, plane, preprocess, read, reference
 from aelib.experiment import fit, model_config
+from aelib.projections import nearest
 from aelib.train import TrainConfig
 from tests.conftest import shrink
 

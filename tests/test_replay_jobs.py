@@ -92,8 +92,8 @@ def test_perplexity_strip_one_panel_per_perplexity():
 
 def test_nearest_leaves_out_the_point_and_sorts():
     coords = np.array([[0.0, 0], [3, 0], [1, 0], [10, 0], [2, 0]])
-    assert list(nearest(coords, 0, 3)) == [2, 4, 1]
-    assert list(nearest(coords, 0, 10)) == [2, 4, 1, 3]
+    assert list(nearest(coords, coords[0], 3, exclude=0)) == [2, 4, 1]
+    assert list(nearest(coords, coords[0], 10, exclude=0)) == [2, 4, 1, 3]
 
 
 def test_pca_reconstruction_is_exact_with_every_component(small_digits):
