@@ -16,6 +16,7 @@ from aelib.data import DATASETS, DIGIT_NAMES, Dataset, DatasetUnavailable
 from aelib.models import MODELS, ModelConfig, build_model
 from aelib.train import EpochStats, Progress, TrainConfig, TrainingDiverged
 from appkit import resources, uploads
+from appkit.training import acquire_slot
 
 RUN, REQUEST, THRESHOLD = "aelab_anomaly_run", "aelab_anomaly_request", "an_threshold"
 MODEL_FOR_KIND = {"image": "conv_ae", "sequence": "seq_ae", "table": "ae"}  # a sensible family per data kind
@@ -108,10 +109,7 @@ def _finish(run: AnomalyRun) -> None:
 def train_now(name: str, split: an.AnomalySplit, mcfg: ModelConfig, tcfg: TrainConfig) -> None:
     """Train a detector with a progress bar in one of the shared training slots; saved as it goes."""
     status, bar = st.empty(), st.progress(0.0, text="Starting…")
-    slots = resources.training_slots()
-    while not slots.acquire(timeout=0.5):
-        status.info("Waiting for a free training slot: other learners on this server are training.")
-    status.empty()
+    slots = acquire_slot(status)
     run = AnomalyRun(name, split, mcfg, tcfg, model=build_model(mcfg, seed=tcfg.seed))
     st.session_state[RUN] = run
     try:
