@@ -179,7 +179,7 @@ def show_selection(run: Run, ds: Dataset, x: np.ndarray, y: np.ndarray, ids: np.
     head.subheader(f"Sample #{ids[row]} (class {ds.class_names[y[row]]}), picked in {source}")
     k = min(run.model_cfg.latent_dim, ds.input_dim)  # PCA with as many numbers per sample as the model's code
     one = slice(row, row + 1)
-    left, right = st.columns([1, 4])
+    left, right = st.columns([3, 8])  # wide enough for the row labels
     left.plotly_chart(image_rows([x[one], infer.reconstruct(run.model, x[one], y[one]),
                                   pca_reconstruction(ds.x_train, x[one], k, seed)], ds.shape,
                                  ["original", "autoencoder", f"PCA, {k} components"]), key="cmp_sample")
