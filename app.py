@@ -38,10 +38,28 @@ uses = [("pages/4_Anomaly.py", "Anomaly detection", ":material/crisis_alert:",
         ("pages/6_Draw_a_digit.py", "Draw a digit", ":material/draw:",
          "Draw your own digit and follow it through the encoder, the latent space and the decoder."),
         ("pages/7_Your_data.py", "Your data", ":material/upload_file:",
-         "Upload a CSV or images and use them on every page like the bundled sets.")]
-for col, (path, label, icon, text) in zip(st.columns(len(uses)), uses):
-    col.page_link(path, label=label, icon=icon)
-    col.caption(text)
+         "Upload a CSV or images and use them on every page like the bundled sets."),
+        ("pages/8_Generation.py", "Generation", ":material/auto_awesome:",
+         "Decode random codes: a VAE's prior against a plain autoencoder's holes; grids, traversals, interpolation."),
+        ("pages/9_Super_resolution.py", "Super-resolution", ":material/zoom_in:",
+         "Restore 28×28 digits from 14×14 or 7×7 ones, and measure the gain over bicubic upsampling."),
+        ("pages/10_Compression.py", "Compression", ":material/compress:",
+         "Quantise the code and weigh bytes per image against quality, beside PCA and JPEG."),
+        ("pages/11_Few_labels.py", "Few labels", ":material/label:",
+         "Use the encoder as a feature extractor when only a handful of labels exist."),
+        ("pages/12_Augmentation.py", "Augmentation", ":material/library_add:",
+         "Add generated digits to a small labelled set: does the classifier get better?")]
+for i in range(0, len(uses), 4):  # four to a row
+    for col, (path, label, icon, text) in zip(st.columns(4), uses[i:i + 4]):
+        col.page_link(path, label=label, icon=icon)
+        col.caption(text)
+
+st.markdown("**Learn step by step, then test yourself** (also in 中文: pick it at the top of the sidebar):")
+c1, c2 = st.columns(2)
+c1.page_link("pages/14_Lessons.py", label="Lessons", icon=":material/school:")
+c1.caption("Six guided lessons: the idea and its maths, your prediction, a live experiment, what happened.")
+c2.page_link("pages/13_Quiz.py", label="Quiz", icon=":material/quiz:")
+c2.caption("Interview questions on autoencoders, with an explanation for every option.")
 
 with st.expander(f"The model zoo: {len(MODELS)} autoencoder families, each with its own view on the Train page"):
     st.markdown("\n".join(f"- **{f.title}** (`{name}`): {f.summary}" for name, f in MODELS.items()))

@@ -10,7 +10,7 @@ from sklearn import metrics as skm
 
 from aelib import infer
 from aelib.data import Dataset
-from aelib.experiment import model_config
+from aelib.experiment import model_config, train_config
 from aelib.models import MODELS, Autoencoder, ModelConfig, build_model
 from aelib.synthetic_media import inject_sequence_anomalies
 from aelib.train import EpochStats, TrainConfig, train
@@ -211,8 +211,7 @@ def detector_configs(ds: Dataset, model: str = "conv_ae", latent_dim: int | None
     """The model and training configs of a detector for ds: the model's family defaults, RECIPE's latent
     size and batch size, and the given options."""
     mcfg = model_config(ds, model, latent_dim or RECIPE["latent_dim"], **options)
-    lr = MODELS[model].train_defaults.get("lr", TrainConfig.lr)
-    return mcfg, TrainConfig(epochs=epochs, batch_size=RECIPE["batch_size"], lr=lr, seed=seed)
+    return mcfg, train_config(model, epochs=epochs, batch_size=RECIPE["batch_size"], seed=seed)
 
 
 def training_events(model: Autoencoder, split: AnomalySplit, tcfg: TrainConfig,

@@ -15,7 +15,7 @@ import torch
 
 from aelib.anomaly import RECIPE, detect, one_class_split, summary
 from aelib.data import DatasetUnavailable, load_dataset, sample_rows
-from aelib.experiment import compare, fit, model_config, summarize
+from aelib.experiment import compare, fit, model_config, summarize, train_config
 from aelib.jobs import Jobs, digest
 from aelib.models import MODELS, build_model
 from aelib.projections import project_tsne, project_umap, warm_up_umap
@@ -94,7 +94,7 @@ def zoo(epochs: int = 20, seed: int = 0) -> dict:
     rows = {}
     for name, family in MODELS.items():
         ds = load_dataset("sines" if family.backbone == "rnn" else "mnist5k", seed=seed)
-        tcfg = TrainConfig(epochs=epochs, seed=seed, lr=family.train_defaults.get("lr", TrainConfig.lr))
+        tcfg = train_config(name, epochs=epochs, seed=seed)
         model, history = fit(ds, model_config(ds, name, ZOO_LATENT.get(name, 2)), tcfg)
         s = summarize(model, ds, history, seed)
         own = {k: v for k, v in s.items() if k not in (*ZOO_COLUMNS, "dataset", "model", "epochs", "latent_dim",

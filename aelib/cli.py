@@ -5,9 +5,9 @@ import argparse
 import json
 import sys
 
-from aelib import anomaly, bench, checkpoint, denoise_lab
+from aelib import anomaly, augment, bench, checkpoint, compression, denoise_lab, probe, quickstart, superres
 from aelib.data import DATASETS, DatasetUnavailable, load_dataset
-from aelib.experiment import compare, fit, history_dicts, model_config, summarize, warnings_for
+from aelib.experiment import compare, fit, history_dicts, model_config, summarize, train_config, warnings_for
 from aelib.models import MODELS
 from aelib.noise import NOISES
 from aelib.train import EpochStats, TrainConfig, TrainingDiverged
@@ -53,9 +53,8 @@ TRAIN_FLAGS = {"weight_decay": 0.0, "l1_weight": 0.0, "patience": 0, "train_subs
 
 def cmd_train(args) -> None:
     ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
-    lr = args.lr if args.lr is not None else MODELS[args.model].train_defaults.get("lr", TrainConfig.lr)
-    tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=lr, seed=args.seed,
-                       device=args.device, **{k: getattr(args, k) for k in TRAIN_FLAGS})
+    tcfg = train_config(args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                        device=args.device, **{k: getattr(args, k) for k in TRAIN_FLAGS})
     options = {k: getattr(args, k) for k in MODEL_FLAGS}
     mcfg = model_config(ds, args.model, args.latent_dim, hidden=_ints(args.hidden), channels=_ints(args.channels),
                         tied=args.tied or None, **options)
@@ -98,6 +97,35 @@ def cmd_denoise(args) -> None:
                               args.latent_dim), args.json)
 
 
+def cmd_probe(args) -> None:
+    """An AE trained without labels; logistic regression on k labels per class with raw, PCA and AE features."""
+    ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
+    k = None if args.labels_per_class == 0 else args.labels_per_class
+    _print(probe.report(ds, args.model, args.latent_dim, k, TrainConfig(epochs=args.epochs, seed=args.seed),
+                        args.repeats, args.curve), args.json)
+
+
+def cmd_augment(args) -> None:
+    """Few labels plus generated samples (cVAE on the labelled set; jittered codes of an unlabelled-data AE)."""
+    ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
+    cfg = augment.AugmentConfig(args.labels_per_class, args.generated_per_class, args.repeats, args.epochs,
+                                ae_epochs=args.ae_epochs, jitter=args.jitter, seed=args.seed)
+    _print(augment.report(ds, cfg), args.json)
+
+
+def cmd_superres(args) -> None:
+    """A small conv model restores held-out images from copies shrunk by --scale; mean PSNR against bicubic."""
+    ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
+    _print(superres.report(ds, args.scale, superres.train_config(args.epochs, args.seed)), args.json)
+
+
+def cmd_compress(args) -> None:
+    """Quantised AE codes and PCA coefficients against JPEG: mean PSNR and bytes per held-out image."""
+    ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
+    _print(compression.report(ds, _ints(args.latent_dims), _ints(args.bits),
+                              compression.train_config(args.epochs, args.seed)), args.json)
+
+
 def cmd_bench(args) -> None:
     which = [n for n in ("overhead", "quality", "zoo", "projections", "anomaly") if getattr(args, n)] or ["overhead"]
     for name in which:
@@ -119,6 +147,16 @@ def cmd_bench(args) -> None:
         _print(result, args.json)
 
 
+def cmd_pretrain(args) -> None:
+    """Train the quick-start setups (the Train page's defaults) and write them as bundled checkpoints."""
+    names = [n.strip() for n in args.setups.split(",") if n.strip()]
+    unknown = [n for n in names if n not in quickstart.SETUPS]
+    if unknown:
+        raise ValueError(f"unknown setup {', '.join(unknown)}; choose from {', '.join(quickstart.SETUPS)}")
+    for name in names:
+        _print(quickstart.make(name, args.out, args.seed, args.data_dir, None if args.json else _log_epoch), args.json)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m aelib", description="AE Lab from the command line")
     sub = p.add_subparsers(dest="command", required=True)
@@ -135,7 +173,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--model", default="ae", choices=list(MODELS))
     t.add_argument("--latent-dim", type=int, default=2)
     t.add_argument("--epochs", type=int, default=30)
-    t.add_argument("--batch-size", type=int, default=128)
+    t.add_argument("--batch-size", type=int, default=None, help="default: 128, or the model family's own")
     t.add_argument("--lr", type=float, default=None,
                    help="Adam's step size (default: the family's, 1e-3; linear_ae 1e-2, seq_ae 3e-3)")
     t.add_argument("--hidden", default=None, help="dense layer widths, e.g. 512,256,128 (deep_ae: the depth)")
@@ -175,6 +213,36 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--latent-dim", type=int, default=denoise_lab.LATENT_DIM)
     d.add_argument("--epochs", type=int, default=10, help="for each of the two models")
     d.set_defaults(fn=cmd_denoise)
+    pr = sub.add_parser("probe", parents=[common], help="few labels: logistic regression on raw, PCA and AE features")
+    pr.add_argument("--model", default="ae", choices=list(MODELS),
+                    help="the feature extractor (trained without labels)")
+    pr.add_argument("--latent-dim", type=int, default=probe.LATENT_DIM, help="code size; PCA gets as many components")
+    pr.add_argument("--labels-per-class", type=int, default=10, help="labelled training examples per class (0: all)")
+    pr.add_argument("--repeats", type=int, default=probe.REPEATS, help="random draws of the labelled examples")
+    pr.add_argument("--epochs", type=int, default=20, help="for the autoencoder")
+    pr.add_argument("--curve", action="store_true", help="also every k from 1 to all, with the same autoencoder")
+    pr.set_defaults(fn=cmd_probe)
+    au = sub.add_parser("augment", parents=[common], help="few labels plus generated samples: does it help?")
+    au.add_argument("--labels-per-class", type=int, default=augment.AugmentConfig.labels_per_class)
+    au.add_argument("--generated-per-class", type=int, default=augment.AugmentConfig.generated_per_class)
+    au.add_argument("--repeats", type=int, default=augment.AugmentConfig.repeats, help="draws of the labelled set")
+    au.add_argument("--epochs", type=int, default=augment.AugmentConfig.cvae_epochs,
+                    help="for the cVAE, on the labelled examples only")
+    au.add_argument("--ae-epochs", type=int, default=augment.AugmentConfig.ae_epochs,
+                    help="for the jittered-codes AE, on all training images without labels")
+    au.add_argument("--jitter", type=float, default=augment.AugmentConfig.jitter,
+                    help="code noise, in units of each code dimension's spread")
+    au.set_defaults(fn=cmd_augment)
+    sr = sub.add_parser("superres", parents=[common], help="super-resolution: a conv model against bicubic upsampling")
+    sr.add_argument("--scale", type=int, default=2, choices=list(superres.SCALES), help="shrink factor (2: 28 to 14)")
+    sr.add_argument("--epochs", type=int, default=20)
+    sr.set_defaults(fn=cmd_superres)
+    cz = sub.add_parser("compress", parents=[common], help="rate-distortion: quantised AE and PCA codes against JPEG")
+    cz.add_argument("--latent-dims", default=",".join(map(str, compression.LATENT_DIMS)),
+                    help="code sizes, e.g. 8,16,32")
+    cz.add_argument("--bits", default=",".join(map(str, compression.BITS)), help="bits per code number, e.g. 2,4,6,8")
+    cz.add_argument("--epochs", type=int, default=15, help="for each autoencoder")
+    cz.set_defaults(fn=cmd_compress)
     b = sub.add_parser("bench", help="benchmarks, recorded in BENCHMARKS.md with --write")
     b.add_argument("--overhead", action="store_true", help="aelib's trainer vs a bare PyTorch loop (default)")
     b.add_argument("--quality", action="store_true", help="the mnist5k quality targets: 2-D/30-D AE, PCA, t-SNE")
@@ -186,6 +254,18 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--write", default=None, help="also record the result in this markdown file")
     b.add_argument("--json", action="store_true")
     b.set_defaults(fn=cmd_bench)
+    q = sub.add_parser("pretrain", help="train the quick-start checkpoints a class can explore before training",
+                       description="Train the default setups (seed 0) and write model.safetensors, config.json and "
+                                   "history.json for each into OUT/<setup>/ (the app lists assets/checkpoints/). "
+                                   "Not --pretrain-epochs, which is greedy layer-wise pretraining.")
+    q.add_argument("--setups", default=",".join(quickstart.SETUPS), help="comma-separated, any of "
+                   + ", ".join(quickstart.SETUPS))
+    q.add_argument("--out", default=str(quickstart.FOLDER),
+                   help="folder for the checkpoints (default: AE Lab's assets/checkpoints)")
+    q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--data-dir", default=None, help="folder for downloaded sets (default ~/.cache/aelab)")
+    q.add_argument("--json", action="store_true", help="print one JSON object per setup")
+    q.set_defaults(fn=cmd_pretrain)
     return p
 
 

@@ -27,6 +27,12 @@ def model_config(ds: Dataset, model: str = "ae", latent_dim: int = 2, **kw) -> M
     return config_for(model, ds.shape, latent_dim, n_classes=len(ds.class_names), **kw)
 
 
+def train_config(model: str = "ae", **given) -> TrainConfig:
+    """A train config for a model family: TrainConfig's defaults, then the family's own (a linear AE's larger step
+    size, a UMAP autoencoder's smaller batches), then every given value that is not None."""
+    return TrainConfig(**{**MODELS[model].train_defaults, **{k: v for k, v in given.items() if v is not None}})
+
+
 def warnings_for(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig | None = None) -> list[str]:
     """Legal but probably unintended choices, in words."""
     out = []

@@ -145,7 +145,8 @@ MODELS: dict[str, Family] = {
     "umap_ae": Family(UMAPAE, "dense", "UMAP autoencoder (parametric UMAP)",
                       "Also keeps each sample's nearest neighbours close in the code (Sainburg et al. 2021): "
                       "UMAP-like clusters that still place new points and decode.",
-                      ("hidden", "recon_loss", "dropout", "umap_weight", "n_neighbors"), train_defaults={"lr": 3e-3}),
+                      ("hidden", "recon_loss", "dropout", "umap_weight", "n_neighbors"),
+                      train_defaults={"lr": 3e-3, "batch_size": 64}),
 }
 
 

@@ -78,6 +78,14 @@ def read_table(data: bytes | io.IOBase) -> pd.DataFrame:
         sep = csv.Sniffer().sniff(text[:65536], delimiters=",;\t").delimiter
     except csv.Error:
         sep = ","  # one column, or nothing the sniffer recognises
+    first = (text.lstrip().splitlines() or [""])[0]  # any newline convention, "\r" included
+    try:
+        width = len(next(csv.reader([first], delimiter=sep), []))
+    except csv.Error:  # not a table's first line; pandas below says so
+        width = 0
+    if width > MAX_COLUMNS:  # counted before parsing: pandas takes minutes over a million columns
+        raise UploadError(f"The table has {width:,} columns; the limit is {MAX_COLUMNS:,}. Keep the columns that "
+                          "matter, or, if each column is a sample, transpose the table so each row is one.")
     try:
         df = pd.read_csv(io.StringIO(text), sep=sep)
         if len(df.columns) and all(_numeric_name(c) for c in df.columns):
@@ -96,12 +104,13 @@ def csv_columns(data: bytes | io.IOBase) -> list[str]:
     return list(read_table(data).columns)
 
 
-def _check_features(df: pd.DataFrame) -> np.ndarray:
+def _check_features(df: pd.DataFrame, labelled: bool) -> np.ndarray:
     if df.shape[1] > MAX_COLUMNS:
         raise UploadError(f"The table has {df.shape[1]:,} columns; the limit is {MAX_COLUMNS:,}.")
     if df.shape[1] < 2:
         raise UploadError("An autoencoder needs at least 2 numeric columns to compress; this table has "
-                          f"{df.shape[1]} besides the label.")
+                          f"{df.shape[1]}{' besides the label' if labelled else ''}. Upload a table with more "
+                          "columns.")
     text = [c for c in df.columns if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))]
     if text:
         first = df[text[0]].dropna()
@@ -186,7 +195,7 @@ def dataset_from_table(df: pd.DataFrame, label_column: str | None = None, name: 
         y, class_names = _labels(labels.tolist(), f"label column '{label_column}'")
     else:
         y, class_names = np.zeros(len(df), dtype=np.int64), [UNLABELLED]
-    x = _check_features(df.drop(columns=[label_column]) if label_column else df)
+    x = _check_features(df.drop(columns=[label_column]) if label_column else df, bool(label_column))
     source = (f"your table {name}: {len(df):,} rows × {x.shape[1]} columns"
               + (f", labels from '{label_column}'" if label_column else ", no labels"))
     return _split(name, x, y, (x.shape[1],), class_names, source, seed, test_size, scale=True)
@@ -221,13 +230,30 @@ def _image_files(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     return out
 
 
+def _open_image(path: str, raw: bytes) -> Image.Image:
+    """The decoded image. Its size is checked from the header first: a small file can unpack to gigabytes."""
+    unreadable = f"'{path}' is not an image that can be read (damaged, or another kind of file)."
+    try:
+        img = Image.open(io.BytesIO(raw))  # reads the header only
+        w, h = img.size
+    except Image.DecompressionBombError as err:  # Pillow's own guard, for hundreds of millions of pixels
+        raise UploadError(f"'{path}' is far too large an image; use sizes between 4×4 and {MAX_SIDE}×{MAX_SIDE} "
+                          "(MNIST's are 28×28). Resize the images.") from err
+    except (UnidentifiedImageError, OSError, ValueError) as err:
+        raise UploadError(unreadable) from err
+    if max(w, h) > MAX_SIDE or min(w, h) < 4:
+        raise UploadError(f"'{path}' is {w}×{h} pixels; use sizes between 4×4 and {MAX_SIDE}×{MAX_SIDE} "
+                          "(MNIST's are 28×28). Resize the images.")
+    try:
+        img.load()
+    except (OSError, ValueError) as err:  # truncated or damaged pixel data
+        raise UploadError(unreadable) from err
+    return img
+
+
 def _pixels(path: str, raw: bytes) -> tuple[np.ndarray, bool]:
     """(H, W, C) floats in [0, 1] and whether the image is grey (colour images whose channels agree are grey)."""
-    try:
-        img = Image.open(io.BytesIO(raw))
-        img.load()
-    except (UnidentifiedImageError, OSError, ValueError) as err:
-        raise UploadError(f"'{path}' is not an image that can be read (damaged, or another kind of file).") from err
+    img = _open_image(path, raw)
     if img.mode in GREY_MODES:
         a = np.asarray(img.convert("F"), dtype=np.float64)
         peak = 65535.0 if img.mode.startswith("I") and a.max() > 255 else 1.0 if img.mode == "F" else 255.0
@@ -263,10 +289,7 @@ def dataset_from_images(files: list[tuple[str, bytes]], name: str = "images", se
         example = next(p for (p, _), (a, _) in zip(found, pixels) if a.shape[:2] == odd)
         raise UploadError(f"The images differ in size: most are {common[1]}×{common[0]} pixels but e.g. "
                           f"'{example}' is {odd[1]}×{odd[0]}. Resize them all to one size.")
-    h, w = next(iter(sizes))
-    if max(h, w) > MAX_SIDE or min(h, w) < 4:
-        raise UploadError(f"The images are {w}×{h} pixels; use sizes between 4×4 and {MAX_SIDE}×{MAX_SIDE} "
-                          "(MNIST's are 28×28).")
+    h, w = next(iter(sizes))  # between 4 and MAX_SIDE: _open_image checked each
     grey = [g for _, g in pixels]
     if any(grey) and not all(grey):
         colour = next(p for (p, _), g in zip(found, grey) if not g)

@@ -9,17 +9,19 @@ import numpy as np
 import streamlit as st
 
 from aelib import denoise_lab as dl
-from aelib.data import DATASETS, Dataset, DatasetUnavailable
+from aelib.data import DATASETS, Dataset
 from aelib.models import ModelConfig
 from aelib.noise import NOISES
 from aelib.plots import image_rows
-from aelib.train import TrainConfig, TrainingDiverged
+from aelib.train import TrainConfig
 from aelib.zoo_plots import curves
-from appkit import resources
+from appkit.lab import Lab
 from appkit.state import Run
-from appkit.training import acquire_slot
 
-PAIR, REQUEST, ERROR = "aelab_denoise_pair", "aelab_denoise_request", "aelab_denoise_error"
+PAIR = "aelab_denoise_pair"
+LAB = Lab("denoise")  # the request and error slots
+request, busy, take_request, fail, take_error, load = (LAB.request, LAB.busy, LAB.take_request, LAB.fail,
+                                                       LAB.take_error, LAB.load)
 NOISE_TITLES = {"gaussian": "Gaussian", "salt_pepper": "salt and pepper", "mask": "masking (occlusion)"}
 IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]
 SHOW = 8  # test images per row
@@ -28,36 +30,6 @@ N_EVAL = 500  # held-out images the PSNRs are averaged over
 
 def get_pair() -> dl.DenoisePair | None:
     return st.session_state.get(PAIR)
-
-
-def request(what: str) -> None:
-    """Button callback: the next script run freezes the inputs and trains ("new" or "main")."""
-    st.session_state[REQUEST] = what
-
-
-def busy() -> bool:
-    return REQUEST in st.session_state
-
-
-def take_request() -> str | None:
-    return st.session_state.pop(REQUEST, None)
-
-
-def load(name: str, data_dir: str | None = None) -> Dataset | None:
-    try:
-        return resources.dataset(name, 0, data_dir)
-    except DatasetUnavailable as err:
-        fail(str(err))
-        return None
-
-
-def fail(message: str) -> None:
-    """Keep a message for the next run: the page reruns after training, which would wipe an st.error."""
-    st.session_state[ERROR] = message
-
-
-def take_error() -> str | None:
-    return st.session_state.pop(ERROR, None)
 
 
 def training_inputs(disabled: bool) -> tuple[str, str, float, int, int]:
@@ -78,15 +50,7 @@ def training_inputs(disabled: bool) -> tuple[str, str, float, int, int]:
 def train_live(ds: Dataset, dae_cfg: ModelConfig, tcfg: TrainConfig, **given) -> dl.DenoisePair | None:
     """dl.train_pair() in a shared training slot with a progress bar. A failure leaves a message and the page's
     previous pair (if any) in place."""
-    bar = st.progress(0.0, text="Starting…")
-    slots = acquire_slot(st.empty())
-    try:
-        return dl.train_pair(ds, dae_cfg, tcfg, lambda f, text: bar.progress(min(f, 1.0), text=text), **given)
-    except (TrainingDiverged, ValueError) as err:
-        fail(str(err))
-        return None
-    finally:
-        slots.release()
+    return LAB.run(lambda report: dl.train_pair(ds, dae_cfg, tcfg, report, **given))
 
 
 def train_new(settings: tuple[str, str, float, int, int], seed: int = 0) -> None:
@@ -107,7 +71,7 @@ def train_new(settings: tuple[str, str, float, int, int], seed: int = 0) -> None
 def adopt_main_run(run: Run) -> None:
     """The learner's denoising AE from the Train page, beside a plain AE with its network and settings (the
     one its own view trained, if it did; otherwise trained now). The main run itself is only read."""
-    ds = load(run.dataset, run.data_dir)
+    ds = load(run.dataset, data_dir=run.data_dir)
     if ds is None:
         return
     plain = run.extras.get("plain_ae")  # (model, history)

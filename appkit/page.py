@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from appkit import projection_views, resources, state
+from aelib.quiz import page_slug
+from appkit import i18n, projection_views, resources, state
 
 PAGES = [("app.py", "Home", ":material/home:"),
          ("pages/1_Train.py", "Train", ":material/model_training:"),
@@ -13,10 +14,22 @@ PAGES = [("app.py", "Home", ":material/home:"),
          ("pages/4_Anomaly.py", "Anomaly detection", ":material/crisis_alert:"),
          ("pages/5_Denoising.py", "Denoising", ":material/blur_on:"),
          ("pages/6_Draw_a_digit.py", "Draw a digit", ":material/draw:"),
-         ("pages/7_Your_data.py", "Your data", ":material/upload_file:")]
+         ("pages/7_Your_data.py", "Your data", ":material/upload_file:"),
+         ("pages/8_Generation.py", "Generation", ":material/auto_awesome:"),
+         ("pages/9_Super_resolution.py", "Super-resolution", ":material/zoom_in:"),
+         ("pages/10_Compression.py", "Compression", ":material/compress:"),
+         ("pages/11_Few_labels.py", "Few labels", ":material/label:"),
+         ("pages/12_Augmentation.py", "Augmentation", ":material/library_add:"),
+         ("pages/14_Lessons.py", "Lessons", ":material/school:"),
+         ("pages/13_Quiz.py", "Quiz", ":material/quiz:")]
 
 
-def setup(title: str) -> None:
+# sidebar section headings (i18n keys), each shown above the page it names
+SECTIONS = {"pages/1_Train.py": "nav.explore", "pages/4_Anomaly.py": "nav.apply", "pages/14_Lessons.py": "nav.learn"}
+
+
+def setup(title: str, translated: bool = False) -> None:
+    """translated: the page's own text is in the i18n tables (otherwise a Chinese reader is told it is English)."""
     st.set_page_config(page_title=f"{title} · AE Lab", page_icon=":material/hub:", layout="wide")
     resources.configure_runtime()
     projection_views.start_umap_warm_up()
@@ -24,5 +37,10 @@ def setup(title: str) -> None:
     state.settle_interrupted_run()
     with st.sidebar:
         st.markdown("### AE Lab")
+        lang = i18n.language_picker()
+        if lang != "en" and not translated:
+            st.caption(i18n.tr("nav.not_translated"))
         for path, label, icon in PAGES:
-            st.page_link(path, label=label, icon=icon)
+            if path in SECTIONS:
+                st.caption(i18n.tr(SECTIONS[path]))
+            st.page_link(path, label=i18n.tr(f"page.{page_slug(label)}"), icon=icon)

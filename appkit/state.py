@@ -11,6 +11,7 @@ from aelib.models import MODELS, ModelConfig
 from aelib.train import EpochStats, TrainConfig
 
 RUN, REQUEST, STOP, NOTICE = "aelab_run", "aelab_train_request", "aelab_stop_requested", "aelab_notice"
+LOCKED = "aelab_locked"  # {setting: value} a teacher's share link fixed for this session (appkit.share_views)
 
 
 @dataclass
@@ -57,7 +58,17 @@ PAGE_SETTINGS = {
     "an_latent": ANOMALY_RECIPE["latent_dim"], "an_epochs": 20,
     # Denoising
     "dn_dataset": "mnist5k", "dn_noise": "gaussian", "dn_level": 0.5, "dn_epochs": 10, "dn_latent": 32,
-    "dn_test_noise": "gaussian", "dn_test_level": 0.5}
+    "dn_test_noise": "gaussian", "dn_test_level": 0.5,
+    # Generation
+    "gen_dataset": "mnist5k", "gen_latent": 2, "gen_epochs": 10, "gen_seed": 0, "gen_grid": 15, "gen_from": 1,
+    "gen_to": 7, "gen_example": 0, "gen_digit": 8,
+    # Few labels and Augmentation
+    "fl_dataset": "mnist5k", "fl_latent": 32, "fl_epochs": 10, "fl_repeats": 3,
+    "aug_dataset": "mnist5k", "aug_labels": 10, "aug_generated": 50, "aug_cvae_epochs": 150, "aug_ae_epochs": 10,
+    "aug_jitter": 0.5, "aug_repeats": 3,
+    # Super-resolution and Compression
+    "sr_dataset": "mnist5k", "sr_scale": 2, "sr_epochs": 5,
+    "cz_dataset": "mnist5k", "cz_latent": [8, 16, 32], "cz_bits": [2, 4, 6, 8], "cz_epochs": 8, "cz_budget": 32}
 
 
 def apply_family_defaults() -> None:
@@ -68,6 +79,7 @@ def apply_family_defaults() -> None:
     st.session_state["hidden"] = ", ".join(map(str, hidden)) if hidden else SETTINGS["hidden"]
     st.session_state["recon_loss"] = family.defaults.get("recon_loss", SETTINGS["recon_loss"])
     st.session_state["lr"] = family.train_defaults.get("lr", SETTINGS["lr"])
+    st.session_state["batch"] = family.train_defaults.get("batch_size", SETTINGS["batch"])
 
 
 def keep_widget_values() -> None:
@@ -75,6 +87,16 @@ def keep_widget_values() -> None:
     keeps the learner's choices (the documented workaround), and fills in the defaults."""
     for key, default in {**SETTINGS, **PAGE_SETTINGS}.items():
         st.session_state[key] = st.session_state.get(key, default)
+
+
+def locked() -> dict:
+    """The settings a teacher's link locked, with their values ({} when none)."""
+    return st.session_state.get(LOCKED, {})
+
+
+def is_default_setup() -> bool:
+    """Every Train-page setting still at its default (the page then describes what Train will do)."""
+    return all(st.session_state.get(k, v) == v for k, v in SETTINGS.items())
 
 
 def get_run() -> Run | None:

@@ -2,7 +2,8 @@
 import streamlit as st
 
 from aelib.experiment import warnings_for
-from appkit import controls, page, state, widgets
+from appkit import controls, page, share_views, state, widgets
+from appkit.export_views import show as show_quick_start_export_import
 from appkit.family_views import show_family_view
 from appkit.training import ensure_summary, run_training, show_results
 
@@ -10,9 +11,10 @@ page.setup("Train")
 busy = state.training_request() is not None  # inputs are frozen while a run trains
 
 st.title("Train an autoencoder")
+share_views.apply_link()  # a teacher's share link: its settings, once; its locks, every run
 left, right = st.columns([1, 2.4], gap="large")
 with left:
-    ds = widgets.dataset_picker(disabled=busy)
+    ds = widgets.dataset_picker(disabled=controls.disabled("dataset", busy))
     model, latent, options = controls.model_inputs(busy)
     reg = controls.regularisation_inputs(model, busy)
     training = controls.training_inputs(model, busy)
@@ -46,9 +48,11 @@ with right:
     run = state.get_run()
     if (run is None or not run.history) and ds is None:
         st.info("Choose data that loads (see the message on the left) to train a model.")
-    elif run is None or not run.history:
+    elif (run is None or not run.history) and state.is_default_setup():
         st.info("Press **Train** to train the default: a dense autoencoder with a 2-D latent space on 5,000 "
                 "real MNIST digits. It takes about 15 seconds; the curves and reconstructions update live.")
+    elif run is None or not run.history:
+        st.info("Press **Train** to train the setup on the left; the curves and reconstructions update live.")
     else:
         (st.success if run.status == "finished" else st.warning)(run.message)
         widgets.run_caption(run)
@@ -70,3 +74,7 @@ with right:
         show_results(run, run_ds)
         show_family_view(run, run_ds)
         st.page_link("pages/2_Latent_space.py", label="See the latent space →")
+    show_quick_start_export_import(run, busy)  # pretrained models (no run yet), export, import
+
+with left:
+    share_views.share_expander()

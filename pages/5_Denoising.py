@@ -59,7 +59,7 @@ st.caption(f"Models ({pair.source}): a **denoising_ae** trained on {dv.NOISE_TIT
 if pair.source == "trained here" and settings != (pair.dataset, dae.noise, dae.noise_level,
                                                   len(pair.histories[0]), dae.latent_dim):
     st.info("The settings above differ from these models': press **Train both models** to train them.")
-ds = dv.load(pair.dataset, pair.data_dir)
+ds = dv.load(pair.dataset, data_dir=pair.data_dir)
 error = dv.take_error()
 if ds is None:
     st.error(error or "The models' dataset cannot be loaded.")

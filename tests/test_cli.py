@@ -264,3 +264,23 @@ def test_bench_write_section_replaces_its_own_block(tmp_path):
     assert '"ratio": 1.1' in text and '"ratio": 1.5' not in text
     assert '"x": 1' in text
     assert text.index("bench:overhead") < text.index("bench:other")  # replaced in place, not appended
+
+
+def test_train_config_takes_the_family_defaults_unless_given():
+    base = experiment.train_config("ae", epochs=3)
+    assert (base.lr, base.batch_size, base.epochs) == (1e-3, 128, 3)  # TrainConfig's own defaults
+    umap = experiment.train_config("umap_ae", lr=None, batch_size=None)  # None: not given (argparse's default)
+    assert (umap.lr, umap.batch_size) == (MODELS["umap_ae"].train_defaults["lr"], 64)
+    assert experiment.train_config("linear_ae").lr == 1e-2
+    assert experiment.train_config("umap_ae", batch_size=256, lr=0.5).batch_size == 256
+
+
+def test_cli_train_uses_the_family_batch_size(capsys, monkeypatch):
+    seen = []
+    monkeypatch.setattr("aelib.cli.fit", lambda ds, mcfg, tcfg, log=None: seen.append(tcfg) or (_ for _ in ()).throw(
+        SystemExit(0)))
+    with pytest.raises(SystemExit):
+        main(["train", "--dataset", "digits", "--model", "umap_ae", "--epochs", "1"])
+    with pytest.raises(SystemExit):
+        main(["train", "--dataset", "digits", "--model", "umap_ae", "--epochs", "1", "--batch-size", "32"])
+    assert [t.batch_size for t in seen] == [64, 32]

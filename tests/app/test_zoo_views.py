@@ -72,8 +72,11 @@ def test_changing_family_loads_its_defaults():
     assert at.text_input(key="hidden").value == "512, 256, 128, 64"
     at.selectbox(key="model").set_value("linear_ae").run()
     assert at.select_slider(key="lr").value == 1e-2
+    at.selectbox(key="model").set_value("umap_ae").run()
+    assert at.select_slider(key="batch").value == 64 and at.select_slider(key="lr").value == 3e-3
     at.selectbox(key="model").set_value("ae").run()
     assert at.text_input(key="hidden").value == "512, 256" and at.select_slider(key="lr").value == 1e-3
+    assert at.select_slider(key="batch").value == 128
 
 
 def test_bad_layer_widths_get_a_message_not_a_traceback():

@@ -26,6 +26,13 @@ def free_port() -> int:
 @contextmanager
 def streamlit_server(timeout_s: float = 90):
     """Yields the base URL of a fresh server; kills it afterwards."""
+    with streamlit_process(timeout_s) as (url, _):
+        yield url
+
+
+@contextmanager
+def streamlit_process(timeout_s: float = 90):
+    """Yields (base URL, Popen) of a fresh, healthy server; kills it afterwards."""
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
@@ -42,7 +49,7 @@ def streamlit_server(timeout_s: float = 90):
                 if proc.poll() is not None or time.time() > deadline:
                     raise RuntimeError("streamlit did not become healthy") from None
                 time.sleep(0.3)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:

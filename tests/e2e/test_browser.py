@@ -20,7 +20,9 @@ sync_api = pytest.importorskip("playwright.sync_api")
 SHOTS = os.environ.get("AELAB_SCREENSHOTS")  # a folder: save a screenshot of every step there
 PAGES = {"Home": "", "Train": "Train", "Latent space": "Latent_space", "Compare": "Compare",
          "Anomaly detection": "Anomaly", "Denoising": "Denoising", "Draw a digit": "Draw_a_digit",
-         "Your data": "Your_data"}
+         "Your data": "Your_data", "Generation": "Generation", "Super-resolution": "Super_resolution",
+         "Compression": "Compression", "Few labels": "Few_labels", "Augmentation": "Augmentation",
+         "Lessons": "Lessons", "Quiz": "Quiz"}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,50 @@
+"""Figures for the compression lab: quality against bytes per image (the rate–distortion picture). Figures only."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from aelib.compression import METHOD_TITLES
+from aelib.plots import FONT, PALETTE
+
+COLOURS = {"ae": PALETTE[0], "pca": PALETTE[4], "jpeg": PALETTE[6], "jpeg_data": PALETTE[6]}
+DASHES = {"ae": "solid", "pca": "dash", "jpeg": "solid", "jpeg_data": "dot"}
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star"]  # one per code size
+
+
+def _label(p: dict) -> str:
+    if p["method"] in ("ae", "pca"):
+        return f"{p['size']} numbers × {p['bits']} bits = {p['bytes']:g} bytes: {p['psnr']:.1f} dB"
+    return f"quality {p['size']}: {p['bytes']:.0f} bytes: {p['psnr']:.1f} dB"
+
+
+def rate_distortion(points: list[dict], references: dict[str, float] | None = None,
+                    highlight: float | None = None) -> go.Figure:
+    """Mean PSNR against mean bytes per image (log scale): one line per code size of each learned coder (over its
+    bits per number), one per JPEG variant (over its quality). references: name -> bytes, drawn as vertical
+    lines (raw pixels, lossless PNG); highlight: a byte budget, drawn as a dotted line."""
+    fig = go.Figure()
+    sizes = sorted({p["size"] for p in points if p["method"] in ("ae", "pca")})
+    for method, title in METHOD_TITLES.items():
+        groups = sorted({p["size"] for p in points if p["method"] == method}) if method in ("ae", "pca") else [None]
+        for size in groups:
+            pts = sorted((p for p in points if p["method"] == method and size in (None, p["size"])),
+                         key=lambda p: p["bytes"])
+            if not pts:
+                continue
+            name = f"{title}, {size} numbers" if size is not None else title
+            symbol = SYMBOLS[sizes.index(size) % len(SYMBOLS)] if size is not None else "circle-open"
+            fig.add_trace(go.Scatter(
+                x=[p["bytes"] for p in pts], y=[p["psnr"] for p in pts], mode="lines+markers", name=name,
+                text=[_label(p) for p in pts], hovertemplate="%{text}<extra>" + name + "</extra>",
+                line={"color": COLOURS[method], "dash": DASHES[method]}, marker={"symbol": symbol, "size": 8}))
+    for i, (name, nbytes) in enumerate((references or {}).items()):
+        fig.add_vline(x=nbytes, line_dash="dash", line_color="#999", annotation_text=name,
+                      annotation_position="top left" if i % 2 else "bottom left")
+    if highlight is not None:
+        fig.add_vline(x=highlight, line_dash="dot", line_color=PALETTE[3], annotation_text=f"{highlight:g} bytes")
+    fig.update_layout(title="Quality against size (up and to the left is better)", height=480,
+                      margin={"t": 45, "b": 10, "l": 10, "r": 10}, font={"size": FONT}, plot_bgcolor="white",
+                      legend={"orientation": "h", "y": -0.2})
+    fig.update_xaxes(type="log", title_text="bytes per image (log scale)", showgrid=True, gridcolor="#eee")
+    fig.update_yaxes(title_text="mean PSNR (dB)", showgrid=True, gridcolor="#eee")
+    return fig

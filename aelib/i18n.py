@@ -1,0 +1,90 @@
+"""The UI's words in English and Simplified Chinese: string tables in assets/i18n/<lang>.json (plus any
+<part>.<lang>.json, merged in), looked up by key.
+
+A table is one flat JSON object of dotted keys ("quiz.check": "Check answer"). Values are `str.format` templates
+with named placeholders ("{correct} of {total}"); a literal brace is written twice. Both tables must have the same
+keys and the same placeholders per key: `missing_keys()` says where they differ, and a test fails on it.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import string
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+LANGS = ("en", "zh")
+DEFAULT = "en"
+I18N_DIR = Path(__file__).resolve().parents[1] / "assets" / "i18n"
+_ALIASES = {"en-us": "en", "en-gb": "en", "zh-cn": "zh", "zh-hans": "zh", "zh_cn": "zh"}
+
+
+def parse_lang(value: object) -> str:
+    """A language code from an untrusted value (a URL parameter): a known code, else English. The value is only
+    compared with a fixed list — never evaluated, never used in a path."""
+    if not isinstance(value, str) or len(value) > 16:
+        return DEFAULT
+    code = value.strip().lower()
+    code = _ALIASES.get(code, code)
+    return code if code in LANGS else DEFAULT
+
+
+@functools.cache
+def table(lang: str) -> Mapping[str, str]:
+    """One language's strings, read once (read-only: the cached dict is shared)."""
+    if lang not in LANGS:  # the file name comes from this fixed list only
+        raise ValueError(f"unknown language {lang!r}; expected one of {LANGS}")
+    data: dict[str, str] = {}
+    # <lang>.json, then every <part>.<lang>.json (lessons.zh.json, ...): one table, so a part can be edited alone
+    for path in [I18N_DIR / f"{lang}.json", *sorted(I18N_DIR.glob(f"*.{lang}.json"))]:
+        part = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(part, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in part.items()):
+            raise ValueError(f"{path.name} must be one flat object of string keys and string values")
+        if clash := sorted(data.keys() & part.keys()):
+            raise ValueError(f"{path.name} repeats keys of another {lang} table: {', '.join(clash[:5])}")
+        data.update(part)
+    return MappingProxyType(data)
+
+
+def t(key: str, lang: str = DEFAULT, **fmt: object) -> str:
+    """The text for `key` in `lang`, formatted with `fmt`. A key missing from `lang` falls back to English, and one
+    missing everywhere shows the key itself — both fail tests/test_i18n.py, so neither reaches a release."""
+    lang = lang if lang in LANGS else DEFAULT
+    text = table(lang).get(key) or table(DEFAULT).get(key)
+    if text is None:
+        return key
+    return text.format(**fmt) if fmt else text
+
+
+def placeholders(template: str) -> set[str]:
+    """The named fields of a format template: placeholders("{a} of {b}") == {"a", "b"}. Raises ValueError on an
+    unbalanced brace."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+def _fields(template: str) -> set[str] | None:
+    try:
+        return placeholders(template)
+    except ValueError:
+        return None  # malformed: reported by missing_keys
+
+
+def missing_keys(tables: Mapping[str, Mapping[str, str]] | None = None) -> list[str]:
+    """Every difference between the languages, as readable lines ("zh: missing 'quiz.check'", "zh: 'quiz.score'
+    has placeholders ['n'], en has ['correct', 'total']"); empty when the tables agree. Empty strings count as
+    missing. `tables` defaults to the files; tests pass edited copies."""
+    tables = tables if tables is not None else {lang: table(lang) for lang in LANGS}
+    keys = set().union(*(tbl.keys() for tbl in tables.values()))
+    problems = []
+    for lang, tbl in tables.items():
+        problems += [f"{lang}: missing {key!r}" for key in sorted(keys) if not tbl.get(key)]
+    reference = tables.get(DEFAULT, {})
+    for lang, tbl in tables.items():
+        for key in sorted(tbl):
+            mine = _fields(tbl[key])
+            if mine is None:
+                problems.append(f"{lang}: {key!r} has an unbalanced brace (write a literal brace twice)")
+            elif lang != DEFAULT and key in reference and mine != (theirs := _fields(reference[key]) or set()):
+                problems.append(f"{lang}: {key!r} has placeholders {sorted(mine)}, {DEFAULT} has {sorted(theirs)}")
+    return problems

@@ -1,0 +1,58 @@
+"""Figures for the few-labels and augmentation labs: accuracy against labels per class (mean ± sd bands), and
+accuracy with and without generated samples. Figures only."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from aelib.plots import FONT, PALETTE
+
+COLOURS = {"raw": PALETTE[6], "pca": PALETTE[1], "ae": PALETTE[0], "none": PALETTE[9], "cvae": PALETTE[2],
+           "jitter": PALETTE[7]}
+
+
+def _style(fig: go.Figure, title: str, xlabel: str, ylabel: str, height: int = 380) -> go.Figure:
+    fig.update_layout(title=title, height=height, margin={"t": 45, "b": 10, "l": 10, "r": 10}, font={"size": FONT},
+                      plot_bgcolor="white", legend={"orientation": "h", "y": -0.25})
+    fig.update_xaxes(title_text=xlabel, showgrid=True, gridcolor="#eee")
+    fig.update_yaxes(title_text=ylabel, showgrid=True, gridcolor="#eee")
+    return fig
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def accuracy_curves(curve: dict, titles: dict[str, str], n_test: int) -> go.Figure:
+    """One line per feature set over the labelled examples per class (log axis), with a ±1 sd band over the
+    draws. curve: probe.accuracy_curve()'s dict."""
+    x, fig = curve["labelled"], go.Figure()
+    tick = [f"{k}" if k != "all" else f"all ({round(n)})" for k, n in zip(curve["k"], x)]
+    for name, title in titles.items():
+        mean, sd = curve[name]["mean"], curve[name]["sd"]
+        colour = COLOURS.get(name, PALETTE[0])
+        band = [m + s for m, s in zip(mean, sd)] + [m - s for m, s in zip(mean, sd)][::-1]  # upper, then lower back
+        fig.add_trace(go.Scatter(x=list(x) + list(x)[::-1], y=band, mode="lines", fill="toself", line={"width": 0},
+                                 fillcolor=_rgba(colour, 0.15), hoverinfo="skip", showlegend=False,
+                                 legendgroup=name))
+        fig.add_trace(go.Scatter(x=x, y=mean, mode="lines+markers", name=title, legendgroup=name,
+                                 line={"color": colour}, customdata=sd,
+                                 hovertemplate="%{y:.3f} ± %{customdata:.3f}<extra>" + title + "</extra>"))
+    fig = _style(fig, f"Test accuracy of logistic regression ({n_test} held-out samples)",
+                 "labelled training examples per class", "test accuracy")
+    fig.update_xaxes(type="log", tickvals=x, ticktext=tick)
+    return fig
+
+
+def accuracy_bars(means: dict[str, float], sds: dict[str, float], titles: dict[str, str],
+                  n_test: int) -> go.Figure:
+    """One bar per variant with ±1 sd error bars over the draws."""
+    names = list(means)
+    labels = [f"{titles[n]}<br>{means[n]:.3f} ± {sds[n]:.3f}" for n in names]  # the numbers under each bar
+    fig = go.Figure(go.Bar(x=labels, y=[means[n] for n in names],
+                           error_y={"type": "data", "array": [sds[n] for n in names], "visible": True},
+                           marker_color=[COLOURS.get(n, PALETTE[0]) for n in names]))
+    fig = _style(fig, f"Test accuracy with and without generated samples ({n_test} held-out samples)", "",
+                 "test accuracy")
+    fig.update_yaxes(range=[max(0.0, min(means.values()) - 0.15), min(1.0, max(means.values()) + 0.08)])
+    return fig

@@ -1,0 +1,179 @@
+"""The Lessons page's helpers: the lesson picker kept in step with ?lesson=N, the prediction that unlocks Run, the
+preset experiment trained live in a shared training slot, each lesson's result kept in session state (the Train
+page's run is never touched), and the figures and explanation of a result, all in the learner's language."""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from aelib import lessons
+from aelib.i18n import t
+from aelib.lessons import LESSONS, Lesson
+from aelib.plots import image_rows
+from aelib.train import TrainingDiverged
+from aelib.zoo_plots import bars, curves, histograms, two_clouds
+from appkit import resources
+from appkit.i18n import current_lang, tr
+from appkit.training import acquire_slot
+
+CHOICE, RESULTS, REQUEST = "lesson_choice", "lesson_results", "lesson_request"  # session keys
+ERROR, PICK = "lesson_error", "lesson_pick_"
+SEED = 0
+
+
+def _picked() -> None:
+    st.session_state[REQUEST] = None
+    st.query_params["lesson"] = str(st.session_state[CHOICE])
+
+
+def choose_lesson() -> Lesson:
+    """The lesson picker; the URL's ?lesson=N wins when present (junk means lesson 1) and is kept in step."""
+    asked = st.query_params.get("lesson")
+    if asked is not None or CHOICE not in st.session_state:
+        st.session_state[CHOICE] = lessons.parse_number(asked)
+    lang = current_lang()  # bound into format_func: AppTest calls it outside the script run
+    number = st.selectbox(tr("lessons.pick"), range(1, len(LESSONS) + 1), key=CHOICE, on_change=_picked,
+                          disabled=busy(), format_func=lambda n: t("lessons.option", lang, n=n,
+                                                                   title=t(f"lesson.{LESSONS[n - 1].id}.title", lang)))
+    if asked != str(number):
+        st.query_params["lesson"] = str(number)
+    return LESSONS[number - 1]
+
+
+def results() -> dict[str, dict]:
+    return st.session_state.setdefault(RESULTS, {})  # lesson id -> {"result", "pick"}
+
+
+def busy() -> bool:
+    return st.session_state.get(REQUEST) is not None
+
+
+def _request(lesson_id: str) -> None:
+    st.session_state[REQUEST] = lesson_id
+
+
+def _forget(lesson_id: str) -> None:
+    results().pop(lesson_id, None)
+
+
+def predict(lesson: Lesson) -> int | None:
+    """The prediction radio (locked once the experiment has run) and the Run button it unlocks."""
+    done = results().get(lesson.id)
+    key, lang = PICK + lesson.id, current_lang()
+    if done is not None:
+        st.session_state[key] = done["pick"]
+    pick = st.radio(tr(f"lesson.{lesson.id}.question"), range(lesson.n_options), index=None, key=key,
+                    format_func=lambda i: t(f"lesson.{lesson.id}.option.{i}", lang),
+                    disabled=done is not None or busy())
+    if done is None:
+        st.button(tr("lessons.run"), type="primary", key="lesson_run", icon=":material/play_arrow:",
+                  disabled=pick is None or busy(), on_click=_request, args=(lesson.id,),
+                  help=tr("lessons.run_help") if pick is None else None)
+    return pick
+
+
+def run_requested(lesson: Lesson) -> None:
+    """If Run was clicked for this lesson: train its experiment live, keep the result, rerun to show it."""
+    if st.session_state.get(REQUEST) != lesson.id:
+        return
+    pick = st.session_state.get(PICK + lesson.id)
+    bar = st.progress(0.0, text=tr("lessons.running"))
+    slots = acquire_slot(st.empty())
+    try:
+        ds = resources.dataset(lessons.DATASET, SEED)
+        result = lesson.run(ds, SEED, lambda f: bar.progress(min(max(f, 0.0), 1.0), text=tr("lessons.running")))
+        results()[lesson.id] = {"result": result, "pick": pick}
+    except (TrainingDiverged, ValueError, RuntimeError) as err:
+        st.session_state[ERROR] = str(err)
+    finally:
+        slots.release()
+        st.session_state[REQUEST] = None
+    st.rerun()
+
+
+def show_error() -> None:
+    message = st.session_state.pop(ERROR, None)
+    if message:
+        st.error(tr("lessons.error", message=message), icon=":material/error:")
+
+
+def show_result(lesson: Lesson) -> None:
+    """The figures, then whether the prediction was right and why, with the experiment's own numbers."""
+    done = results().get(lesson.id)
+    if done is None:
+        return
+    st.subheader(tr("lessons.result"))
+    FIGURES[lesson.id](done["result"])
+    answer = tr(f"lesson.{lesson.id}.option.{lesson.answer}")
+    if done["pick"] == lesson.answer:
+        st.success(tr("lessons.right", answer=answer), icon=":material/check_circle:")
+    else:
+        st.error(tr("lessons.wrong", answer=answer), icon=":material/cancel:")
+    st.info(tr(f"lesson.{lesson.id}.explain", **lesson.facts(done["result"])), icon=":material/lightbulb:")
+    st.button(tr("lessons.again"), key="lesson_again", on_click=_forget, args=(lesson.id,),
+              icon=":material/restart_alt:", help=tr("lessons.again_help"))
+
+
+# -- one figure function per lesson -------------------------------------------------------------------------
+
+def _shape() -> tuple[int, ...]:
+    return resources.dataset(lessons.DATASET, SEED).shape
+
+
+def _bottleneck(r: dict) -> None:
+    st.plotly_chart(curves(r["sizes"], {tr("lessons.series_ae"): r["ae"], tr("lessons.series_pca"): r["pca"]},
+                           tr("lesson.bottleneck.fig"), tr("lessons.latent_size"), tr("lessons.mse"), log_x=True))
+    st.plotly_chart(image_rows([r["original"], *r["rows"]], _shape(),
+                               [tr("lessons.original"), *(tr("lessons.code_of", k=k) for k in r["sizes"])]))
+
+
+def _linear(r: dict) -> None:
+    x = list(range(1, r["k"] + 1))
+    st.plotly_chart(curves(x, {tr("lesson.linear_pca.series_ae"): r["angles"],
+                               tr("lesson.linear_pca.series_random"): r["random"]},
+                           tr("lesson.linear_pca.fig"), tr("lesson.linear_pca.x"), tr("lessons.degrees")))
+    c = st.columns(2)
+    c[0].metric(tr("lesson.linear_pca.ae_mse"), f"{r['ae_mse']:.5f}")
+    c[1].metric(tr("lesson.linear_pca.pca_mse"), f"{r['pca_mse']:.5f}")
+
+
+def _overfitting(r: dict) -> None:
+    names = [tr(f"lesson.overfitting.cure.{c}") for c in r["cures"]]
+    st.plotly_chart(bars(r["gap"], names, tr("lesson.overfitting.fig"), tr("lesson.overfitting.x"),
+                         tr("lesson.overfitting.y")))
+    st.dataframe({tr("lesson.overfitting.x"): names, tr("lesson.overfitting.train"): np.round(r["train"], 5),
+                  tr("lesson.overfitting.test"): np.round(r["test"], 5), tr("lesson.overfitting.epochs"): r["epochs"]},
+                 hide_index=True)
+
+
+def _vae(r: dict) -> None:
+    st.plotly_chart(two_clouds(r["vae"]["z"], r["ae"]["z"], (tr("lessons.vae"), tr("lessons.series_ae")),
+                               tr("lesson.vae.fig")))
+    st.plotly_chart(image_rows([r["vae"]["samples"], r["ae"]["samples"]], _shape(),
+                               [tr("lesson.vae.row_vae"), tr("lesson.vae.row_ae")]))
+    c = st.columns(3)
+    c[0].metric(tr("lesson.vae.kl"), f"{r['kl']:.2f}")
+    c[1].metric(tr("lesson.vae.holes_vae"), f"{100 * r['vae']['holes']:.0f}%")
+    c[2].metric(tr("lesson.vae.holes_ae"), f"{100 * r['ae']['holes']:.0f}%")
+
+
+def _denoising(r: dict) -> None:
+    st.plotly_chart(image_rows(r["rows"], _shape(), [tr("lesson.denoising.noisy"), tr("lesson.denoising.dae"),
+                                                     tr("lessons.series_ae"), tr("lessons.original")]))
+    c = st.columns(3)
+    for col, key, label in zip(c, ("noisy", "denoised", "plain"), ("noisy", "dae", "plain")):
+        col.metric(tr(f"lesson.denoising.psnr_{label}"), f"{r['psnr'][key]:.1f} dB")
+
+
+def _anomaly(r: dict) -> None:
+    fig = histograms({tr("lesson.anomaly.normal"): r["normal"], tr("lesson.anomaly.anomalous"): r["anomalous"]},
+                     tr("lesson.anomaly.fig"), tr("lesson.anomaly.x"))
+    fig.add_vline(x=r["threshold"], line_dash="dash", annotation_text=tr("lesson.anomaly.threshold"))
+    fig.update_yaxes(title_text=tr("lesson.anomaly.y"))
+    st.plotly_chart(fig)
+    st.plotly_chart(image_rows([r["worst"]], _shape(), [tr("lesson.anomaly.worst")]))
+    st.metric("AUROC", f"{r['auroc']:.3f}")
+
+
+FIGURES = {"bottleneck": _bottleneck, "linear_pca": _linear, "overfitting": _overfitting, "vae": _vae,
+           "denoising": _denoising, "anomaly": _anomaly}

@@ -1,0 +1,99 @@
+"""Share links on the Train page (issue 7): a teacher's link is applied once per session and its locked settings
+are held fixed; "Share this setup" offers the current settings as a link. aelib.share does the validating."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlencode
+
+import streamlit as st
+
+from aelib.i18n import DEFAULT, parse_lang
+from aelib.share import decode, encode
+from appkit import state
+from appkit.controls import SCHEMA
+from appkit.i18n import LANG
+
+APPLIED = "aelab_share_applied"  # the link last applied in this session: {"sig", "settings", "locked", "problems"}
+LOCK_PICKER = "share_lock"
+PAGE = "Train"  # the Train page's URL path
+
+
+def _defaults() -> dict:
+    return {k: state.SETTINGS[k] for k in SCHEMA}
+
+
+def _url_params() -> dict[str, list[str]]:
+    return {k: st.query_params.get_all(k) for k in st.query_params}
+
+
+def apply_link() -> None:
+    """Call on the Train page before its inputs are drawn. The first run that sees a share link (or a different
+    one) sets the settings to the defaults plus the link's values and records its locks; later runs leave the
+    learner's changes alone, except that locked settings are put back every run. Shows what the link did."""
+    params = _url_params()
+    sig = sorted((k, tuple(v)) for k, v in params.items() if k != LANG)
+    seen = st.session_state.get(APPLIED)
+    if sig and (seen is None or seen["sig"] != sig):
+        settings, locked, problems = decode(params, SCHEMA, passthrough=(LANG,))
+        if settings or locked:  # a link of junk alone does not reset the learner's settings
+            values = _defaults() | settings
+            st.session_state.update(values)
+            st.session_state[state.LOCKED] = {k: values[k] for k in SCHEMA if k in locked}
+        seen = st.session_state[APPLIED] = {"sig": sig, "settings": settings, "locked": sorted(locked),
+                                            "problems": problems}
+    st.session_state.update(state.locked())  # a locked setting cannot drift (a family's defaults, a callback)
+    if seen:
+        _show(seen)
+
+
+def _show(seen: dict) -> None:
+    shown = ", ".join(f"{k} = {SCHEMA[k].format(v)}" for k, v in seen["settings"].items())
+    if seen["settings"] or seen["locked"]:
+        locks = (f" Locked by the link (the same for the whole class): {', '.join(seen['locked'])}."
+                 if seen["locked"] else " You can change any of them.")
+        st.info(f"This setup came from a shared link: {shown or 'the default settings'}.{locks}",
+                icon=":material/link:")
+    if seen["problems"]:
+        st.warning("Some of the link's parameters were ignored:\n" + "\n".join(f"- {p}" for p in seen["problems"]))
+
+
+def current_settings() -> dict:
+    return {k: st.session_state.get(k, state.SETTINGS[k]) for k in SCHEMA}
+
+
+def link_query(locked: list[str]) -> str:
+    """The query string of a link to the current settings (keeping the language)."""
+    params = encode(current_settings(), set(locked), SCHEMA, _defaults())
+    lang = parse_lang(st.session_state.get(LANG, DEFAULT))
+    return urlencode(({LANG: lang} if lang != DEFAULT else {}) | params, safe=",")
+
+
+def _same(key: str, a: object, b: object) -> bool:
+    try:
+        return SCHEMA[key].format(a) == SCHEMA[key].format(b)
+    except (ValueError, TypeError):
+        return False
+
+
+def _page_url(base: str | None) -> str:
+    """The Train page's address: st.context.url with the page path it already has, or just the path."""
+    base = (base or "").rstrip("/")
+    return base if base.endswith(f"/{PAGE}") else f"{base}/{PAGE}"
+
+
+def share_expander() -> None:
+    """A copyable link to the current setup, with the settings to lock for the class."""
+    with st.expander("Share this setup", icon=":material/share:"):
+        st.session_state.setdefault(LOCK_PICKER, list(state.locked()))
+        locked = st.multiselect("Lock for the class", list(SCHEMA), key=LOCK_PICKER,
+                                help="Whoever opens the link cannot change these settings: the whole class runs "
+                                     "the same experiment. The rest start at the link's values and stay free.")
+        query = link_query(locked)
+        base = st.context.url  # this page's address in the browser, without the query (None outside a browser)
+        st.code(f"{_page_url(base)}{'?' + query if query else ''}", language=None, wrap_lines=True)
+        st.caption("Copy it with the button at its top right. The link holds only the settings that differ from the "
+                   "defaults, and works on the app address you opened" + ("." if base else
+                                                                         ": put that address in front of it."))
+        back = _defaults() | decode(parse_qs(query), SCHEMA, (LANG,))[0]
+        left_out = [k for k, v in current_settings().items() if not _same(k, v, back[k])]
+        if left_out:
+            st.caption(f"Not in the link: {', '.join(left_out)} (your own data, or a value that is not valid).")

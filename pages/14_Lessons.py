@@ -1,0 +1,35 @@
+"""Lessons: six guided experiments, each a concept with its math, a prediction to commit to, a short live run
+on the 8×8 digits and an explanation of what happened, with a link to the full page for free exploration."""
+import streamlit as st
+
+from aelib.quiz import page_slug
+from appkit import i18n, lesson_views, page
+from appkit.i18n import tr
+
+page.setup("Lessons", translated=True)
+i18n.current_lang()
+LINKS = {path: label for path, label, _ in page.PAGES}
+
+st.title(tr("lessons.title"))
+st.markdown(tr("lessons.intro"))
+lesson = lesson_views.choose_lesson()
+key = f"lesson.{lesson.id}"
+
+st.header(tr(f"{key}.title"))
+st.markdown(tr(f"{key}.concept"))
+st.subheader(tr("lessons.math"))
+for formula in lesson.formulas:
+    st.latex(formula)
+st.subheader(tr("lessons.experiment"))
+st.markdown(tr(f"{key}.setup"))
+
+st.subheader(tr("lessons.predict"))
+with st.container(border=True):
+    lesson_views.predict(lesson)
+lesson_views.run_requested(lesson)
+lesson_views.show_error()
+lesson_views.show_result(lesson)
+
+st.divider()
+st.page_link(lesson.page, icon=":material/science:",
+             label=tr("lessons.explore", page=tr(f"page.{page_slug(LINKS[lesson.page])}")))

@@ -1,0 +1,71 @@
+"""The Augmentation page through AppTest: empty state, a tiny comparison run on request (bars, verdict, the
+generated images), the Train page's model used for the jittered codes (never replaced), and failures as messages."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aelib import augment
+from appkit.augment_views import RESULT
+from tests.app.test_pages import figure, fresh, on, tiny_run
+
+PAGE = "pages/12_Augmentation.py"
+
+
+def tiny(at, button: str = "aug_train"):
+    """2 labelled and 3 generated digits per class, one draw, 1-epoch models on the 8×8 digits."""
+    on(at, PAGE)
+    at.selectbox(key="aug_dataset").set_value("digits").run()
+    for key, v in (("aug_labels", 2), ("aug_generated", 3), ("aug_repeats", 1), ("aug_cvae_epochs", 1),
+                   ("aug_ae_epochs", 1)):
+        at.number_input(key=key).set_value(v).run()
+    at.button(key=button).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture(scope="module")
+def trained():
+    return tiny(fresh())
+
+
+def test_without_a_result_the_page_explains_and_offers_training():
+    at = on(fresh(), PAGE)
+    assert any("Train the generators and compare" in i.value for i in at.info)
+    assert not at.get("plotly_chart") and "aug_use_main" not in [b.key for b in at.button]
+    assert "labelled images only" in at.markdown[0].value
+
+
+def test_the_button_compares_with_and_without_generated_images(trained):
+    r = trained.session_state[RESULT]
+    assert r.dataset == "digits" and r.cfg.labels_per_class == 2 and len(r.accuracy["none"]) == 1
+    assert "aelab_run" not in trained.session_state
+    bars = figure(trained.get("plotly_chart")[0])
+    assert len(bars["data"][0]["x"]) == 3
+    assert bars["data"][0]["x"][0].endswith(f"{r.mean('none'):.3f} ± 0.000")
+    verdicts = [m.value for m in (*trained.success, *trained.warning)]
+    assert len(verdicts) == 1 and "cvae samples" in verdicts[0].lower() and "points of accuracy" in verdicts[0]
+    images = figure(trained.get("plotly_chart")[1])
+    assert list(images["layout"]["yaxis"]["ticktext"]) == ["labelled example", "cVAE sample", "jittered code"]
+
+
+def test_the_train_page_model_makes_the_jittered_codes_and_is_not_replaced():
+    at = tiny_run(fresh(), dataset="digits", model="ae", epochs=1, latent=3)
+    run = at.session_state["aelab_run"]
+    weights = next(run.model.parameters()).detach().clone()
+    at = tiny(at, "aug_use_main")
+    r = at.session_state[RESULT]
+    assert r.ae_source.startswith("your ae from the Train page") and "ae" not in r.histories
+    assert at.session_state["aelab_run"] is run and np.array_equal(next(run.model.parameters()).detach(), weights)
+
+
+def test_failed_training_is_a_message(monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("a conditional VAE needs each sample's class label")
+
+    monkeypatch.setattr(augment, "experiment", broken)
+    at = on(fresh(), PAGE)
+    at.button(key="aug_train").click().run()
+    assert not at.exception
+    assert any("Could not run the comparison" in e.value for e in at.error)
+    assert not at.button(key="aug_train").disabled

@@ -1,0 +1,146 @@
+"""The Generation page through AppTest: empty state, a tiny VAE/plain-AE pair trained on request (samples, grid,
+traversals, interpolation), a conditional VAE drawing the chosen digit, adopting the Train page's models without
+replacing them, and failures as messages."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aelib import generation
+from aelib.data import DatasetUnavailable
+from aelib.models import build_model, config_for
+from aelib.train import EpochStats, TrainConfig, TrainingDiverged
+from appkit import resources
+from appkit.generation_views import CVAE, PAIR
+from appkit.state import Run
+from tests.app.test_pages import figure, fresh, on
+
+PAGE = "pages/8_Generation.py"
+
+
+def tiny_pair(at, latent: int = 3):
+    """A 1-epoch VAE and plain AE on the 8×8 digits, trained from the page."""
+    on(at, PAGE)
+    at.selectbox(key="gen_dataset").set_value("digits").run()
+    at.number_input(key="gen_latent").set_value(latent).run()
+    at.number_input(key="gen_epochs").set_value(1).run()
+    at.button(key="gen_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def rows_of(fig: dict) -> list[str]:
+    return list(fig["layout"]["yaxis"].get("ticktext", []))
+
+
+def charts(at) -> list[dict]:
+    return [figure(c) for c in at.get("plotly_chart")]
+
+
+@pytest.fixture(scope="module")
+def trained():
+    return tiny_pair(fresh())
+
+
+def test_without_models_the_page_explains_and_offers_training():
+    at = on(fresh(), PAGE)
+    assert any("Train a VAE and a plain AE" in i.value for i in at.info)
+    assert any("conditional VAE" in i.value for i in at.info)
+    assert not at.get("plotly_chart") and not {"gen_use_main", "gen_use_main_cvae"} & {b.key for b in at.button}
+    assert "prior" in at.markdown[0].value
+
+
+def test_the_button_trains_both_models_and_shows_every_view(trained):
+    pair = trained.session_state[PAIR]
+    assert (pair.vae.cfg.model, pair.ae.cfg.model) == ("vae", "ae") and pair.vae.cfg.latent_dim == 3
+    assert pair.vae.cfg.hidden == pair.ae.cfg.hidden and [len(h) for h in pair.histories] == [1, 1]
+    assert "aelab_run" not in trained.session_state  # the Train page's model slot is left alone
+    figs = charts(trained)
+    assert rows_of(figs[0]) == ["VAE, codes from N(0, I)", "plain AE, codes from N(0, I)", "plain AE, fitted Gaussian"]
+    assert any(m.label.startswith("In a hole") and m.value.endswith("%") for m in trained.metric)
+    grids = [f for f in figs if "grid of codes" in str(f["layout"].get("title"))]
+    assert len(grids) == 2 and grids[0]["layout"]["xaxis"]["title"]["text"].startswith("z")
+    traversal = [f for f in figs if rows_of(f) and rows_of(f)[0].startswith("z")]
+    assert len(traversal) == 2 and len(rows_of(traversal[0])) == 3  # one row per latent dimension
+    assert any(rows_of(f) == ["pixel blend", "VAE, linear", "VAE, spherical", "plain AE, linear",
+                              "plain AE, spherical"] for f in figs)
+    assert any("Norm ‖z‖" in str(f["layout"].get("title")) for f in figs)
+    assert len(trained.dataframe) == 1 and any("White (2016)" in c.value for c in trained.caption)
+
+
+def test_changing_the_pickers_rerenders_without_retraining(trained, monkeypatch):
+    calls = []
+    monkeypatch.setattr(generation, "train_pair", lambda *a, **k: calls.append(a))
+    pair = trained.session_state[PAIR]
+    trained.selectbox(key="gen_from").set_value(3).run()
+    trained.slider(key="gen_grid").set_value(5).run()
+    trained.number_input(key="gen_seed").set_value(4).run()
+    assert not trained.exception and calls == [] and trained.session_state[PAIR] is pair
+    grid = next(f for f in charts(trained) if "grid of codes" in str(f["layout"].get("title")))
+    assert "5×5" in grid["layout"]["title"]["text"]
+
+
+def test_a_conditional_vae_draws_the_chosen_digit(trained):
+    trained.button(key="gen_train_cvae").click().run()
+    assert not trained.exception, [e.value for e in trained.exception]
+    cvae = trained.session_state[CVAE]
+    assert cvae.model.cfg.model == "cvae" and cvae.dataset == "digits"
+    trained.selectbox(key="gen_digit").set_value(4).run()
+    assert not trained.exception
+    figs = charts(trained)
+    assert any(rows_of(f) == ["4", "4"] for f in figs)
+    assert any(rows_of(f) == [str(c) for c in range(10)] for f in figs)  # the same codes with every label
+    assert trained.session_state[PAIR] is not None  # the pair is kept beside it
+
+
+def finished_run(model: str) -> Run:
+    """What the Train page leaves after a 1-epoch run on the 8×8 digits (set directly: a Train-page run is slow)."""
+    net = build_model(config_for(model, (1, 8, 8), 2, hidden=(16,)))
+    stats = EpochStats(1, 1, {"loss": 1.0}, {"loss": 1.0}, 0.1, 1000.0)
+    return Run("digits", 0, net.cfg, TrainConfig(epochs=1), model=net, history=[stats], status="finished")
+
+
+def test_models_from_the_train_page_are_used_and_not_replaced():
+    at = on(fresh(), PAGE)
+    run = finished_run("vae")
+    weights = next(run.model.parameters()).detach().clone()
+    at.session_state["aelab_run"] = run
+    at.run()
+    assert "gen_use_main_cvae" not in [b.key for b in at.button]
+    at.button(key="gen_use_main").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    pair = at.session_state[PAIR]
+    assert pair.vae is run.model and pair.ae.cfg.model == "ae" and pair.source == "your model from the Train page"
+    assert pair.ae.cfg.hidden == run.model_cfg.hidden and len(pair.histories[1]) == 1
+    assert at.session_state["aelab_run"] is run and len(run.history) == 1
+    assert np.array_equal(next(run.model.parameters()).detach(), weights)
+    assert any("sweeps both dimensions" in c.value for c in at.caption)  # a 2-D code: the grid is the traversal
+    cvae = finished_run("cvae")
+    at.session_state["aelab_run"] = cvae
+    at.run()
+    assert "gen_use_main" not in [b.key for b in at.button]
+    at.button(key="gen_use_main_cvae").click().run()
+    assert not at.exception and at.session_state[CVAE].model is cvae.model
+    assert at.session_state[CVAE].source == "your model from the Train page"
+    assert at.session_state[PAIR] is pair  # the pair is kept beside it
+
+
+def test_failures_are_messages_and_keep_the_previous_models(trained, monkeypatch):
+    pair = trained.session_state[PAIR]
+
+    def diverge(*args, **kwargs):
+        raise TrainingDiverged(1, 0)
+
+    monkeypatch.setattr(generation, "train_pair", diverge)
+    trained.button(key="gen_train").click().run()
+    assert not trained.exception
+    assert any("Could not train the models" in e.value and "diverged in epoch 1" in e.value for e in trained.error)
+    assert trained.session_state[PAIR] is pair and not trained.button(key="gen_train").disabled
+
+    def unavailable(*args, **kwargs):
+        raise DatasetUnavailable("MNIST could not be downloaded: no network.")
+
+    monkeypatch.setattr(resources, "dataset", unavailable)
+    trained.button(key="gen_train").click().run()
+    assert not trained.exception
+    assert any("no network" in e.value for e in trained.error)

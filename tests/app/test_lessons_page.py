@@ -1,0 +1,54 @@
+"""The Lessons page through AppTest: every lesson renders in English and Chinese without exception, Run waits
+for a prediction, running a lesson shows its result and explanation, and a junk ?lesson= falls back to lesson 1."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from aelib import lessons
+from aelib.i18n import LANGS, t
+from tests.app.test_pages import APP, TIMEOUT
+
+PAGE = "pages/14_Lessons.py"
+
+
+def open_lesson(lang: str, number: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["lang"] = lang
+    at.run()
+    if number is not None:
+        at.query_params["lesson"] = number
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_lesson_renders_in_each_language(lang):
+    at = open_lesson(lang)
+    for n, lesson in enumerate(lessons.LESSONS, start=1):
+        at.query_params["lesson"] = str(n)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.header[0].value == t(f"lesson.{lesson.id}.title", lang)
+        assert len(at.latex) == len(lesson.formulas)
+        assert at.button(key="lesson_run").disabled  # no prediction yet
+
+
+def test_running_a_lesson_shows_the_result_and_explanation():
+    at = open_lesson("en", "6")  # anomaly detection: the cheapest experiment
+    assert at.button(key="lesson_run").disabled
+    at.radio[0].set_value(1).run()
+    assert not at.button(key="lesson_run").disabled
+    at.button(key="lesson_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.success and at.success[0].value.startswith("Your prediction was right")
+    assert any("AUROC is" in i.value for i in at.info)
+    assert at.radio[0].disabled and "anomaly" in at.session_state["lesson_results"]
+
+
+@pytest.mark.parametrize("junk", ["0", "99", "abc", "-2", "1e3"])
+def test_a_junk_lesson_number_falls_back_to_lesson_one(junk):
+    at = open_lesson("zh", junk)
+    assert at.header[0].value == t("lesson.bottleneck.title", "zh")
+    assert at.query_params["lesson"] == ["1"] or at.query_params["lesson"] == "1"

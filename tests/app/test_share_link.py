@@ -1,0 +1,97 @@
+"""Share links through the Train page (issue 7): a link sets the widgets, locks what the teacher locked, and the
+page's own "Share this setup" link decodes back to the same settings; a bad parameter is a warning (issue 8)."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from aelib.share import decode
+from appkit.controls import LOCKED_HELP, SCHEMA
+from appkit.state import SETTINGS
+from tests.app.test_pages import APP, TIMEOUT, on
+
+TRAIN = "pages/1_Train.py"
+
+
+def opened(params: dict) -> AppTest:
+    """A new session that opened the Train page through a link with these query parameters."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(params)
+    return on(at.run(), TRAIN)
+
+
+def shared_link(at: AppTest) -> str:
+    (code,) = [c.value for c in at.code if "/Train" in c.value]
+    return code
+
+
+def settings_of_link(link: str) -> dict:
+    got, locked, problems = decode(parse_qs(urlsplit(link).query), SCHEMA, passthrough=("lang",))
+    assert problems == []
+    return {k: SETTINGS[k] for k in SCHEMA} | got, locked
+
+
+@pytest.fixture(scope="module")
+def linked():
+    return opened({"model": "vae", "latent_dim": "8", "beta": "4", "epochs": "7", "lock": "model,latent_dim"})
+
+
+def test_a_link_sets_the_widgets_and_says_so(linked):
+    at = linked
+    assert at.selectbox(key="model").value == "vae" and at.number_input(key="latent_dim").value == 8
+    assert at.slider(key="beta").value == 4.0 and at.number_input(key="epochs").value == 7
+    assert any("This setup came from a shared link" in i.value and "latent_dim, model" in i.value for i in at.info)
+    assert not [w for w in at.warning if "ignored" in w.value]
+
+
+def test_locked_widgets_are_disabled_and_keep_the_linked_value(linked):
+    at = linked
+    for widget in (at.selectbox(key="model"), at.number_input(key="latent_dim")):
+        assert widget.disabled and widget.help.startswith(LOCKED_HELP)
+    assert not at.slider(key="beta").disabled and not at.number_input(key="epochs").disabled
+    with pytest.raises(Exception, match="disabled"):  # AppTest, like a browser, refuses to edit it...
+        at.number_input(key="latent_dim").set_value(3)
+    at.session_state["latent_dim"], at.session_state["model"] = 3, "ae"  # ...and a forged change does not stick
+    at.run()
+    assert at.number_input(key="latent_dim").value == 8 and at.selectbox(key="model").value == "vae"
+    at.slider(key="beta").set_value(2.0).run()  # an unlocked setting is the learner's: the link does not undo it
+    at.number_input(key="epochs").set_value(9).run()
+    assert at.slider(key="beta").value == 2.0 and at.number_input(key="epochs").value == 9
+    assert not at.exception
+
+
+def test_the_share_link_decodes_back_to_the_same_settings(linked):
+    at = linked
+    at.multiselect(key="share_lock").set_value(["model", "epochs"]).run()
+    link = shared_link(at)
+    assert link.startswith("/Train?")  # AppTest has no browser address; a browser's link starts with it
+    got, locked = settings_of_link(link)
+    current = {k: at.session_state[k] for k in SCHEMA}
+    assert {k: SCHEMA[k].format(v) for k, v in got.items()} == {k: SCHEMA[k].format(v) for k, v in current.items()}
+    assert locked == {"model", "epochs"} and "data_dir" not in link
+
+
+def test_a_link_from_the_expander_opens_the_same_setup():
+    at = on(AppTest.from_file(APP, default_timeout=TIMEOUT).run(), TRAIN)
+    assert shared_link(at) == "/Train"  # the defaults need no parameters
+    at.selectbox(key="model").set_value("sparse_ae").run()
+    at.number_input(key="latent_dim").set_value(16).run()
+    at.number_input(key="seed").set_value(42).run()
+    at.multiselect(key="share_lock").set_value(["seed"]).run()
+    link = shared_link(at)
+    again = opened({k: v for k, v in parse_qs(urlsplit(link).query).items()})
+    assert {k: again.session_state[k] for k in SCHEMA} == {k: at.session_state[k] for k in SCHEMA}
+    assert again.number_input(key="seed").disabled and not again.number_input(key="latent_dim").disabled
+
+
+def test_a_bad_parameter_is_a_warning_and_the_page_renders():
+    at = opened({"model": "vae", "latent_dim": "1e999", "dataset": "../../etc/passwd", "evil": "__import__('os')"})
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "ignored" in warning and "`latent_dim` (`1e999`) is not a whole number" in warning
+    assert "passwd" not in warning and "__import__" not in warning
+    assert at.selectbox(key="model").value == "vae"
+    assert at.number_input(key="latent_dim").value == SETTINGS["latent_dim"]
+    assert at.session_state["dataset"] == SETTINGS["dataset"] and any(b.key == "train" for b in at.button)

@@ -1,0 +1,5 @@
+import sys
+
+from tests.load.loadtest import main
+
+sys.exit(main())

@@ -1,0 +1,132 @@
+"""The string tables: English and Chinese have the same keys and placeholders (a key missing in either language
+fails here), every key the code asks for exists, and the URL's language is parsed, never trusted."""
+from __future__ import annotations
+
+import ast
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from aelib import i18n, quiz
+from aelib.i18n import LANGS, missing_keys, parse_lang, t, table
+
+ROOT = Path(__file__).resolve().parents[1]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+SAME_IN_BOTH = {"lang.en", "lang.zh"}  # each language's name, in its own script
+
+
+def has_words(template: str) -> bool:
+    """False for templates of placeholders, icons and punctuation only ("{correct} / {answered}")."""
+    return bool(re.sub(r"\{[^}]*\}|:material/\w+:|[\W_]", "", template))
+
+
+def tables() -> dict[str, dict[str, str]]:
+    return {lang: dict(table(lang)) for lang in LANGS}
+
+
+def test_both_languages_have_the_same_keys_and_placeholders():
+    assert missing_keys() == []
+    assert table("en").keys() == table("zh").keys()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_key_removed_from_either_language_is_reported(lang):
+    copy = tables()
+    del copy[lang]["quiz.check"]
+    assert missing_keys(copy) == [f"{lang}: missing 'quiz.check'"]
+
+
+def test_a_key_added_to_one_language_only_is_reported():
+    copy = tables()
+    copy["zh"]["quiz.only_here"] = "只有中文"
+    assert missing_keys(copy) == ["en: missing 'quiz.only_here'"]
+
+
+def test_an_empty_translation_counts_as_missing():
+    copy = tables()
+    copy["zh"]["quiz.check"] = ""
+    assert missing_keys(copy) == ["zh: missing 'quiz.check'"]
+
+
+def test_placeholders_must_match():
+    copy = tables()
+    copy["zh"]["quiz.progress"] = "已答 {n} 题"
+    assert missing_keys(copy) == ["zh: 'quiz.progress' has placeholders ['n'], en has ['answered', 'total']"]
+    copy["zh"]["quiz.progress"] = "已答 {answered / {total} 题"
+    assert "unbalanced brace" in missing_keys(copy)[0]
+
+
+def test_chinese_is_a_translation_not_a_copy():
+    en, zh = table("en"), table("zh")
+    worded = [k for k in en if k not in SAME_IN_BOTH and has_words(en[k])]
+    assert len(worded) > 40
+    assert [k for k in worded if en[k] == zh[k] or not CJK.search(zh[k])] == []
+
+
+def used_keys(path: Path) -> set[str]:
+    """Literal first arguments of tr(...) and t(...) calls."""
+    keys = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in ("tr", "t")
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            keys.add(node.args[0].value)
+    return keys
+
+
+def test_every_key_the_code_asks_for_exists():
+    files = [ROOT / "pages" / "13_Quiz.py", ROOT / "appkit" / "i18n.py"]
+    literal = set().union(*(used_keys(f) for f in files))
+    assert {"quiz.title", "quiz.check", "lang.label"} <= literal  # the scan sees the calls
+    built = ({f"topic.{k}" for k in quiz.TOPICS} | {f"page.{quiz.page_slug(p)}" for p in quiz.PAGES}
+             | {f"lang.{code}" for code in LANGS} | {"quiz.option_right", "quiz.option_wrong"})
+    assert sorted((literal | built) - table("en").keys()) == []
+
+
+def test_t_formats_and_falls_back():
+    assert t("quiz.progress", "en", answered=3, total=46) == "3 of 46 answered"
+    assert t("quiz.progress", "zh", answered=3, total=46) == "已答 3 / 46 题"
+    assert t("quiz.title", "xx") == t("quiz.title", "en")  # an unknown language reads English
+    assert t("no.such.key", "zh") == "no.such.key"  # visible, never a crash (and the test above catches it)
+
+
+@pytest.mark.parametrize("value", ["zh", "ZH", " zh ", "zh-CN", "zh-Hans"])
+def test_parse_lang_accepts_chinese(value):
+    assert parse_lang(value) == "zh"
+
+
+@pytest.mark.parametrize("value", ["../../etc", "../zh", "__import__('os')", "zh\x00", "", "de", "x" * 10_000,
+                                   None, 1, ["zh"], {"lang": "zh"}])
+def test_parse_lang_turns_anything_else_into_english(value):
+    assert parse_lang(value) == "en"
+
+
+def test_table_refuses_a_name_outside_the_list():
+    with pytest.raises(ValueError):
+        table("../../etc/passwd")
+
+
+def test_tables_are_read_as_utf8():
+    assert CJK.search(table("zh")["quiz.title"])
+    assert i18n.I18N_DIR == ROOT / "assets" / "i18n"
+
+
+def bold_that_breaks(text: str) -> list[str]:
+    """`**…**` spans that CommonMark will not close: a closing `**` after punctuation and before a letter, as in
+    "**正确答案：**{option}" (it shows the asterisks). Put the punctuation outside the bold."""
+    def kind(ch: str) -> str:
+        return "space" if ch.isspace() else "punct" if unicodedata.category(ch)[0] in "PS" else "letter"
+
+    parts = text.split("**")
+    return [parts[i] for i in range(1, len(parts) - 1, 2)
+            if parts[i] and parts[i + 1] and kind(parts[i][-1]) == "punct" and kind(parts[i + 1][0]) == "letter"]
+
+
+def test_bold_markdown_closes_in_every_text():
+    texts = [*table("en").values(), *table("zh").values()]
+    for q in quiz.load_questions():
+        texts += [q.stem[lang] for lang in LANGS]
+        texts += [s[lang] for o in q.options for s in (o.text, o.why) for lang in LANGS]
+    assert bold_that_breaks("**正确答案：**答案") == ["正确答案："]
+    assert [b for text in texts for b in bold_that_breaks(text)] == []
