@@ -1,0 +1,30 @@
+"""The home page in both languages: every visible sentence comes from the tables, and `?lang=zh` switches it."""
+from streamlit.testing.v1 import AppTest
+
+from aelib.i18n import t
+from tests.app.test_pages import APP
+
+
+def home(lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if lang:
+        at.query_params["lang"] = lang
+    return at.run()
+
+
+def test_the_home_page_speaks_chinese_with_lang_zh_and_english_without():
+    for lang in ("en", "zh"):
+        at = home(lang if lang == "zh" else None)
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.title[0].value == t("home.title", lang)
+        assert [m.value for m in at.markdown if m.value == t("home.steps", lang)]
+        assert any(c.value == t("home.offline", lang) for c in at.caption)
+    assert t("home.title", "zh") != t("home.title", "en")
+
+
+def test_the_home_page_does_not_say_it_is_untranslated():
+    at = home("zh")
+    assert not any(c.value == t("nav.not_translated", "zh") for c in at.sidebar.caption)
+    train = home("zh")
+    train.switch_page("pages/1_Train.py").run()
+    assert any(c.value == t("nav.not_translated", "zh") for c in train.sidebar.caption)
