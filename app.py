@@ -3,8 +3,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from aelib.i18n import page_slug
 from aelib.models import MODELS
-from aelib.quiz import page_slug
 from appkit import page, state
 from appkit.i18n import tr
 
@@ -21,8 +21,7 @@ for i, (col, (path, icon)) in enumerate(zip(st.columns(3), steps), start=1):
     col.caption(tr(f"home.step{i}_text"))
 
 st.markdown(tr("home.uses"))
-uses = [(path, label, icon) for path, label, icon in page.PAGES
-        if path[len("pages/"):].split("_", 1)[0] in {str(n) for n in range(4, 13)}]  # pages 4-12: the applications
+uses = page.section("nav.apply")
 for i in range(0, len(uses), 4):  # four to a row
     for col, (path, label, icon) in zip(st.columns(4), uses[i:i + 4]):
         col.page_link(path, label=tr(f"page.{page_slug(label)}"), icon=icon)

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from aelib.plots import FONT, PALETTE
-from aelib.zoo_plots import _layout
+from aelib.zoo_plots import style
 
 NORMAL, ANOMALY = PALETTE[0], PALETTE[6]
 
@@ -24,7 +24,7 @@ def error_histogram(errors: np.ndarray, is_anomaly: np.ndarray, threshold: float
                                    xbins={"start": edges[0], "end": edges[-1], "size": edges[1] - edges[0]}))
     fig.add_vline(x=threshold, line_dash="dash", line_color="black", annotation_text="threshold")
     fig.update_layout(barmode="overlay")
-    return _layout(fig, "Reconstruction error of the held-out samples", "mean squared error per value",
+    return style(fig, "Reconstruction error of the held-out samples", "mean squared error per value",
                    "% of the group")
 
 
@@ -36,7 +36,7 @@ def roc_curve(fpr: np.ndarray, tpr: np.ndarray, auroc: float, point: tuple[float
     if point is not None:
         fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="threshold",
                                  marker={"color": ANOMALY, "size": 11, "symbol": "diamond"}))
-    fig = _layout(fig, f"ROC curve · AUC {auroc:.3f}", "false positive rate (normal flagged)",
+    fig = style(fig, f"ROC curve · AUC {auroc:.3f}", "false positive rate (normal flagged)",
                   "true positive rate (recall)", height=360)
     fig.update_yaxes(range=[0, 1.02])
     return fig
@@ -52,7 +52,7 @@ def pr_curve(recall: np.ndarray, precision: np.ndarray, average_precision: float
     if point is not None:
         fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="threshold",
                                  marker={"color": ANOMALY, "size": 11, "symbol": "diamond"}))
-    fig = _layout(fig, f"Precision-recall curve · AP {average_precision:.3f}", "recall", "precision", height=360)
+    fig = style(fig, f"Precision-recall curve · AP {average_precision:.3f}", "recall", "precision", height=360)
     fig.update_yaxes(range=[0, 1.02])
     return fig
 
@@ -65,7 +65,7 @@ def confusion(matrix: list[list[int]]) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=z, x=["normal", "anomaly"], y=["normal", "anomaly"], text=text,
                                texttemplate="%{text}", textfont={"size": 15}, colorscale="Blues", showscale=False,
                                hoverinfo="skip", zmin=0, zmax=max(int(z.max()), 1) * 1.6))  # dark text stays legible
-    fig = _layout(fig, "Confusion matrix", "flagged as", "truth", height=300)
+    fig = style(fig, "Confusion matrix", "flagged as", "truth", height=300)
     fig.update_yaxes(autorange="reversed")
     return fig
 

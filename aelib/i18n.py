@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import string
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +29,11 @@ def parse_lang(value: object) -> str:
     code = value.strip().lower()
     code = _ALIASES.get(code, code)
     return code if code in LANGS else DEFAULT
+
+
+def page_slug(name: str) -> str:
+    """A page name as an i18n key part: "Anomaly detection" -> "anomaly_detection" (the key is "page.<slug>")."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
 @functools.cache

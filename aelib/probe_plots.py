@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from aelib.plots import FONT, PALETTE
+from aelib.plots import PALETTE
+from aelib.zoo_plots import style
 
 COLOURS = {"raw": PALETTE[6], "pca": PALETTE[1], "ae": PALETTE[0], "none": PALETTE[9], "cvae": PALETTE[2],
            "jitter": PALETTE[7]}
-
-
-def _style(fig: go.Figure, title: str, xlabel: str, ylabel: str, height: int = 380) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin={"t": 45, "b": 10, "l": 10, "r": 10}, font={"size": FONT},
-                      plot_bgcolor="white", legend={"orientation": "h", "y": -0.25})
-    fig.update_xaxes(title_text=xlabel, showgrid=True, gridcolor="#eee")
-    fig.update_yaxes(title_text=ylabel, showgrid=True, gridcolor="#eee")
-    return fig
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -38,8 +31,8 @@ def accuracy_curves(curve: dict, titles: dict[str, str], n_test: int) -> go.Figu
         fig.add_trace(go.Scatter(x=x, y=mean, mode="lines+markers", name=title, legendgroup=name,
                                  line={"color": colour}, customdata=sd,
                                  hovertemplate="%{y:.3f} ± %{customdata:.3f}<extra>" + title + "</extra>"))
-    fig = _style(fig, f"Test accuracy of logistic regression ({n_test} held-out samples)",
-                 "labelled training examples per class", "test accuracy")
+    fig = style(fig, f"Test accuracy of logistic regression ({n_test} held-out samples)",
+                "labelled training examples per class", "test accuracy", height=380)
     fig.update_xaxes(type="log", tickvals=x, ticktext=tick)
     return fig
 
@@ -52,7 +45,7 @@ def accuracy_bars(means: dict[str, float], sds: dict[str, float], titles: dict[s
     fig = go.Figure(go.Bar(x=labels, y=[means[n] for n in names],
                            error_y={"type": "data", "array": [sds[n] for n in names], "visible": True},
                            marker_color=[COLOURS.get(n, PALETTE[0]) for n in names]))
-    fig = _style(fig, f"Test accuracy with and without generated samples ({n_test} held-out samples)", "",
-                 "test accuracy")
+    fig = style(fig, f"Test accuracy with and without generated samples ({n_test} held-out samples)", "",
+                "test accuracy", height=380)
     fig.update_yaxes(range=[max(0.0, min(means.values()) - 0.15), min(1.0, max(means.values()) + 0.08)])
     return fig

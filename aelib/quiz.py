@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,11 +69,6 @@ class Score:
     correct: int
     answered: int
     total: int
-
-
-def page_slug(name: str) -> str:
-    """A page name as an i18n key part: "Anomaly detection" -> "anomaly_detection"."""
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
 def _text_problems(where: str, text: object) -> list[str]:

@@ -7,7 +7,9 @@ import plotly.graph_objects as go
 from aelib.plots import FONT, PALETTE
 
 
-def _layout(fig: go.Figure, title: str, xlabel: str, ylabel: str, height: int = 320) -> go.Figure:
+def style(fig: go.Figure, title: str, xlabel: str, ylabel: str, height: int = 320) -> go.Figure:
+    """The labs' common look: title, axis titles, light grid, legend below; shared by the zoo, anomaly and
+    few-labels figures."""
     fig.update_layout(title=title, height=height, margin={"t": 45, "b": 10, "l": 10, "r": 10}, font={"size": FONT},
                       plot_bgcolor="white", legend={"orientation": "h", "y": -0.25})
     fig.update_xaxes(title_text=xlabel, showgrid=True, gridcolor="#eee")
@@ -21,7 +23,7 @@ def bars(values, labels, title: str, xlabel: str, ylabel: str, line: float | Non
     fig = go.Figure(go.Bar(x=[str(v) for v in labels], y=values, marker_color=PALETTE[1], name=ylabel))
     if line is not None:
         fig.add_hline(y=line, line_dash="dash", line_color=PALETTE[6], annotation_text=line_name)
-    fig = _layout(fig, title, xlabel, ylabel)
+    fig = style(fig, title, xlabel, ylabel)
     fig.update_xaxes(type="category")  # keep the given order, even for labels that look like numbers
     return fig
 
@@ -33,7 +35,7 @@ def histograms(series: dict[str, np.ndarray], title: str, xlabel: str, bins: int
         fig.add_trace(go.Histogram(x=np.ravel(values), name=name, nbinsx=bins, histnorm="percent", opacity=0.6,
                                    marker_color=PALETTE[(i * 6) % len(PALETTE)]))
     fig.update_layout(barmode="overlay")
-    return _layout(fig, title, xlabel, "% of values")
+    return style(fig, title, xlabel, "% of values")
 
 
 def curves(x, series: dict[str, list], title: str, xlabel: str, ylabel: str, log_x: bool = False,
@@ -44,7 +46,7 @@ def curves(x, series: dict[str, list], title: str, xlabel: str, ylabel: str, log
         fig.add_trace(go.Scatter(x=x, y=ys, mode="lines+markers", name=name,
                                  line={"color": PALETTE[(i * 3) % len(PALETTE)],
                                        "dash": "dash" if name in dashed else "solid"}))
-    fig = _layout(fig, title, xlabel, ylabel)
+    fig = style(fig, title, xlabel, ylabel)
     if log_x:
         fig.update_xaxes(type="log")
     return fig
@@ -56,6 +58,6 @@ def two_clouds(a: np.ndarray, b: np.ndarray, names: tuple[str, str], title: str)
     for pts, name, colour in ((a, names[0], PALETTE[0]), (b, names[1], PALETTE[6])):
         fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=name,
                                  marker={"color": colour, "size": 5, "opacity": 0.5}))
-    fig = _layout(fig, title, "z₁", "z₂", height=420)
+    fig = style(fig, title, "z₁", "z₂", height=420)
     fig.update_yaxes(scaleanchor="x")
     return fig

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aelib.quiz import page_slug
+from aelib.i18n import page_slug
 from appkit import i18n, projection_views, resources, state
 
 PAGES = [("app.py", "Home", ":material/home:"),
@@ -26,6 +26,15 @@ PAGES = [("app.py", "Home", ":material/home:"),
 
 # sidebar section headings (i18n keys), each shown above the page it names
 SECTIONS = {"pages/1_Train.py": "nav.explore", "pages/4_Anomaly.py": "nav.apply", "pages/14_Lessons.py": "nav.learn"}
+
+
+def section(key: str) -> list[tuple[str, str, str]]:
+    """The PAGES entries under one sidebar heading (e.g. "nav.apply": the applications), in order."""
+    starts = [i for i, (path, _, _) in enumerate(PAGES) if path in SECTIONS]
+    for begin, end in zip(starts, [*starts[1:], len(PAGES)]):
+        if SECTIONS[PAGES[begin][0]] == key:
+            return PAGES[begin:end]
+    raise KeyError(f"no sidebar section {key!r}")
 
 
 def setup(title: str, translated: bool = False) -> None:

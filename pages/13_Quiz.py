@@ -3,6 +3,7 @@ an explanation for every option and a running score; predict-then-observe items 
 import streamlit as st
 
 from aelib import quiz
+from aelib.i18n import page_slug
 from appkit import i18n, page
 from appkit.i18n import tr
 
@@ -70,7 +71,7 @@ with st.container(border=True):
                 st.markdown(tr("quiz.option_right" if o.correct else "quiz.option_wrong", option=o.text[lang],
                                why=o.why[lang]))
         if q.try_it:
-            where = tr(f"page.{quiz.page_slug(q.try_it.page)}")
+            where = tr(f"page.{page_slug(q.try_it.page)}")
             if q.try_it.page in LINKS:
                 st.page_link(LINKS[q.try_it.page], icon=":material/science:",
                              label=tr("quiz.try_it", page=where, what=q.try_it.text[lang]))

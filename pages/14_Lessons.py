@@ -2,7 +2,7 @@
 on the 8×8 digits and an explanation of what happened, with a link to the full page for free exploration."""
 import streamlit as st
 
-from aelib.quiz import page_slug
+from aelib.i18n import page_slug
 from appkit import i18n, lesson_views, page
 from appkit.i18n import tr
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aelib import i18n, quiz
-from aelib.i18n import LANGS, missing_keys, parse_lang, t, table
+from aelib.i18n import LANGS, missing_keys, page_slug, parse_lang, t, table
 
 ROOT = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -76,18 +76,17 @@ def used_keys(path: Path) -> set[str]:
 
 
 def test_every_key_the_code_asks_for_exists():
-    from appkit.page import PAGES, SECTIONS
+    from appkit.page import PAGES, SECTIONS, section
 
     files = [ROOT / "app.py", ROOT / "pages" / "13_Quiz.py", ROOT / "pages" / "14_Lessons.py",
              ROOT / "appkit" / "i18n.py", ROOT / "appkit" / "page.py", ROOT / "appkit" / "lesson_views.py"]
     literal = set().union(*(used_keys(f) for f in files))
     assert {"quiz.title", "lang.label", "home.title", "nav.not_translated"} <= literal  # the scan sees the calls
-    built = ({f"topic.{k}" for k in quiz.TOPICS} | {f"page.{quiz.page_slug(p)}" for p in quiz.PAGES}
+    built = ({f"topic.{k}" for k in quiz.TOPICS} | {f"page.{page_slug(p)}" for p in quiz.PAGES}
              | {f"lang.{code}" for code in LANGS} | {"quiz.option_right", "quiz.option_wrong"}
-             | {f"page.{quiz.page_slug(label)}" for _, label, _ in PAGES} | set(SECTIONS.values())  # the sidebar
+             | {f"page.{page_slug(label)}" for _, label, _ in PAGES} | set(SECTIONS.values())  # the sidebar
              | {f"home.step{i}{end}" for i in (1, 2, 3) for end in ("", "_text")}  # the home page's built keys
-             | {f"home.use.{quiz.page_slug(label)}" for path, label, _ in PAGES
-                if path.split("/")[-1].split("_")[0] in {str(n) for n in range(4, 13)}})
+             | {f"home.use.{page_slug(label)}" for _, label, _ in section("nav.apply")})
     assert sorted((literal | built) - table("en").keys()) == []
 
 

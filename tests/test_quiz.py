@@ -9,7 +9,7 @@ import re
 import pytest
 
 from aelib import quiz
-from aelib.i18n import LANGS
+from aelib.i18n import LANGS, page_slug
 
 QUESTIONS = quiz.load_questions()
 BY_ID = {q.id: q for q in QUESTIONS}
@@ -154,5 +154,5 @@ def test_select_by_topic():
 
 
 def test_page_slug():
-    assert quiz.page_slug("Anomaly detection") == "anomaly_detection"
-    assert quiz.page_slug("Super-resolution") == "super_resolution"
+    assert page_slug("Anomaly detection") == "anomaly_detection"
+    assert page_slug("Super-resolution") == "super_resolution"
