@@ -6,12 +6,13 @@ import streamlit as st
 from aelib.i18n import page_slug
 from aelib.models import MODELS
 from appkit import page, state
-from appkit.i18n import tr
+from appkit.i18n import current_lang, family_summary, family_title, tr
 
 page.setup("Home", translated=True)
 st.title(tr("home.title"))
 st.markdown(tr("home.intro"))
-st.image(str(Path(__file__).parent / "assets" / "autoencoder.svg"), width=640)
+diagram = {"en": "autoencoder.svg", "zh": "autoencoder.zh.svg"}[current_lang()]  # the labels are drawn in the SVG
+st.image(str(Path(__file__).parent / "assets" / diagram), width=640)
 st.latex(r"z = f_\theta(x), \qquad \hat x = g_\phi(z), \qquad \min_{\theta,\phi}\ \mathcal{L}(x, \hat x)")
 st.markdown(tr("home.steps"))
 steps = [("pages/1_Train.py", ":material/model_training:"), ("pages/2_Latent_space.py", ":material/scatter_plot:"),
@@ -35,7 +36,7 @@ c2.page_link("pages/13_Quiz.py", label=tr("page.quiz"), icon=":material/quiz:")
 c2.caption(tr("home.quiz_text"))
 
 with st.expander(tr("home.zoo", n=len(MODELS))):
-    st.markdown("\n".join(f"- **{f.title}** (`{name}`): {f.summary}" for name, f in MODELS.items()))
+    st.markdown("\n".join(f"- **{family_title(name)}** (`{name}`): {family_summary(name)}" for name in MODELS))
     st.caption(tr("home.not_in_zoo"))
 
 run = state.get_run()

@@ -11,6 +11,7 @@ from sklearn import metrics as skm
 from aelib import infer
 from aelib.data import Dataset
 from aelib.experiment import model_config, train_config
+from aelib.i18n import Explained, Words
 from aelib.models import MODELS, Autoencoder, ModelConfig, build_model
 from aelib.synthetic_media import inject_sequence_anomalies
 from aelib.train import EpochStats, TrainConfig, train
@@ -54,7 +55,7 @@ class AnomalySplit:
     x_test: np.ndarray  # (N_test, D)
     is_anomaly: np.ndarray  # (N_test,) bool: the ground truth, used only for scoring
     y_test: np.ndarray  # (N_test,) the dataset's class of each held-out sample
-    description: str  # in words, for the learner and the CLI
+    description: Words  # in words, for the learner and the CLI (str() is English)
 
 
 def parse_classes(ds: Dataset, text: str | list | tuple) -> tuple[int, ...]:
@@ -71,9 +72,9 @@ def parse_classes(ds: Dataset, text: str | list | tuple) -> tuple[int, ...]:
             raise ValueError(f"unknown class {item!r} for {ds.name}; choose from 0..{len(ds.class_names) - 1} "
                              f"({', '.join(ds.class_names)})")
     if not out:
-        raise ValueError("choose at least one normal class")
+        raise Explained("anomaly.error.no_normal")
     if len(set(out)) == len(ds.class_names):
-        raise ValueError("every class is normal, so there is nothing left to detect: leave at least one out")
+        raise Explained("anomaly.error.all_normal")
     return tuple(sorted(set(out)))
 
 
@@ -84,7 +85,7 @@ def one_class_split(ds: Dataset, normal: tuple[int, ...] | list[int]) -> Anomaly
     keep = np.isin(ds.y_train, normal)
     names = ", ".join(ds.class_names[c] for c in normal)
     return AnomalySplit("one-class", ds.x_train[keep], ds.x_test, ~np.isin(ds.y_test, normal), ds.y_test,
-                        f"normal: {names} ({int(keep.sum())} training samples); anomalies: every other class")
+                        Words("anomaly.split.one_class", names=names, n=int(keep.sum())))
 
 
 def inject_table_anomalies(x: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -110,16 +111,15 @@ def injected_split(ds: Dataset, fraction: float = INJECT_FRACTION, seed: int = 0
     spikes, level shifts, flat lines or frequency changes for sequences, scrambled columns for tables."""
     if ds.kind == "sequence":
         x_test, is_anomaly = inject_sequence_anomalies(ds.x_test.reshape(-1, *ds.shape), fraction, seed)
-        x_test, what = x_test.reshape(len(x_test), -1), "spikes, level shifts, flat lines, frequency changes"
+        x_test, what = x_test.reshape(len(x_test), -1), Words("anomaly.split.what_sequence")
     elif ds.kind == "table":
         x_test, is_anomaly = inject_table_anomalies(ds.x_test, fraction, seed)
-        what = "rows with a quarter to half of their columns scrambled"
+        what = Words("anomaly.split.what_table")
     else:
-        raise ValueError(f"injected anomalies exist for sequences and tables; {ds.name} holds images: use the "
-                         "one-class protocol (choose the normal classes)")
+        raise Explained("anomaly.error.inject_images", name=ds.name)
     return AnomalySplit("inject", ds.x_train, x_test.astype(np.float32), is_anomaly, ds.y_test,
-                        f"normal: all {len(ds.x_train)} training samples; anomalies: {is_anomaly.sum()} of "
-                        f"{len(x_test)} held-out samples ({what})")
+                        Words("anomaly.split.inject", n=len(ds.x_train), anomalies=int(is_anomaly.sum()),
+                              total=len(x_test), what=what))
 
 
 def make_split(ds: Dataset, protocol: str, normal: str | tuple | list | None = None,

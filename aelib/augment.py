@@ -13,12 +13,13 @@ import numpy as np
 from aelib import infer
 from aelib.data import Dataset
 from aelib.experiment import fit, model_config
+from aelib.i18n import Words
 from aelib.models import Autoencoder
 from aelib.probe import draw_seed, probe_accuracy, sample_labelled, standardise
 from aelib.train import TrainConfig
 
 VARIANTS = ("none", "cvae", "jitter")
-Report = Callable[[float, str], None]
+Report = Callable[[float, str | Words], None]  # (fraction done, text)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ def classify(x_train: np.ndarray, y_train: np.ndarray, ds: Dataset) -> float:
 
 def train_jitter_ae(ds: Dataset, cfg: AugmentConfig, log: Report | None = None) -> tuple[Autoencoder, list]:
     """A plain AE on every training image; the labels are never read (a plain AE has no use for them)."""
-    report = None if log is None else (lambda s: log(s.epoch / s.epochs, f"Autoencoder: epoch {s.epoch} of {s.epochs}"))
+    report = None if log is None else (
+        lambda s: log(s.epoch / s.epochs, Words("progress.autoencoder", epoch=s.epoch, epochs=s.epochs)))
     return fit(ds, model_config(ds, "ae", cfg.ae_latent), TrainConfig(epochs=cfg.ae_epochs, seed=cfg.seed), report)
 
 

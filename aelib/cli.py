@@ -86,7 +86,7 @@ def cmd_anomaly(args) -> None:
     split = anomaly.make_split(ds, protocol, args.normal_class, args.fraction, args.seed)
     _, scored, seconds = anomaly.detect(ds, split, args.model, args.latent_dim, args.epochs, args.seed,
                                         log=None if args.json else _log_epoch)
-    _print({"dataset": ds.name, "model": args.model, "protocol": protocol, "split": split.description,
+    _print({"dataset": ds.name, "model": args.model, "protocol": protocol, "split": str(split.description),
             **anomaly.summary(scored), "seconds": round(seconds, 2)}, args.json)
 
 

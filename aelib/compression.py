@@ -14,6 +14,7 @@ from aelib import infer
 from aelib.data import Dataset
 from aelib.denoise_lab import mean_psnr
 from aelib.experiment import fit, model_config
+from aelib.i18n import Words
 from aelib.models import Autoencoder
 from aelib.train import EpochStats, TrainConfig
 
@@ -160,7 +161,7 @@ def build_lab(ds: Dataset, latent_dims: Sequence[int], tcfg: TrainConfig,
     for i, k in enumerate(dims):
         codecs["pca", k] = fit_pca(ds, k, tcfg.seed)
         report = None if log is None else (lambda s, i=i, k=k: log(
-            (i + s.epoch / s.epochs) / len(dims), f"Autoencoder with a {k}-number code: epoch {s.epoch} of {s.epochs}"))
+            (i + s.epoch / s.epochs) / len(dims), Words("progress.code_ae", k=k, epoch=s.epoch, epochs=s.epochs)))
         codecs["ae", k] = fit_ae(ds, k, tcfg, report)
     return CompressionLab(ds.name, ds.shape, codecs)
 

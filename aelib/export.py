@@ -17,8 +17,9 @@ from aelib import checkpoint, infer
 from aelib.checkpoint import CheckpointError
 from aelib.data import DATASETS, Dataset
 from aelib.experiment import history_dicts
+from aelib.i18n import t
 from aelib.models import Autoencoder
-from aelib.plots import image_rows, latent_scatter, loss_curves, series_rows
+from aelib.plots import image_rows, latent_scatter, loss_curves, series_rows, split_name
 from aelib.train import EpochStats, TrainConfig, as_batch_tensor, evaluate, label_tensor
 
 VERSION = "AE Lab 1.0"  # printed on every report, so a teacher knows which app made it
@@ -109,33 +110,40 @@ def _table(rows: dict) -> str:
     return f"<table>{cells}</table>"
 
 
-def _latent_figure(model: Autoencoder, ds: Dataset) -> go.Figure:
+def _latent_figure(model: Autoencoder, ds: Dataset, lang: str = "en") -> go.Figure:
     z = infer.encode(model, ds.x_test, ds.y_test)  # (N_test, code width)
-    title = "Test codes" if z.shape[1] <= 3 else f"Test codes: first 2 of {z.shape[1]} dimensions"
-    return latent_scatter(z if z.shape[1] <= 3 else z[:, :2], ds.y_test, ds.class_names, ds.test_ids, title)
+    title = (t("export.report.test_codes", lang) if z.shape[1] <= 3
+             else t("export.report.test_codes_first_2", lang, d=z.shape[1]))
+    return latent_scatter(z if z.shape[1] <= 3 else z[:, :2], ds.y_test, ds.class_names, ds.test_ids, title,
+                          lang=lang)
 
 
-def report_figures(model: Autoencoder, ds: Dataset, history: list[EpochStats], val_name: str) -> dict[str, go.Figure]:
+def report_figures(model: Autoencoder, ds: Dataset, history: list[EpochStats], val_name: str,
+                   lang: str = "en") -> dict[str, go.Figure]:
+    """The report's figures by their headings, in `lang`."""
     x, y = ds.x_test[:PREVIEW], ds.y_test[:PREVIEW]
     x_hat = infer.reconstruct(model, x, y)
-    recon = (series_rows(x[:6], x_hat[:6], ds.shape) if ds.kind == "sequence"
-             else image_rows([x, x_hat], ds.shape, ["original", "reconstruction"]))
-    return {"Loss curves": loss_curves(history_dicts(history), val_name),
-            "Reconstructions of held-out samples": recon, "Latent space": _latent_figure(model, ds)}
+    recon = (series_rows(x[:6], x_hat[:6], ds.shape, lang=lang) if ds.kind == "sequence"
+             else image_rows([x, x_hat], ds.shape, [t("plots.original", lang), t("plots.reconstruction", lang)]))
+    return {t("export.report.loss_curves", lang): loss_curves(history_dicts(history), val_name, lang=lang),
+            t("export.report.reconstructions", lang): recon,
+            t("export.report.latent_space", lang): _latent_figure(model, ds, lang)}
 
 
-STYLE = ("body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}"
+STYLE = ("body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}"  # no-i18n
          "table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding:.25em .6em;"
          "text-align:left;font-size:.9em}th{background:#f4f4f4}h2{margin-top:1.5em}")
 
 
 def html_report(model: Autoencoder, ds: Dataset, history: list[EpochStats], summary: dict,
-                train: TrainConfig | None = None, val_name: str = "test", when: datetime | None = None) -> str:
+                train: TrainConfig | None = None, val_name: str = "test", when: datetime | None = None,
+                lang: str = "en") -> str:
     """One self-contained HTML file: config, metrics, loss curves, reconstructions and the latent plot.
     plotly.js is inlined once (about 4.8 MB) so the figures stay interactive offline; "cdn" would need
-    the internet, and static images would need kaleido, which AE Lab does not install."""
+    the internet, and static images would need kaleido, which AE Lab does not install. lang: the language of its
+    words (the settings' and metrics' names stay as the code spells them)."""
     when = when or datetime.now()
-    figs = report_figures(model, ds, history, val_name)
+    figs = report_figures(model, ds, history, val_name, lang)
     parts = []
     for i, (title, fig) in enumerate(figs.items()):
         parts.append(f"<h2>{html.escape(title)}</h2>"
@@ -143,11 +151,16 @@ def html_report(model: Autoencoder, ds: Dataset, history: list[EpochStats], summ
     metrics = {k: v for k, v in summary.items() if isinstance(v, int | float) and not isinstance(v, bool)}
     config = {"dataset": ds.name, **asdict(model.cfg), **({f"train.{k}": v for k, v in asdict(train).items()}
                                                            if train else {})}
-    title = f"AE Lab report: {model.cfg.model}, latent size {model.cfg.latent_dim}, on {ds.name}"
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+    title = t("export.report.title", lang, model=model.cfg.model, latent=model.cfg.latent_dim, dataset=ds.name)
+    made = t("export.report.made", lang, when=f"{when:%Y-%m-%d %H:%M}", version=VERSION, torch=torch.__version__,
+             n=len(history), split=split_name(val_name, lang))
+    html_lang = " lang='zh-CN'" if lang == "zh" else ""  # no-i18n
+    metrics_heading, config_heading = t("export.report.metrics", lang), t("export.report.configuration", lang)
+    return (f"<!DOCTYPE html><html{html_lang}><head><meta charset='utf-8'>"  # no-i18n
+            f"<title>{html.escape(title)}</title>"
             f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
-            f"<p>Made {when:%Y-%m-%d %H:%M} with {VERSION} (PyTorch {torch.__version__}); {len(history)} epochs "
-            f"trained. The {val_name} samples were never trained on.</p>"
-            f"<h2>Metrics</h2>{_table(metrics)}<h2>Configuration</h2>{_table(config)}{''.join(parts)}"
+            f"<p>{html.escape(made)}</p>"
+            f"<h2>{html.escape(metrics_heading)}</h2>{_table(metrics)}"
+            f"<h2>{html.escape(config_heading)}</h2>{_table(config)}{''.join(parts)}"
             "</body></html>")
 

@@ -13,6 +13,7 @@ from sklearn.neighbors import NearestNeighbors
 from aelib import infer
 from aelib.data import Dataset
 from aelib.experiment import fit, model_config
+from aelib.i18n import Words
 from aelib.models import Autoencoder, ModelConfig
 from aelib.train import EpochStats, TrainConfig
 
@@ -201,31 +202,31 @@ def partner_config(cfg: ModelConfig) -> ModelConfig:
 
 
 def train_pair(ds: Dataset, vae_cfg: ModelConfig, tcfg: TrainConfig,
-               log: Callable[[float, str], None] | None = None, vae: Autoencoder | None = None,
+               log: Callable[[float, Words], None] | None = None, vae: Autoencoder | None = None,
                ae: Autoencoder | None = None) -> GenerationPair:
     """The VAE of vae_cfg and a plain AE with the same network, each trained with tcfg unless given already
     trained; log(fraction done, text) after every epoch."""
     if vae_cfg.model != "vae":
         raise ValueError(f"the generative model must be a vae, got {vae_cfg.model}")
-    jobs = {"vae": (vae_cfg, "Variational autoencoder"), "ae": (partner_config(vae_cfg), "Plain autoencoder")}
+    jobs = {"vae": (vae_cfg, "gen.progress_vae"), "ae": (partner_config(vae_cfg), "gen.progress_ae")}
     models, histories = {"vae": vae, "ae": ae}, {"vae": [], "ae": []}
     todo = [k for k, m in models.items() if m is None]
     for done, k in enumerate(todo):
         cfg, what = jobs[k]
         report = None if log is None else (
             lambda s, done=done, what=what: log((done + s.epoch / s.epochs) / len(todo),
-                                                f"{what}: epoch {s.epoch} of {s.epochs}"))
+                                                Words(what, epoch=s.epoch, epochs=s.epochs)))
         models[k], histories[k] = fit(ds, cfg, tcfg, report)
     return GenerationPair(ds.name, models["vae"], models["ae"], (histories["vae"], histories["ae"]))
 
 
 def train_cvae(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig,
-               log: Callable[[float, str], None] | None = None) -> tuple[Autoencoder, list[EpochStats]]:
+               log: Callable[[float, Words], None] | None = None) -> tuple[Autoencoder, list[EpochStats]]:
     """A conditional VAE trained to the end; log(fraction done, text) after every epoch."""
     if cfg.model != "cvae":
         raise ValueError(f"expected a cvae config, got {cfg.model}")
-    report = None if log is None else (lambda s: log(s.epoch / s.epochs, f"Conditional VAE: epoch {s.epoch} of "
-                                                                         f"{s.epochs}"))
+    report = None if log is None else (
+        lambda s: log(s.epoch / s.epochs, Words("gen.progress_cvae", epoch=s.epoch, epochs=s.epochs)))
     return fit(ds, cfg, tcfg, report)
 
 

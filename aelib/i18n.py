@@ -94,3 +94,42 @@ def missing_keys(tables: Mapping[str, Mapping[str, str]] | None = None) -> list[
             elif lang != DEFAULT and key in reference and mine != (theirs := _fields(reference[key]) or set()):
                 problems.append(f"{lang}: {key!r} has placeholders {sorted(mine)}, {DEFAULT} has {sorted(theirs)}")
     return problems
+
+
+class Words(str):
+    """A sentence that can be put into any language: the English text itself (a str, so printing, comparing and
+    JSON see English), plus the table key and fields that say it in another language with say(lang). A field may
+    itself be Words, said in the same language. Errors a learner can act on, progress lines and data sources carry
+    Words, so the library stays English and a page says them in the learner's language."""
+
+    key: str
+    fields: dict
+
+    def __new__(cls, key: str, **fields: object) -> Words:
+        obj = super().__new__(cls, _said(key, fields, DEFAULT))
+        obj.key, obj.fields = key, fields
+        return obj
+
+    def say(self, lang: str = DEFAULT) -> str:
+        return _said(self.key, self.fields, lang)
+
+    def __repr__(self) -> str:
+        return f"Words({self.key!r}, **{self.fields!r})"
+
+
+def _said(key: str, fields: Mapping[str, object], lang: str) -> str:
+    return t(key, lang, **{k: v.say(lang) if isinstance(v, Words) else v for k, v in fields.items()})
+
+
+class Explained(ValueError):
+    """A ValueError worded from the string tables: str(err) is the English text; err.words.say(lang) any language."""
+
+    def __init__(self, key: str, **fields: object):
+        self.words = Words(key, **fields)
+        super().__init__(self.words.say())
+
+
+def say(err: BaseException, lang: str = DEFAULT) -> str:
+    """An error's message in `lang` when it carries Words, else its own (English) text."""
+    words = getattr(err, "words", None)
+    return words.say(lang) if isinstance(words, Words) else str(err)

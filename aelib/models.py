@@ -9,6 +9,7 @@ import torch
 
 from aelib.autoencoder import Autoencoder, ContractiveAE, DenoisingAE, LinearAE, SparseAE
 from aelib.generative import CVAE, VAE, VQVAE, AdversarialAE, kl_per_dim, kl_to_standard_normal
+from aelib.i18n import Explained, Words
 from aelib.networks import BACKBONES, CHECKS
 from aelib.noise import NOISES
 from aelib.umap_ae import UMAPAE
@@ -64,13 +65,13 @@ class ModelConfig:
             (self.rnn in ("gru", "lstm"), f"rnn must be 'gru' or 'lstm', got {self.rnn!r}"),
             (self.umap_weight >= 0, f"the UMAP weight must be >= 0, got {self.umap_weight}"),
             (self.n_neighbors >= 2, f"the neighbourhood graph needs at least 2 neighbours, got {self.n_neighbors}"),
-            (not self.tied or family.backbone == "dense", "tied weights need a dense (fully connected) model"),
+            (not self.tied or family.backbone == "dense", Words("error.tied_dense")),
             (not self.tied or family.cls.widths(self).code == family.cls.widths(self).dec_in,
-             f"tied weights need a decoder that reads the code the encoder writes; {self.model} does not"),
+             Words("error.tied_code", model=self.model)),
         ]
         for ok, message in checks:
             if not ok:
-                raise ValueError(message)
+                raise Explained(message.key, **message.fields) if isinstance(message, Words) else ValueError(message)
         for key, value in family.fixed.items():  # e.g. a linear AE has no hidden layers and no activations
             if getattr(self, key) != value:
                 raise ValueError(f"{self.model} needs {key}={value!r} (got {getattr(self, key)!r}); "

@@ -11,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from aelib.i18n import Explained
+
 CONV_DENSE = 256  # width of the dense layer between a conv backbone's feature map and its code
 RNN_HIDDEN = 64  # state size of the sequence backbone's GRU/LSTM
 POS_WIDTH = 16  # positional-encoding features fed to the sequence decoder at each step
@@ -79,11 +81,10 @@ def check_conv(cfg) -> None:
     """Raise ValueError, in words, when conv_backbone cannot be built for this shape."""
     shape, channels = cfg.input_shape, cfg.channels
     if len(shape) != 3:
-        raise ValueError(f"a convolutional model needs image data (C, H, W); this data has shape {shape}")
+        raise Explained("error.conv_needs_images", shape=shape)
     factor = 2 ** len(channels)
     if shape[1] % factor or shape[2] % factor:
-        raise ValueError(f"image size {shape[1]}×{shape[2]} must be divisible by {factor} "
-                         f"for {len(channels)} conv layers")
+        raise Explained("error.conv_divisible", h=shape[1], w=shape[2], factor=factor, layers=len(channels))
 
 
 def conv_backbone(cfg, w: Widths) -> tuple[nn.Module, nn.Module]:
@@ -113,8 +114,7 @@ def conv_backbone(cfg, w: Widths) -> tuple[nn.Module, nn.Module]:
 
 def check_rnn(cfg) -> None:
     if len(cfg.input_shape) != 2:
-        raise ValueError(f"a sequence model needs sequence data (time steps, features); this data has shape "
-                         f"{cfg.input_shape}")
+        raise Explained("error.seq_needs_sequences", shape=cfg.input_shape)
 
 
 class SeqEncoder(nn.Module):

@@ -6,18 +6,35 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from aelib.i18n import t
+
 # Paul Tol's "muted" scheme: distinguishable with the common colour-vision deficiencies. Each class also
 # gets its own marker symbol, so colour is never the only cue.
-PALETTE = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
-           "#DDCC77", "#CC6677", "#882255", "#AA4499", "#BBBBBB"]
+PALETTE = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933",  # no-i18n
+           "#DDCC77", "#CC6677", "#882255", "#AA4499", "#BBBBBB"]  # no-i18n
 SYMBOLS = ["circle", "square", "diamond", "cross", "x", "triangle-up", "triangle-down", "star",
            "hexagon", "pentagon"]
 FONT = 14  # readable on a classroom projector
 SVG_MAX = 3000  # points per scatter drawn as SVG; more would make the page sluggish
-TERM_TITLES = {"loss": "total loss", "recon": "reconstruction", "kl": "KL divergence", "sparsity": "sparsity penalty",
-               "contractive": "contractive penalty ‖J‖²", "codebook": "codebook", "commitment": "commitment",
-               "adversarial": "adversarial (fool the critic)", "discriminator": "discriminator",
-               "weight_l1": "L1 of the weights"}
+
+
+def term_titles(lang: str = "en") -> dict[str, str]:
+    """The loss terms' names (EpochStats keys) in `lang`."""
+    return {"loss": t("plots.term.loss", lang), "recon": t("plots.term.recon", lang), "kl": t("plots.term.kl", lang),
+            "sparsity": t("plots.term.sparsity", lang), "contractive": t("plots.term.contractive", lang),
+            "codebook": t("plots.term.codebook", lang), "commitment": t("plots.term.commitment", lang),
+            "adversarial": t("plots.term.adversarial", lang), "discriminator": t("plots.term.discriminator", lang),
+            "weight_l1": t("plots.term.weight_l1", lang)}
+
+
+TERM_TITLES = term_titles()  # English
+
+
+def split_name(name: str, lang: str = "en") -> str:
+    """A held-out split's name ("test", "validation", "held-out") in `lang`; any other name as it is."""
+    names = {"training": t("plots.split.training", lang), "test": t("plots.split.test", lang),
+             "validation": t("plots.split.validation", lang), "held-out": t("plots.split.held_out", lang)}
+    return names.get(name, name)
 
 
 def style(i: int) -> tuple[str, str]:
@@ -25,22 +42,23 @@ def style(i: int) -> tuple[str, str]:
     return PALETTE[i % len(PALETTE)], SYMBOLS[i % len(SYMBOLS)]
 
 
-def loss_curves(history: list[dict], val_name: str = "held-out") -> go.Figure:
+def loss_curves(history: list[dict], val_name: str = "held-out", lang: str = "en") -> go.Figure:
     """One panel per loss term (the total alone when it is just the reconstruction); train solid, held-out
     dashed. history: EpochStats as dicts."""
     terms = list(history[0]["train"]) if history else ["loss"]
     terms = terms if len(terms) > 2 else ["loss"]
-    fig = make_subplots(rows=1, cols=len(terms), subplot_titles=[TERM_TITLES.get(t, t) for t in terms],
+    titles = term_titles(lang)
+    fig = make_subplots(rows=1, cols=len(terms), subplot_titles=[titles.get(term, term) for term in terms],
                         horizontal_spacing=0.2 / len(terms))
     epochs = [h["epoch"] for h in history]
     for col, term in enumerate(terms, start=1):
         for split, dash, colour in (("train", "solid", PALETTE[0]), ("val", "dash", PALETTE[6])):
             fig.add_trace(go.Scatter(x=epochs, y=[h[split][term] for h in history], mode="lines+markers",
-                                     name="training" if split == "train" else val_name,
+                                     name=split_name("training" if split == "train" else val_name, lang),
                                      line={"dash": dash, "color": colour}, legendgroup=split,
                                      showlegend=col == 1), row=1, col=col)
-        fig.update_xaxes(title_text="epoch", dtick=max(1, round(len(epochs) / 8)), row=1, col=col)
-    fig.update_yaxes(title_text="per sample", row=1, col=1)
+        fig.update_xaxes(title_text=t("plots.epoch", lang), dtick=max(1, round(len(epochs) / 8)), row=1, col=col)
+    fig.update_yaxes(title_text=t("plots.per_sample", lang), row=1, col=1)
     fig.update_layout(height=320, margin={"t": 40, "b": 10, "l": 10, "r": 10}, font={"size": FONT},
                       legend={"orientation": "h", "y": -0.25})
     return fig
@@ -58,9 +76,9 @@ def image_rows(rows: list[np.ndarray], shape: tuple[int, ...], titles: list[str]
         tiles = [r.reshape(n, 1, w) for r in rows]
     gap = 1 if len(shape) == 3 else 3  # tabular samples need a wider gap to read as separate blocks
     canvas = np.full((len(rows) * (h + gap), n * (w + gap)), np.nan)
-    for i, t in enumerate(tiles):
+    for i, tile in enumerate(tiles):
         for j in range(n):
-            canvas[i * (h + gap):i * (h + gap) + h, j * (w + gap):j * (w + gap) + w] = t[j]
+            canvas[i * (h + gap):i * (h + gap) + h, j * (w + gap):j * (w + gap) + w] = tile[j]
     fig = go.Figure(go.Heatmap(z=canvas, colorscale="gray_r" if len(shape) == 3 else "viridis", zmin=0,
                                zmax=1, showscale=len(shape) != 3, hoverinfo="skip"))
     centres = [i * (h + gap) + h / 2 - 0.5 for i in range(len(rows))]
@@ -80,7 +98,7 @@ def axis_label(axis: str, i: int) -> str:
 
 def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np.ndarray | None = None,
                    title: str = "", axis: str = "z", legend: str | None = "right",
-                   highlight: np.ndarray | None = None) -> go.Figure:
+                   highlight: np.ndarray | None = None, lang: str = "en") -> go.Figure:
     """Points coloured and shaped by class, one legend entry per class (legend "right", "below" or None);
     hover names the sample. Three columns draw a rotatable 3-D scatter. highlight: sample ids to pick out
     (the rest fade in 2-D; in 3-D they get a ring). Beyond SVG_MAX points 2-D draws with WebGL (browsers
@@ -88,6 +106,7 @@ def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np
     ids = np.arange(len(z)) if ids is None else ids
     three_d = z.shape[1] == 3
     trace = go.Scatter3d if three_d else go.Scattergl if len(z) > SVG_MAX else go.Scatter
+    sample, cls, chosen = t("plots.sample", lang), t("plots.class", lang), t("plots.selected", lang)
     fig = go.Figure()
     for c, name in enumerate(class_names):
         mask = y == c
@@ -106,17 +125,18 @@ def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np
                          "selected": {"marker": {"opacity": 1.0, "size": 13}},
                          "unselected": {"marker": {"opacity": 0.12}}}
         fig.add_trace(trace(**xyz, mode="markers", name=name, marker=marker, customdata=ids[mask], **extra,
-                            hovertemplate=f"sample #%{{customdata}}<br>class {name}<extra></extra>"))
+                            hovertemplate=f"{sample} #%{{customdata}}<br>{cls} {name}<extra></extra>"))
     if three_d and highlight is not None and len(highlight):
         sel = np.isin(ids, highlight)
-        fig.add_trace(go.Scatter3d(x=z[sel, 0], y=z[sel, 1], z=z[sel, 2], mode="markers", name="selected",
+        fig.add_trace(go.Scatter3d(x=z[sel, 0], y=z[sel, 1], z=z[sel, 2], mode="markers", name=chosen,
                                    marker={"size": 7, "color": "rgba(0,0,0,0)", "line": {"width": 2, "color": "black"}},
-                                   customdata=ids[sel], hovertemplate="sample #%{customdata}<extra>selected</extra>"))
+                                   customdata=ids[sel],
+                                   hovertemplate=f"{sample} #%{{customdata}}<extra>{chosen}</extra>"))
     # the top margin keeps plotly's toolbar clear of the legend
     place = {"orientation": "h", "y": -0.18, "x": 0} if legend == "below" else {}
     fig.update_layout(title=title, height=440 + 60 * (legend == "below"), margin={"t": 45, "b": 10, "l": 10, "r": 10},
                       showlegend=legend is not None, plot_bgcolor="white", font={"size": FONT},
-                      legend={"title": "class", "itemsizing": "constant", **place})
+                      legend={"title": cls, "itemsizing": "constant", **place})
     if three_d:
         fig.update_scenes(xaxis_title_text=axis_label(axis, 1), yaxis_title_text=axis_label(axis, 2),
                           zaxis_title_text=axis_label(axis, 3))
@@ -126,15 +146,15 @@ def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np
     return fig
 
 
-def series_rows(x: np.ndarray, x_hat: np.ndarray, shape: tuple[int, ...]) -> go.Figure:
+def series_rows(x: np.ndarray, x_hat: np.ndarray, shape: tuple[int, ...], lang: str = "en") -> go.Figure:
     """Sequences (n, T*F) and their reconstructions as small multiples: original solid, reconstruction dashed
     (first feature only when there are several)."""
     steps, feats = shape
     n = len(x)
     fig = make_subplots(rows=1, cols=n, shared_yaxes=True, horizontal_spacing=0.03)
     for i in range(n):
-        for series, name, dash, colour in ((x, "original", "solid", PALETTE[0]),
-                                           (x_hat, "reconstruction", "dash", PALETTE[6])):
+        for series, name, dash, colour in ((x, t("plots.original", lang), "solid", PALETTE[0]),
+                                           (x_hat, t("plots.reconstruction", lang), "dash", PALETTE[6])):
             fig.add_trace(go.Scatter(y=series[i].reshape(steps, feats)[:, 0], mode="lines", name=name,
                                      line={"dash": dash, "color": colour}, legendgroup=name, showlegend=i == 0),
                           row=1, col=i + 1)
@@ -145,14 +165,15 @@ def series_rows(x: np.ndarray, x_hat: np.ndarray, shape: tuple[int, ...]) -> go.
 
 
 def factor_scatter(z: np.ndarray, values: np.ndarray, name: str, ids: np.ndarray | None = None,
-                   axis: str = "z") -> go.Figure:
+                   axis: str = "z", lang: str = "en") -> go.Figure:
     """Points coloured by a continuous generating factor (a colour-blind-safe sequential scale)."""
     ids = np.arange(len(z)) if ids is None else ids
     trace = go.Scattergl if len(z) > SVG_MAX else go.Scatter
     fig = go.Figure(trace(x=z[:, 0], y=z[:, 1] if z.shape[1] > 1 else np.zeros(len(z)), mode="markers",
-                          customdata=ids, marker={"color": values, "colorscale": "Viridis", "size": 6,
+                          customdata=ids, marker={"color": values, "colorscale": "Viridis", "size": 6,  # no-i18n
                                                   "colorbar": {"title": name}},
-                          hovertemplate=f"sample #%{{customdata}}<br>{name} %{{marker.color:.2f}}<extra></extra>"))
+                          hovertemplate=f"{t('plots.sample', lang)} #%{{customdata}}<br>{name} "
+                                        "%{marker.color:.2f}<extra></extra>"))
     fig.update_layout(height=440, margin={"t": 45, "b": 10, "l": 10, "r": 10}, plot_bgcolor="white",
                       font={"size": FONT})
     fig.update_xaxes(title_text=axis_label(axis, 1), showgrid=True, gridcolor="#eee", zeroline=False)

@@ -16,6 +16,7 @@ from threadpoolctl import threadpool_limits
 from aelib import infer
 from aelib.data import Dataset
 from aelib.experiment import fit, model_config
+from aelib.i18n import Words
 from aelib.models import MODELS, Autoencoder
 from aelib.train import TrainConfig
 
@@ -119,7 +120,8 @@ def train_extractor(ds: Dataset, latent_dim: int, tcfg: TrainConfig, model: str 
     so a conditional model is refused here); returns it and its training seconds."""
     mcfg = model_config(ds, model, latent_dim)
     check_extractor(mcfg.model)
-    report = None if log is None else (lambda s: log(s.epoch / s.epochs, f"Autoencoder: epoch {s.epoch} of {s.epochs}"))
+    report = None if log is None else (
+        lambda s: log(s.epoch / s.epochs, Words("progress.autoencoder", epoch=s.epoch, epochs=s.epochs)))
     net, history = fit(ds, mcfg, tcfg, report)
     return net, sum(h.seconds for h in history)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from aelib.i18n import t
 from aelib.plots import PALETTE
 from aelib.zoo_plots import style
 
@@ -16,11 +17,17 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def accuracy_curves(curve: dict, titles: dict[str, str], n_test: int) -> go.Figure:
+def feature_titles(lang: str = "en") -> dict[str, str]:
+    """probe.FEATURE_TITLES in `lang` (same keys, same order)."""
+    return {"raw": t("probe.feature.raw", lang), "pca": t("probe.feature.pca", lang),
+            "ae": t("probe.feature.ae", lang)}
+
+
+def accuracy_curves(curve: dict, titles: dict[str, str], n_test: int, lang: str = "en") -> go.Figure:
     """One line per feature set over the labelled examples per class (log axis), with a ±1 sd band over the
-    draws. curve: probe.accuracy_curve()'s dict."""
+    draws. curve: probe.accuracy_curve()'s dict. lang: the labels' language."""
     x, fig = curve["labelled"], go.Figure()
-    tick = [f"{k}" if k != "all" else f"all ({round(n)})" for k, n in zip(curve["k"], x)]
+    tick = [f"{k}" if k != "all" else t("probe.tick_all", lang, n=round(n)) for k, n in zip(curve["k"], x)]
     for name, title in titles.items():
         mean, sd = curve[name]["mean"], curve[name]["sd"]
         colour = COLOURS.get(name, PALETTE[0])
@@ -30,22 +37,21 @@ def accuracy_curves(curve: dict, titles: dict[str, str], n_test: int) -> go.Figu
                                  legendgroup=name))
         fig.add_trace(go.Scatter(x=x, y=mean, mode="lines+markers", name=title, legendgroup=name,
                                  line={"color": colour}, customdata=sd,
-                                 hovertemplate="%{y:.3f} ± %{customdata:.3f}<extra>" + title + "</extra>"))
-    fig = style(fig, f"Test accuracy of logistic regression ({n_test} held-out samples)",
-                "labelled training examples per class", "test accuracy", height=380)
+                                 hovertemplate="%{y:.3f} ± %{customdata:.3f}<extra>" + title + "</extra>"))  # no-i18n
+    fig = style(fig, t("probe.chart_title", lang, n=n_test), t("probe.chart_x", lang), t("probe.chart_y", lang),
+                height=380)
     fig.update_xaxes(type="log", tickvals=x, ticktext=tick)
     return fig
 
 
 def accuracy_bars(means: dict[str, float], sds: dict[str, float], titles: dict[str, str],
-                  n_test: int) -> go.Figure:
-    """One bar per variant with ±1 sd error bars over the draws."""
+                  n_test: int, lang: str = "en") -> go.Figure:
+    """One bar per variant with ±1 sd error bars over the draws. lang: the labels' language."""
     names = list(means)
     labels = [f"{titles[n]}<br>{means[n]:.3f} ± {sds[n]:.3f}" for n in names]  # the numbers under each bar
     fig = go.Figure(go.Bar(x=labels, y=[means[n] for n in names],
                            error_y={"type": "data", "array": [sds[n] for n in names], "visible": True},
                            marker_color=[COLOURS.get(n, PALETTE[0]) for n in names]))
-    fig = style(fig, f"Test accuracy with and without generated samples ({n_test} held-out samples)", "",
-                "test accuracy", height=380)
+    fig = style(fig, t("augment.chart_title", lang, n=n_test), "", t("probe.chart_y", lang), height=380)
     fig.update_yaxes(range=[max(0.0, min(means.values()) - 0.15), min(1.0, max(means.values()) + 0.08)])
     return fig

@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
+from aelib.i18n import Explained
 from aelib.metrics import continuity, knn_accuracy, knn_accuracy_cv, silhouette, trustworthiness
 
 
@@ -51,14 +52,13 @@ TSNE_MIN_ITER = 250  # sklearn's minimum: the first 250 iterations are the early
 def check_tsne(n: int, perplexity: float, max_iter: int = 1000, learning_rate: float | str = "auto") -> None:
     """t-SNE's limits, as messages a learner can act on."""
     if max_iter < TSNE_MIN_ITER:
-        raise ValueError(f"t-SNE needs at least {TSNE_MIN_ITER} iterations, got {max_iter}")
+        raise Explained("error.tsne_iterations", min=TSNE_MIN_ITER, got=max_iter)
     if learning_rate != "auto" and not 0 < float(learning_rate) <= 10_000:
-        raise ValueError(f"t-SNE's learning rate must be 'auto' or between 0 and 10,000; got {learning_rate}")
+        raise Explained("error.tsne_lr", got=learning_rate)
     if n < 5:
-        raise ValueError(f"t-SNE needs at least 5 points, got {n}")
+        raise Explained("error.tsne_points", n=n)
     if not 0 < perplexity < n:
-        raise ValueError(f"The perplexity must be between 0 and the number of points ({n}); got {perplexity:g}. "
-                         f"Use a smaller perplexity or more points (5-50 is usual).")
+        raise Explained("error.tsne_perplexity", n=n, got=f"{perplexity:g}")
 
 
 def project_tsne(x: np.ndarray, dim: int = 2, perplexity: float = 30.0, seed: int = 0,
@@ -75,10 +75,9 @@ def project_tsne(x: np.ndarray, dim: int = 2, perplexity: float = 30.0, seed: in
 
 def check_umap(n: int, n_neighbors: int, min_dist: float) -> None:
     if not 2 <= n_neighbors < n:
-        raise ValueError(f"UMAP's number of neighbours must be between 2 and the number of points ({n}); "
-                         f"got {n_neighbors}. 5-50 is usual.")
+        raise Explained("error.umap_neighbours", n=n, got=n_neighbors)
     if not 0 <= min_dist <= 1:
-        raise ValueError(f"UMAP's min_dist must be between 0 and 1, got {min_dist:g}")
+        raise Explained("error.umap_min_dist", got=f"{min_dist:g}")
 
 
 def project_umap(x_train: np.ndarray, x_test: np.ndarray, dim: int = 2, n_neighbors: int = 15,

@@ -14,6 +14,7 @@ from aelib.autoencoder import Autoencoder
 from aelib.data import Dataset
 from aelib.denoise_lab import mean_psnr, psnr
 from aelib.experiment import training_split
+from aelib.i18n import Words
 from aelib.infer import BATCH, evaluating
 from aelib.train import EpochStats, Progress, TrainConfig, pick_device, train
 
@@ -137,7 +138,7 @@ def fit(ds: Dataset, cfg: SuperResConfig, tcfg: TrainConfig,
         else:
             continue
         if log is not None:
-            log(done, f"Epoch {ev.epoch} of {tcfg.epochs}")
+            log(done, Words("superres.progress", epoch=ev.epoch, epochs=tcfg.epochs))
     return SuperRes(ds.name, model, history, device=pick_device(tcfg.device).type)
 
 

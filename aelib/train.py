@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from aelib.i18n import Explained, Words
 from aelib.models import Autoencoder
 
 
@@ -73,12 +74,10 @@ class TrainingDiverged(RuntimeError):
     """The loss became NaN, infinite or exploded; the model was put back to its last good weights."""
 
     def __init__(self, epoch: int, good_epoch: int, loss: float | None = None, start: float | None = None):
-        seen = f" It reached {loss:.3g}, from {start:.3g} before training." if loss is not None else ""
-        kept = (f"The model keeps its weights from epoch {good_epoch}." if good_epoch
-                else "No epoch finished, so there is no new model.")
-        super().__init__(
-            f"Training diverged in epoch {epoch}: the loss became NaN or infinite, or grew past {EXPLODED:g}× "
-            f"its starting value.{seen} {kept} A smaller learning rate usually fixes this.")
+        seen = Words("error.diverged_seen", loss=f"{loss:.3g}", start=f"{start:.3g}") if loss is not None else ""
+        kept = Words("error.diverged_kept", epoch=good_epoch) if good_epoch else Words("error.diverged_none")
+        self.words = Words("error.diverged", epoch=epoch, limit=f"{EXPLODED:g}", seen=seen, kept=kept)
+        super().__init__(self.words.say())
         self.epoch, self.good_epoch = epoch, good_epoch
 
 
@@ -95,7 +94,7 @@ def pick_device(name: str = "auto") -> torch.device:
     if name not in available:
         raise ValueError(f"unknown device {name!r}; use auto, cpu, cuda or mps")
     if not available[name]:
-        raise ValueError(f"device {name!r} is not available on this machine; use 'auto' or 'cpu'")
+        raise Explained("error.device_unavailable", name=repr(name))
     return torch.device(name)
 
 

@@ -18,6 +18,7 @@ from PIL import Image, UnidentifiedImageError
 from sklearn.model_selection import train_test_split
 
 from aelib.data import Dataset, scale_columns
+from aelib.i18n import Words
 
 MAX_MB = 20  # keep equal to server.maxUploadSize in .streamlit/config.toml (a test checks)
 MAX_BYTES = MAX_MB * 1024 * 1024  # Streamlit counts a megabyte as 2**20 bytes too
@@ -196,8 +197,9 @@ def dataset_from_table(df: pd.DataFrame, label_column: str | None = None, name: 
     else:
         y, class_names = np.zeros(len(df), dtype=np.int64), [UNLABELLED]
     x = _check_features(df.drop(columns=[label_column]) if label_column else df, bool(label_column))
-    source = (f"your table {name}: {len(df):,} rows × {x.shape[1]} columns"
-              + (f", labels from '{label_column}'" if label_column else ", no labels"))
+    source = Words("source.table", name=name, rows=f"{len(df):,}", columns=x.shape[1],
+                   labels=Words("source.labels_column", column=label_column) if label_column
+                   else Words("source.no_labels"))
     return _split(name, x, y, (x.shape[1],), class_names, source, seed, test_size, scale=True)
 
 
@@ -266,8 +268,8 @@ def _pixels(path: str, raw: bytes) -> tuple[np.ndarray, bool]:
 def _image_labels(paths: list[str]) -> tuple[np.ndarray, list[str], str]:
     folders = [PurePosixPath(p.replace("\\", "/")).parent.name for p in paths]
     stems = [PurePosixPath(p.replace("\\", "/")).name for p in paths]
-    for values, how in ((folders, "folder names"), ([s.split("_", 1)[0] if "_" in s else "" for s in stems],
-                                                     "file-name prefixes")):
+    for values, how in ((folders, Words("source.how_folders")),
+                        ([s.split("_", 1)[0] if "_" in s else "" for s in stems], Words("source.how_prefixes"))):
         if all(values) and len(set(values)) > 1:
             y, names = _labels(values, f"images' {how}")
             return y, names, how
@@ -299,6 +301,6 @@ def dataset_from_images(files: list[tuple[str, bytes]], name: str = "images", se
     x = np.stack([a.transpose(2, 0, 1).reshape(-1) for a, _ in pixels])  # (N, C·H·W), channels first
     y, class_names, how = _image_labels([p for p, _ in found])
     c = 1 if all(grey) else 3
-    source = (f"your images {name}: {len(x):,} of {w}×{h} pixels, {'grey' if c == 1 else 'colour'}, "
-              + (f"labels from {how}" if how else "no labels"))
+    source = Words("source.images_grey" if c == 1 else "source.images_colour", name=name, n=f"{len(x):,}", w=w, h=h,
+                   labels=Words("source.labels_from", how=how) if how else Words("source.no_labels_images"))
     return _split(name, x, y, (c, h, w), class_names, source, seed, test_size, scale=False)

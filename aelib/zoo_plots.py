@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from aelib.i18n import t
 from aelib.plots import FONT, PALETTE
 
 
@@ -28,14 +29,15 @@ def bars(values, labels, title: str, xlabel: str, ylabel: str, line: float | Non
     return fig
 
 
-def histograms(series: dict[str, np.ndarray], title: str, xlabel: str, bins: int = 40) -> go.Figure:
-    """Overlaid histograms of each named array, as shares of its values."""
+def histograms(series: dict[str, np.ndarray], title: str, xlabel: str, bins: int = 40,
+               lang: str = "en") -> go.Figure:
+    """Overlaid histograms of each named array, as shares of its values (the y-axis title in `lang`)."""
     fig = go.Figure()
     for i, (name, values) in enumerate(series.items()):
         fig.add_trace(go.Histogram(x=np.ravel(values), name=name, nbinsx=bins, histnorm="percent", opacity=0.6,
                                    marker_color=PALETTE[(i * 6) % len(PALETTE)]))
     fig.update_layout(barmode="overlay")
-    return style(fig, title, xlabel, "% of values")
+    return style(fig, title, xlabel, t("zoo.pct_values", lang))
 
 
 def curves(x, series: dict[str, list], title: str, xlabel: str, ylabel: str, log_x: bool = False,

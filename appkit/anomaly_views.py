@@ -16,6 +16,8 @@ from aelib.data import DATASETS, DIGIT_NAMES, Dataset, DatasetUnavailable
 from aelib.models import MODELS, ModelConfig, build_model
 from aelib.train import EpochStats, Progress, TrainConfig, TrainingDiverged
 from appkit import resources, uploads
+from appkit.i18n import current_lang, explain, tr
+from appkit.i18n import dataset_title as bundled_title
 from appkit.training import acquire_slot
 
 RUN, REQUEST, THRESHOLD = "aelab_anomaly_run", "aelab_anomaly_request", "an_threshold"
@@ -32,7 +34,8 @@ class AnomalyRun:
     model: Any = None  # aelib Autoencoder
     history: list[EpochStats] = field(default_factory=list)
     status: str = "training"  # training | finished | stopped | diverged
-    message: str = ""
+    message: str = ""  # aelib's words for a diverged run; the other statuses are worded when shown
+    seconds: float = 0.0  # training time, once finished
     scored: an.Scored | None = None  # errors and the textbook threshold, once training has ended
 
 
@@ -54,18 +57,41 @@ def dataset_names() -> list[str]:
 
 
 def dataset_title(name: str) -> str:
-    return uploads.title(name) if uploads.is_upload(name) else DATASETS[name].title
+    """A dataset's title in the learner's language (call it in the script run, never from a format_func)."""
+    return uploads.title(name) if uploads.is_upload(name) else bundled_title(name)
+
+
+def protocol_texts() -> tuple[dict[str, str], dict[str, str]]:
+    """The protocols' option labels and their one-sentence explanations (aelib.anomaly.PROTOCOLS in words)."""
+    labels = {"one-class": tr("anomaly.protocol.one_class"), "inject": tr("anomaly.protocol.inject")}
+    captions = {"one-class": tr("anomaly.protocol.one_class_caption"), "inject": tr("anomaly.protocol.inject_caption")}
+    return labels, captions
+
+
+def sentence(text: str) -> str:
+    """A clause as a sentence: capital first letter and a full stop (。 in Chinese)."""
+    return tr("anomaly.sentence", text=text[:1].upper() + text[1:])
+
+
+def run_message(run: AnomalyRun) -> str:
+    """The run's outcome in words."""
+    if run.status == "finished":
+        return tr("anomaly.trained", n=f"{len(run.split.x_train):,}", epochs=run.train_cfg.epochs,
+                  seconds=f"{run.seconds:.1f}")
+    if run.status == "stopped":
+        return tr("anomaly.interrupted", done=len(run.history), epochs=run.train_cfg.epochs)
+    return run.message
 
 
 def load(name: str) -> tuple[Dataset | None, str | None]:
     """(dataset, None), or (None, why not) for a failed download or an upload no longer in the session."""
     if uploads.is_upload(name):
         ds = uploads.get(name)
-        return (ds, None) if ds is not None else (None, f"{uploads.title(name)} is no longer in this session")
+        return (ds, None) if ds is not None else (None, tr("anomaly.upload_gone", title=dataset_title(name)))
     try:
         return resources.dataset(name, 0), None
     except DatasetUnavailable as err:
-        return None, str(err)
+        return None, explain(err)
 
 
 def on_dataset_change() -> None:
@@ -83,7 +109,7 @@ def prepare(ds: Dataset, protocol: str, normal: list[str], model: str, latent: i
             epochs: int) -> tuple[an.AnomalySplit, ModelConfig, TrainConfig]:
     """The split and configs for the chosen settings; ValueError, in words, for a combination that cannot work."""
     if MODELS[model].cls.needs_labels:
-        raise ValueError(f"{model} reads class labels, which a detector does not have for new samples")
+        raise ValueError(tr("anomaly.error.needs_labels", model=model))
     split = an.make_split(ds, protocol, normal if protocol == "one-class" else None)
     mcfg, tcfg = an.detector_configs(ds, model, latent, epochs)
     return split, mcfg, tcfg
@@ -94,7 +120,6 @@ def settle() -> None:
     run = get_run()
     if run is not None and run.status == "training" and not busy():
         run.status = "stopped"
-        run.message = f"Training was interrupted after {len(run.history)} of {run.train_cfg.epochs} epochs."
         _finish(run)
 
 
@@ -108,7 +133,7 @@ def _finish(run: AnomalyRun) -> None:
 
 def train_now(name: str, split: an.AnomalySplit, mcfg: ModelConfig, tcfg: TrainConfig) -> None:
     """Train a detector with a progress bar in one of the shared training slots; saved as it goes."""
-    status, bar = st.empty(), st.progress(0.0, text="Starting…")
+    status, bar = st.empty(), st.progress(0.0, text=tr("anomaly.starting"))
     slots = acquire_slot(status)
     run = AnomalyRun(name, split, mcfg, tcfg, model=build_model(mcfg, seed=tcfg.seed))
     st.session_state[RUN] = run
@@ -116,15 +141,15 @@ def train_now(name: str, split: an.AnomalySplit, mcfg: ModelConfig, tcfg: TrainC
         t0 = time.perf_counter()
         for ev in an.training_events(run.model, split, tcfg, progress_every_s=0.3):
             if isinstance(ev, Progress):
-                bar.progress((ev.epoch - 1 + ev.batch / ev.n_batches) / tcfg.epochs, text=f"Epoch {ev.epoch}")
+                bar.progress((ev.epoch - 1 + ev.batch / ev.n_batches) / tcfg.epochs,
+                             text=tr("anomaly.progress_epoch", epoch=ev.epoch))
             elif isinstance(ev, EpochStats):
                 run.history.append(ev)
-                bar.progress(ev.epoch / tcfg.epochs, text=f"Epoch {ev.epoch} of {tcfg.epochs} · training loss "
-                                                          f"{ev.train['loss']:.3f}")
-        run.status, run.message = "finished", (f"Trained on {len(split.x_train):,} normal samples for "
-                                               f"{tcfg.epochs} epochs in {time.perf_counter() - t0:.1f} s.")
+                bar.progress(ev.epoch / tcfg.epochs, text=tr("anomaly.progress_done", epoch=ev.epoch,
+                                                             epochs=tcfg.epochs, loss=f"{ev.train['loss']:.3f}"))
+        run.status, run.seconds = "finished", time.perf_counter() - t0
     except TrainingDiverged as err:
-        run.status, run.message = "diverged", str(err)
+        run.status, run.message = "diverged", explain(err)
     finally:
         slots.release()
         st.session_state.pop(REQUEST, None)
@@ -137,49 +162,43 @@ def show_threshold_metrics(run: AnomalyRun) -> None:
     top = float(max(s.test_errors.max(), s.threshold) * 1.05)
     if not 0.0 <= st.session_state.get(THRESHOLD, -1.0) <= top:  # forgotten on another page, or a new run
         st.session_state[THRESHOLD] = s.threshold
-    threshold = st.slider("Threshold: flag a sample when its error is above", 0.0, top, key=THRESHOLD,
-                          step=top / 400, format="%.4f",
-                          help=f"Starts at mean + 2σ of the training errors: {s.threshold:.4f}. No anomaly was "
-                               "used to choose it.")
-    st.plotly_chart(ap.error_histogram(s.test_errors, s.is_anomaly, threshold))
+    lang = current_lang()
+    threshold = st.slider(tr("anomaly.threshold"), 0.0, top, key=THRESHOLD, step=top / 400, format="%.4f",
+                          help=tr("anomaly.threshold_help", threshold=f"{s.threshold:.4f}"))
+    st.plotly_chart(ap.error_histogram(s.test_errors, s.is_anomaly, threshold, lang=lang))
     m = an.metrics_at(s.test_errors, s.is_anomaly, threshold)
     c = st.columns(4)
-    c[0].metric("Precision", f"{m['precision']:.3f}", help="Of the flagged samples, the share that are anomalies.")
-    c[1].metric("Recall", f"{m['recall']:.3f}", help="Of the anomalies, the share that are flagged.")
-    c[2].metric("F1", f"{m['f1']:.3f}", help="The harmonic mean of precision and recall.")
-    c[3].metric("Textbook threshold", f"{s.threshold:.4f}", help="mean + 2σ of the training errors")
+    c[0].metric(tr("anomaly.precision"), f"{m['precision']:.3f}", help=tr("anomaly.precision_help"))
+    c[1].metric(tr("anomaly.recall"), f"{m['recall']:.3f}", help=tr("anomaly.recall_help"))
+    c[2].metric(tr("anomaly.f1"), f"{m['f1']:.3f}", help=tr("anomaly.f1_help"))
+    c[3].metric(tr("anomaly.textbook"), f"{s.threshold:.4f}", help=tr("anomaly.textbook_help"))
     cu = an.curves(s.test_errors, s.is_anomaly)
     (tn, fp), (fn, tp) = m["confusion"]
     point = (fp / max(fp + tn, 1), tp / max(tp + fn, 1))
     left, mid, right = st.columns(3)
-    left.plotly_chart(ap.confusion(m["confusion"]))
-    mid.plotly_chart(ap.roc_curve(cu["fpr"], cu["tpr"], cu["auroc"], point))
+    left.plotly_chart(ap.confusion(m["confusion"], lang=lang))
+    mid.plotly_chart(ap.roc_curve(cu["fpr"], cu["tpr"], cu["auroc"], point, lang=lang))
     right.plotly_chart(ap.pr_curve(cu["recall"], cu["precision"], cu["average_precision"], cu["base_rate"],
-                                   (point[1], m["precision"])))
-    st.caption("The curves do not depend on the threshold: they sweep every threshold at once, and the diamond "
-               "marks yours. AUROC is the chance that a random anomaly scores above a random normal sample; "
-               "average precision (AP) summarises the PR curve, where guessing scores the share of anomalies.")
+                                   (point[1], m["precision"]), lang=lang))
+    st.caption(tr("anomaly.curves_caption"))
 
 
 def show_samples(run: AnomalyRun, ds: Dataset) -> None:
     """The worst-reconstructed samples, and the anomalies the model reconstructs well (its blind spot)."""
     s, x = run.scored, run.split.x_test
-    names = ds.class_names
+    names, lang = ds.class_names, current_lang()
+    truth = {True: tr("anomaly.sample_anomaly"), False: tr("anomaly.sample_normal")}
 
     def maps(idx: np.ndarray) -> None:
         x_hat = infer.reconstruct(run.model, x[idx])
-        titles = [f"{'anomaly' if s.is_anomaly[i] else 'normal'} · {names[run.split.y_test[i]]}<br>"
-                  f"error {s.test_errors[i]:.4f}" for i in idx]
-        st.plotly_chart(ap.error_maps(x[idx], x_hat, (x_hat - x[idx]) ** 2, ds.shape, titles))
+        titles = [tr("anomaly.sample_title", truth=truth[bool(s.is_anomaly[i])], name=names[run.split.y_test[i]],
+                     error=f"{s.test_errors[i]:.4f}") for i in idx]
+        st.plotly_chart(ap.error_maps(x[idx], x_hat, (x_hat - x[idx]) ** 2, ds.shape, titles, lang=lang))
 
-    st.subheader("Worst reconstructed")
+    st.subheader(tr("anomaly.worst"))
     maps(an.worst(s.test_errors, SHOW))
-    st.caption("The samples with the largest error, whatever their truth. The bottom row shows where the error "
-               "lies: the parts of the sample the model could not draw.")
-    st.subheader("Anomalies that reconstruct well: the known failure")
+    st.caption(tr("anomaly.worst_caption"))
+    st.subheader(tr("anomaly.missed"))
     maps(an.missed(s.test_errors, s.is_anomaly, SHOW))
-    example = " (a 7 that is nearly a 1)" if names == DIGIT_NAMES else ""
-    st.caption("An autoencoder flags what it cannot *reconstruct*, not what is *new*. These anomalies have the "
-               f"lowest errors: they share shapes with the normal class{example}, carry little ink or signal, "
-               "or are simply easy to draw, so they slip under any threshold that spares the normal samples. "
-               "No threshold fixes this; better scores (e.g. also asking how unusual the code is) can help.")
+    example = tr("anomaly.missed_example") if names == DIGIT_NAMES else ""
+    st.caption(tr("anomaly.missed_caption", example=example))

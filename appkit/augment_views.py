@@ -11,7 +11,8 @@ from aelib.data import DATASETS, Dataset
 from aelib.models import MODELS
 from aelib.plots import image_rows
 from aelib.probe_plots import accuracy_bars
-from appkit.lab import Lab
+from appkit.i18n import current_lang, dataset_title, explain, tr
+from appkit.lab import Lab, sentences
 from appkit.state import Run
 
 RESULT = "aelab_augment_result"
@@ -20,9 +21,24 @@ request, busy, take_request, fail, take_error, load = (LAB.request, LAB.busy, LA
                                                        LAB.take_error, LAB.load)
 DATA = "aelab_augment_data"  # (name, split seed, data dir) of the result's dataset
 IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]
-SHORT = {"none": "labelled only", "cvae": "+ cVAE samples", "jitter": "+ jittered codes"}
-VERDICT_NAMES = {"cvae": "Adding cVAE samples (a cVAE that saw only the labelled images)",
-                 "jitter": "Adding jittered codes (an autoencoder that saw all training images, no labels)"}
+# AugmentResult.ae_source tags (kept in English: tests and reports read them), shown through source_text()
+HERE, MAIN = "trained here", "your {model} from the Train page"  # no-i18n
+
+
+def short_names() -> dict[str, str]:
+    """Each variant's short name (the bars, the per-draw caption) in the learner's language."""
+    return {"none": tr("augment.short.none"), "cvae": tr("augment.short.cvae"),
+            "jitter": tr("augment.short.jitter")}
+
+
+def source_text(source: str) -> str:
+    """An AugmentResult.ae_source tag in the learner's language."""
+    if source == HERE:
+        return tr("augment.source_here")
+    head, tail = MAIN.split("{model}")
+    if source.startswith(head) and source.endswith(tail) and len(source) > len(head) + len(tail):
+        return tr("augment.source_main", model=source[len(head):len(source) - len(tail)])
+    return source
 
 
 def get_result() -> AugmentResult | None:
@@ -32,21 +48,21 @@ def get_result() -> AugmentResult | None:
 def inputs(disabled: bool) -> tuple[str, dict]:
     """(dataset, AugmentConfig fields) as chosen."""
     c = st.columns(4)
-    name = c[0].selectbox("Data", IMAGE_SETS, key="aug_dataset", disabled=disabled,
-                          format_func=lambda k: DATASETS[k].title)
-    k = c[1].number_input("Labelled per class", 1, 100, step=1, key="aug_labels", disabled=disabled)
-    gen = c[2].number_input("Generated per class", 1, 500, step=5, key="aug_generated", disabled=disabled,
-                            help="Added to each class by each generator.")
-    repeats = c[3].number_input("Draws", 1, 10, step=1, key="aug_repeats", disabled=disabled,
-                                help="Random sets of labelled examples to average over (a new cVAE for each).")
+    titles = {k: dataset_title(k) for k in IMAGE_SETS}  # built now: format_func runs outside the script run
+    name = c[0].selectbox(tr("lab.data"), IMAGE_SETS, key="aug_dataset", disabled=disabled,
+                          format_func=titles.__getitem__)
+    k = c[1].number_input(tr("augment.labels"), 1, 100, step=1, key="aug_labels", disabled=disabled)
+    gen = c[2].number_input(tr("augment.generated"), 1, 500, step=5, key="aug_generated", disabled=disabled,
+                            help=tr("augment.generated_help"))
+    repeats = c[3].number_input(tr("augment.repeats"), 1, 10, step=1, key="aug_repeats", disabled=disabled,
+                                help=tr("augment.repeats_help"))
     d = st.columns(3)
-    cvae_epochs = d[0].number_input("cVAE epochs", 1, 1000, step=10, key="aug_cvae_epochs", disabled=disabled,
-                                    help="On the labelled examples only: few images need many epochs.")
-    ae_epochs = d[1].number_input("Autoencoder epochs", 1, 200, step=1, key="aug_ae_epochs", disabled=disabled,
-                                  help="For the jittered codes: all training images, labels unused.")
-    jitter = d[2].slider("Code jitter", 0.0, 2.0, step=0.1, key="aug_jitter", disabled=disabled,
-                         help="Noise added to each code, in units of that code dimension's spread over the "
-                              "training images: 0 gives back (blurry) reconstructions of the labelled examples.")
+    cvae_epochs = d[0].number_input(tr("augment.cvae_epochs"), 1, 1000, step=10, key="aug_cvae_epochs",
+                                    disabled=disabled, help=tr("augment.cvae_epochs_help"))
+    ae_epochs = d[1].number_input(tr("augment.ae_epochs"), 1, 200, step=1, key="aug_ae_epochs", disabled=disabled,
+                                  help=tr("augment.ae_epochs_help"))
+    jitter = d[2].slider(tr("augment.jitter"), 0.0, 2.0, step=0.1, key="aug_jitter", disabled=disabled,
+                         help=tr("augment.jitter_help"))
     return name, {"labels_per_class": int(k), "generated_per_class": int(gen), "repeats": int(repeats),
                   "cvae_epochs": int(cvae_epochs), "ae_epochs": int(ae_epochs), "jitter": float(jitter)}
 
@@ -62,7 +78,7 @@ def result_dataset() -> Dataset | None:
     return load(*st.session_state.get(DATA, (get_result().dataset, 0, None)))
 
 
-def work(ds: Dataset, cfg: AugmentConfig, ae=None, source: str = "trained here",
+def work(ds: Dataset, cfg: AugmentConfig, ae=None, source: str = HERE,
          data: tuple = (None, 0, None)) -> None:
     result = LAB.run(lambda report: augment.experiment(ds, cfg, report, ae, source))
     if result is not None:
@@ -73,7 +89,7 @@ def configure(values: dict) -> AugmentConfig | None:
     try:
         return AugmentConfig(**values)
     except ValueError as err:
-        fail(str(err))
+        fail(explain(err))
         return None
 
 
@@ -87,36 +103,33 @@ def adopt_main_run(run: Run, values: dict) -> None:
     """The Train page's model makes the jittered codes, on its own dataset; the run itself is only read."""
     ds, cfg = load(run.dataset, run.split_seed, run.data_dir), configure({**values, "ae_epochs": len(run.history)})
     if ds is not None and cfg is not None:
-        work(ds, cfg, run.model, f"your {run.model_cfg.model} from the Train page",
+        work(ds, cfg, run.model, MAIN.format(model=run.model_cfg.model),
              (run.dataset, run.split_seed, run.data_dir))
 
 
 def verdict(r: AugmentResult) -> tuple[bool, str]:
     """(any help?, the sentence): said plainly either way."""
-    parts = []
+    parts, names = [], {"cvae": tr("augment.verdict_name.cvae"), "jitter": tr("augment.verdict_name.jitter")}
     for v in ("cvae", "jitter"):
         gain = r.gain(v)
-        what = "helps" if r.helps(v) else ("does **not** help" if gain <= 0 else "does not clearly help")
-        parts.append(f"{VERDICT_NAMES[v]}: {what} "
-                     f"({gain * 100:+.1f} points of accuracy on average)")
-    return r.helps("cvae") or r.helps("jitter"), ". ".join(parts) + "."
+        what = (tr("augment.helps") if r.helps(v) else tr("augment.does_not_help") if gain <= 0
+                else tr("augment.not_clearly"))
+        parts.append(tr("augment.verdict", name=names[v], what=what, gain=f"{gain * 100:+.1f}"))
+    return r.helps("cvae") or r.helps("jitter"), sentences(parts)
 
 
 def show(r: AugmentResult, ds: Dataset) -> None:
     means = {v: r.mean(v) for v in augment.VARIANTS}
     sds = {v: r.sd(v) for v in augment.VARIANTS}
-    st.plotly_chart(accuracy_bars(means, sds, SHORT, len(ds.y_test)))
+    short = short_names()
+    st.plotly_chart(accuracy_bars(means, sds, short, len(ds.y_test), lang=current_lang()))
     helped, text = verdict(r)
     (st.success if helped else st.warning)(text)
     if not helped:
-        st.caption("Generated images only recombine what the generator learned. A cVAE trained on a handful of "
-                   "images has little to recombine, and decoded codes are blurrier than real digits, so the "
-                   "classifier may learn the blur instead of the classes. Try more draws before trusting a "
-                   "small difference either way.")
-    st.subheader("What was added (first draw, one per class)")
+        st.caption(tr("augment.why_not"))
+    st.subheader(tr("augment.added"))
     st.plotly_chart(image_rows([r.examples["labelled"], r.examples["cvae"], r.examples["jitter"]], ds.shape,
-                               ["labelled example", "cVAE sample", "jittered code"]))
+                               [tr("augment.row.labelled"), tr("augment.row.cvae"), tr("augment.row.jitter")]))
     per_draw = np.round(np.array([r.accuracy[v] for v in augment.VARIANTS]) * 100, 1)
-    st.caption("Test accuracy (%) per draw: " + "; ".join(
-        f"{SHORT[v]} {', '.join(map(str, row))}" for v, row in zip(augment.VARIANTS, per_draw))
-        + f". Measured in {r.seconds:.0f} s.")
+    rows = "; ".join(f"{short[v]} {', '.join(map(str, row))}" for v, row in zip(augment.VARIANTS, per_draw))
+    st.caption(tr("augment.per_draw", rows=rows, seconds=f"{r.seconds:.0f}"))

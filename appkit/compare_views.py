@@ -15,10 +15,11 @@ from aelib.plots import image_rows, latent_scatter
 from aelib.projection_plots import perplexity_strip
 from aelib.projections import Projection, nearest, pca_reconstruction, project_pca, score
 from appkit import projection_views
+from appkit.i18n import current_lang, explain, tr
 from appkit.state import Run
 
 SELECTED, SOURCE = "cmp_selected", "cmp_source"  # the linked selection: sample ids, and the panel it came from
-AXES = {"Autoencoder": "z", "PCA": "PC", "t-SNE": "t-SNE", "UMAP": "UMAP"}
+AXES = {"Autoencoder": "z", "PCA": "PC", "t-SNE": "t-SNE", "UMAP": "UMAP"}  # no-i18n
 STRIP_PERPLEXITIES = (2.0, 5.0, 30.0, 50.0, 100.0)
 STRIP_POINTS = 500  # t-SNE points in each panel of the perplexity strip
 NEIGHBOURS = 6  # shown for a clicked point, per method
@@ -43,30 +44,27 @@ def controls(ds: Dataset) -> Settings:
     if held_out > 100:
         hi = min(3000, held_out)
         st.session_state["cmp_n"] = min(max(int(st.session_state["cmp_n"]), 100), hi)  # kept across data sets
-        n = c1.slider("Test points", 100, hi, step=100, key="cmp_n",
-                      help="The same held-out points go into every panel and every number.")
+        n = c1.slider(tr("compare.test_points"), 100, hi, step=100, key="cmp_n", help=tr("compare.test_points_help"))
     else:  # a small uploaded set: use every held-out point
         n = held_out
-        c1.caption(f"All {held_out} held-out points are used.")
-    dim = 3 if c2.radio("View", ["2-D", "3-D"], horizontal=True, key="cmp_dim",
-                        help="3-D views rotate with the mouse; selecting points works in 2-D only.") == "3-D" else 2
-    seed = int(c3.number_input("Sample seed", 0, 10_000, key="cmp_seed"))
-    with st.expander("t-SNE and UMAP settings"):
+        c1.caption(tr("compare.all_points", n=held_out))
+    views = {"2-D": tr("compare.view_2d"), "3-D": tr("compare.view_3d")}  # the radio's values stay "2-D", "3-D"
+    dim = 3 if c2.radio(tr("compare.view"), list(views), horizontal=True, key="cmp_dim",
+                        format_func=views.__getitem__, help=tr("compare.view_help")) == "3-D" else 2
+    seed = int(c3.number_input(tr("compare.seed"), 0, 10_000, key="cmp_seed"))
+    with st.expander(tr("compare.settings")):
         t1, t2, t3 = st.columns(3)
-        perplexity = t1.number_input("t-SNE perplexity", 1.0, 500.0, step=5.0, key="cmp_perplexity",
-                                     help="Roughly how many neighbours each point pays attention to. Must be "
-                                          "smaller than the number of points; 5-50 is usual.")
-        lr = t2.number_input("t-SNE learning rate (0 = auto)", 0.0, 10_000.0, step=50.0, key="cmp_tsne_lr",
-                             help="Step size of t-SNE's gradient descent. 'auto' (0 here) uses n / 48, which "
-                                  "suits most sizes; too small leaves points in a tight ball, too large scatters.")
-        iters = int(t3.number_input("t-SNE iterations", 250, 5000, step=250, key="cmp_tsne_iter",
-                                    help="The first 250 exaggerate the clusters; too few and it has not settled."))
+        perplexity = t1.number_input(tr("compare.perplexity"), 1.0, 500.0, step=5.0, key="cmp_perplexity",
+                                     help=tr("compare.perplexity_help"))
+        lr = t2.number_input(tr("compare.tsne_lr"), 0.0, 10_000.0, step=50.0, key="cmp_tsne_lr",
+                             help=tr("compare.tsne_lr_help"))
+        iters = int(t3.number_input(tr("compare.tsne_iter"), 250, 5000, step=250, key="cmp_tsne_iter",
+                                    help=tr("compare.tsne_iter_help")))
         u1, u2 = st.columns(2)
-        neighbours = int(u1.number_input("UMAP neighbours", 2, 200, key="cmp_neighbours",
-                                         help="How local UMAP's picture is: few neighbours keep fine detail, "
-                                              "many keep the global layout. 5-50 is usual."))
-        min_dist = u2.slider("UMAP min_dist", 0.0, 1.0, step=0.05, key="cmp_min_dist",
-                             help="How tightly UMAP may pack points together: small values give dense clumps.")
+        neighbours = int(u1.number_input(tr("compare.umap_neighbours"), 2, 200, key="cmp_neighbours",
+                                         help=tr("compare.umap_neighbours_help")))
+        min_dist = u2.slider(tr("compare.umap_min_dist"), 0.0, 1.0, step=0.05, key="cmp_min_dist",
+                             help=tr("compare.umap_min_dist_help"))
     return Settings(n, dim, seed, float(perplexity), float(lr) if lr > 0 else "auto", iters, neighbours,
                     float(min_dist))
 
@@ -87,19 +85,26 @@ def projections(run: Run, ds: Dataset, s: Settings, x: np.ndarray, y: np.ndarray
     """{method: a call that returns (projection, metrics)}. t-SNE and UMAP are submitted to the job pool at once
     and waited for only when their panel is drawn, so the quick panels appear first. A method whose settings are
     impossible is left out with a message."""
-    pending = {"Autoencoder": lambda: _autoencoder(run, ds, x, y, ("compare_ae", s.n, s.seed)),
+    # the methods' English names are keys (widget keys, AXES, method_names), not text
+    pending = {"Autoencoder": lambda: _autoencoder(run, ds, x, y, ("compare_ae", s.n, s.seed)),  # no-i18n
                "PCA": lambda: projection_views.pca(ds.x_train, x, ds.y_train, y, s.seed, s.dim)}
     try:
-        pending["t-SNE"] = projection_views.tsne_later(x, y, s.perplexity, s.seed, f"t-SNE on {len(x):,} points",
+        pending["t-SNE"] = projection_views.tsne_later(x, y, s.perplexity, s.seed,
+                                                       tr("compare.tsne_progress", n=f"{len(x):,}"),
                                                        s.dim, s.max_iter, s.learning_rate)
     except ValueError as err:
-        st.error(str(err))
+        st.error(explain(err))
     try:
         pending["UMAP"] = projection_views.umap_later(ds.x_train, x, ds.y_train, y, s.neighbours, s.min_dist, s.seed,
-                                                      f"UMAP fitted on {len(ds.x_train):,} training points", s.dim)
+                                                      tr("compare.umap_progress", n=f"{len(ds.x_train):,}"), s.dim)
     except ValueError as err:
-        st.error(str(err))
+        st.error(explain(err))
     return pending
+
+
+def method_names() -> dict[str, str]:
+    """Each method's name as the learner reads it (the keys stay English: they are widget keys and test ids)."""
+    return {"Autoencoder": tr("compare.method_ae"), "PCA": "PCA", "t-SNE": "t-SNE", "UMAP": "UMAP"}  # no-i18n
 
 
 def view_coords(name: str, proj: Projection, dim: int) -> tuple[np.ndarray, str, str]:
@@ -107,8 +112,8 @@ def view_coords(name: str, proj: Projection, dim: int) -> tuple[np.ndarray, str,
     PCA (fitted on the training codes)."""
     if name == "Autoencoder" and proj.test.shape[1] > dim:
         coords = project_pca(proj.train, proj.test, dim).test
-        return coords, f"Autoencoder ({proj.test.shape[1]}-D code, PCA view)", "PC"
-    return proj.test, name, AXES[name]
+        return coords, tr("compare.ae_pca_view", d=proj.test.shape[1]), "PC"  # no-i18n
+    return proj.test, method_names().get(name, name), AXES[name]
 
 
 def selected_ids(event) -> list[int]:
@@ -139,7 +144,7 @@ def panels(pending: dict, y: np.ndarray, ids: np.ndarray, ds: Dataset, dim: int)
             try:
                 results[name] = get()
             except ValueError as err:  # settings the up-front checks could not foresee
-                st.error(f"{name}: {err}")
+                st.error(f"{method_names().get(name, name)}: {explain(err)}")
                 continue
         proj = results[name][0]
         coords[name], title, axis = view_coords(name, proj, dim)
@@ -158,71 +163,75 @@ def show_selection(run: Run, ds: Dataset, x: np.ndarray, y: np.ndarray, ids: np.
     """One clicked point: its image, reconstructions and nearest neighbours in every view. Several: a gallery."""
     picked = selection(ids)
     if not len(picked):
-        st.caption("Click a point, or draw a box or lasso (chart toolbar), in any panel: the same samples light up "
-                   "in all four, and the samples themselves appear here.")
+        st.caption(tr("compare.select_hint"))
         return
     head, clear = st.columns([5, 1])
-    source = st.session_state.get(SOURCE, "a panel")
-    if clear.button("Clear selection", key="cmp_clear"):
+    names = method_names()
+    source = st.session_state.get(SOURCE)
+    source = names.get(source, source) if source else tr("compare.a_panel")
+    if clear.button(tr("compare.clear"), key="cmp_clear"):
         st.session_state[SELECTED] = []
         st.rerun()
     rows = np.flatnonzero(np.isin(ids, picked))
     if len(rows) > 1:
         counts = pd.Series(np.asarray(ds.class_names)[y[rows]]).value_counts()
-        head.subheader(f"{len(rows)} points selected in {source}")
-        head.caption("Classes: " + ", ".join(f"{k} × {v}" for k, v in counts.items()))
+        head.subheader(tr("compare.n_selected", n=len(rows), source=source))
+        head.caption(tr("compare.classes", counts=", ".join(f"{k} × {v}" for k, v in counts.items())))
         show = rows[:GALLERY]
         st.plotly_chart(image_rows([x[show], infer.reconstruct(run.model, x[show], y[show])], ds.shape,
-                                   ["original", "autoencoder"]), key="cmp_gallery")
+                                   [tr("compare.row_original"), tr("compare.row_ae")]), key="cmp_gallery")
         return
     row = int(rows[0])
-    head.subheader(f"Sample #{ids[row]} (class {ds.class_names[y[row]]}), picked in {source}")
+    head.subheader(tr("compare.one_selected", id=ids[row], cls=ds.class_names[y[row]], source=source))
     k = min(run.model_cfg.latent_dim, ds.input_dim)  # PCA with as many numbers per sample as the model's code
     one = slice(row, row + 1)
     left, right = st.columns([3, 8])  # wide enough for the row labels
     left.plotly_chart(image_rows([x[one], infer.reconstruct(run.model, x[one], y[one]),
                                   pca_reconstruction(ds.x_train, x[one], k, seed)], ds.shape,
-                                 ["original", "autoencoder", f"PCA, {k} components"]), key="cmp_sample")
+                                 [tr("compare.row_original"), tr("compare.row_ae"),
+                                  tr("compare.row_pca", k=k)]), key="cmp_sample")
     near = {name: nearest(c, c[row], NEIGHBOURS, exclude=row) for name, c in {"pixels": x, **coords}.items()}
-    right.plotly_chart(image_rows([x[idx] for idx in near.values()], ds.shape, list(near)),
+    names["pixels"] = tr("compare.row_pixels")
+    right.plotly_chart(image_rows([x[idx] for idx in near.values()], ds.shape, [names.get(n, n) for n in near]),
                        key="cmp_neighbour_images")
-    same = ", ".join(f"{name} {int((y[idx] == y[row]).sum())}/{len(idx)}" for name, idx in near.items())
-    st.caption(f"Left: the sample and what each method rebuilds from its code. Right: its {NEIGHBOURS} nearest "
-               f"neighbours among these {len(x):,} points, in the raw pixels and in each panel (nearest first). "
-               f"Same class as the sample: {same}.")
-
-
-def _placing(seconds: float | None) -> str:
-    return "cannot" if seconds is None else f"{seconds:.3f}"
+    same = ", ".join(f"{names.get(name, name)} {int((y[idx] == y[row]).sum())}/{len(idx)}"
+                     for name, idx in near.items())
+    st.caption(tr("compare.neighbours_caption", k=NEIGHBOURS, n=f"{len(x):,}", same=same))
 
 
 def metrics_table(results: dict) -> None:
-    table = pd.DataFrame([{"method": k, "5-NN accuracy": m["knn_accuracy"], "how 5-NN was measured": m["knn_protocol"],
-                           "trustworthiness (k=10)": m["trustworthiness"], "continuity (k=10)": m["continuity"],
-                           "silhouette": m["silhouette"], "fit seconds": m["seconds"],
-                           "seconds to place new points": _placing(m["place_seconds"]),
-                           "reconstruction MSE": "cannot" if m["recon_mse"] is None else f"{m['recon_mse']:.4f}"}
+    cannot = tr("compare.cannot")
+    # aelib.projections.score says how 5-NN was measured in English: these are its two answers
+    protocols = {"fit on train codes, scored on test": tr("compare.protocol_train_test"),  # no-i18n
+                 "5-fold cross-validation inside the embedding": tr("compare.protocol_cv")}  # no-i18n
+    names = method_names()
+    table = pd.DataFrame([{tr("compare.col_method"): names.get(k, k),
+                           tr("compare.col_knn"): m["knn_accuracy"],
+                           tr("compare.col_protocol"): protocols.get(m["knn_protocol"], m["knn_protocol"]),
+                           tr("compare.col_trust"): m["trustworthiness"],
+                           tr("compare.col_continuity"): m["continuity"],
+                           tr("compare.col_silhouette"): m["silhouette"],
+                           tr("compare.col_fit_seconds"): m["seconds"],
+                           tr("compare.col_place_seconds"): cannot if m["place_seconds"] is None
+                           else f"{m['place_seconds']:.3f}",
+                           tr("compare.col_recon"): cannot if m["recon_mse"] is None else f"{m['recon_mse']:.4f}"}
                           for k, (_, m) in results.items()])
     st.dataframe(table, hide_index=True)
 
 
 def misreading_tsne(x: np.ndarray, y: np.ndarray, ds: Dataset, seed: int) -> None:
     """The same points at several perplexities (Wattenberg, Viégas & Johnson 2016, "How to Use t-SNE Effectively")."""
-    st.markdown("t-SNE's picture depends on its settings, and some of what it shows is not in the data: **cluster "
-                "sizes** mean nothing (t-SNE evens out densities), **distances between clusters** may mean "
-                "nothing, and at a low perplexity even random data breaks into clumps. Here are the same "
-                f"{min(STRIP_POINTS, len(x))} points at five perplexities.")
-    if not st.toggle("Run t-SNE at five perplexities", key="cmp_strip"):
+    st.markdown(tr("compare.misread_intro", n=min(STRIP_POINTS, len(x))))
+    if not st.toggle(tr("compare.strip_toggle"), key="cmp_strip"):
         return
     pts, labels = x[:STRIP_POINTS], y[:STRIP_POINTS]
     usable = [p for p in STRIP_PERPLEXITIES if p < len(pts)]
-    runs = [projection_views.tsne(pts, labels, p, seed, f"t-SNE at perplexity {p:g}") for p in usable]
-    st.plotly_chart(perplexity_strip([proj.test for proj, _ in runs], usable, labels, ds.class_names),
-                    key="cmp_strip_plot")
-    st.caption("5-NN accuracy inside each: " + ", ".join(f"perplexity {p:g}: {m['knn_accuracy']:.2f}"
-                                                         for p, (_, m) in zip(usable, runs))
-               + ". Low perplexity: many small islands; high: rounder, more global shapes. None of them is "
-                 "'the' structure of the data.")
+    runs = [projection_views.tsne(pts, labels, p, seed, tr("compare.strip_progress", p=f"{p:g}")) for p in usable]
+    st.plotly_chart(perplexity_strip([proj.test for proj, _ in runs], usable, labels, ds.class_names,
+                                     lang=current_lang()), key="cmp_strip_plot")
+    scores = ", ".join(tr("compare.strip_score", p=f"{p:g}", acc=f"{m['knn_accuracy']:.2f}")
+                       for p, (_, m) in zip(usable, runs))
+    st.caption(tr("compare.strip_caption", scores=scores))
 
 
 def sample(ds: Dataset, s: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from aelib import compression as cz
-from aelib.compression_plots import rate_distortion
+from aelib.compression_plots import method_titles, rate_distortion
 from aelib.data import DATASETS, Dataset
 from aelib.plots import image_rows
+from appkit.i18n import current_lang, dataset_title, tr
 from appkit.lab import Lab
 
 RESULT = "aelab_compression"
@@ -29,12 +30,12 @@ def get_lab() -> cz.CompressionLab | None:
 def training_inputs(disabled: bool) -> tuple[str, tuple[int, ...], int]:
     """(dataset, code sizes, epochs) as chosen."""
     c = st.columns([2, 3, 1])
-    name = c[0].selectbox("Data", IMAGE_SETS, key="cz_dataset", disabled=disabled,
-                          format_func=lambda k: DATASETS[k].title)
-    sizes = c[1].multiselect("Code sizes (numbers per image)", SIZES, key="cz_latent", disabled=disabled,
-                             help="One autoencoder and one PCA coder per size: both describe an image with this "
-                                  "many numbers.")
-    epochs = c[2].number_input("Epochs (each AE)", 1, 100, step=1, key="cz_epochs", disabled=disabled)
+    titles = {k: dataset_title(k) for k in IMAGE_SETS}  # built now: format_func runs outside the script run
+    name = c[0].selectbox(tr("lab.data"), IMAGE_SETS, key="cz_dataset", disabled=disabled,
+                          format_func=titles.__getitem__)
+    sizes = c[1].multiselect(tr("compress.sizes"), SIZES, key="cz_latent", disabled=disabled,
+                             help=tr("compress.sizes_help"))
+    epochs = c[2].number_input(tr("compress.epochs"), 1, 100, step=1, key="cz_epochs", disabled=disabled)
     return name, tuple(sorted(sizes)), int(epochs)
 
 
@@ -43,7 +44,7 @@ def train_new(settings: tuple[str, tuple[int, ...], int], seed: int = 0) -> None
     previous coders (if any) in place."""
     name, sizes, epochs = settings
     if not sizes:
-        fail("choose at least one code size.")
+        fail(tr("compress.no_sizes"))
         return
     ds = load(name)
     if ds is None:
@@ -56,8 +57,8 @@ def train_new(settings: tuple[str, tuple[int, ...], int], seed: int = 0) -> None
 def _references(lab: cz.CompressionLab, ds: Dataset, x) -> dict[str, float]:
     if "png" not in lab.cache:
         lab.cache["png"] = cz.png_bytes(x, ds.shape)
-    return {f"raw 8-bit pixels ({ds.input_dim} B)": ds.input_dim, f"lossless PNG ({lab.cache['png']:.0f} B)":
-            lab.cache["png"]}
+    return {tr("compress.ref_raw", n=ds.input_dim): ds.input_dim,
+            tr("compress.ref_png", n=f"{lab.cache['png']:.0f}"): lab.cache["png"]}
 
 
 def _verdict(points: list[dict]) -> list[str]:
@@ -68,51 +69,46 @@ def _verdict(points: list[dict]) -> list[str]:
     jpeg_wins = [r["budget"] for r in rows if r["jpeg_data"] is not None and r["ae"] is not None
                  and r["jpeg_data"] > r["ae"]]
     if ae_wins:
-        notes.append(f"With at most {max(ae_wins):g} bytes per image, the autoencoder gives the best quality here.")
+        notes.append(tr("compress.note_ae_wins", bytes=f"{max(ae_wins):g}"))
     if jpeg_wins:
         b = min(jpeg_wins)
         r = next(r for r in rows if r["budget"] == b)
-        notes.append(f"From {b:g} bytes on, **JPEG wins**: its data alone give {r['jpeg_data']:.1f} dB where the best "
-                     f"autoencoder within that size gives {r['ae']:.1f} dB. More bits cannot rescue a small code — "
-                     "each AE line flattens out at what its code can describe, while JPEG keeps improving.")
+        notes.append(tr("compress.note_jpeg_wins", bytes=f"{b:g}", jpeg=f"{r['jpeg_data']:.1f}",
+                        ae=f"{r['ae']:.1f}"))
     data = {p["size"]: p["bytes"] for p in points if p["method"] == "jpeg_data"}
     whole = {p["size"]: p["bytes"] for p in points if p["method"] == "jpeg"}
     if whole:
         head = [whole[q] - data[q] for q in whole]
-        notes.append(f"A whole JPEG file is never smaller than {min(whole.values()):.0f} bytes here: its headers "
-                     f"(quantisation and Huffman tables, sizes) alone take {min(head):.0f}–{max(head):.0f} bytes.")
+        notes.append(tr("compress.note_headers", bytes=f"{min(whole.values()):.0f}", lo=f"{min(head):.0f}",
+                        hi=f"{max(head):.0f}"))
     return notes
 
 
 def show_lab(lab: cz.CompressionLab, ds: Dataset) -> None:
     """Bits per number, the rate–distortion chart, the best-per-budget table, and images at a chosen budget."""
-    bits = st.multiselect("Bits per code number", BIT_CHOICES, key="cz_bits",
-                          help="Each number is rounded to one of 2^bits evenly spaced levels between its smallest "
-                               "and largest value on the training images.")
+    bits = st.multiselect(tr("compress.bits"), BIT_CHOICES, key="cz_bits", help=tr("compress.bits_help"))
     if not bits:
-        st.info("Choose at least one number of bits to see the chart.")
+        st.info(tr("compress.no_bits"))
         return
+    lang = current_lang()
+    methods = method_titles(lang)
     x = ds.x_test[:N_EVAL]
     points = cz.rate_distortion(lab, x, tuple(sorted(bits)))
-    budget = st.select_slider("Byte budget per image (the images below)", cz.BUDGETS, key="cz_budget")
-    st.plotly_chart(rate_distortion(points, _references(lab, ds, x), budget))
+    budget = st.select_slider(tr("compress.budget"), cz.BUDGETS, key="cz_budget")
+    st.plotly_chart(rate_distortion(points, _references(lab, ds, x), budget, lang=lang))
     for note in _verdict(points):
         st.markdown(f"- {note}")
     best = {m: cz.best_under(points, m, budget) for m in cz.METHOD_TITLES}
     fits = {m: p for m, p in best.items() if p is not None}
     rows = [x[:SHOW]] + [cz.reconstruct(lab, p, x[:SHOW]) for p in fits.values()]
-    titles = ["original"] + [f"{cz.METHOD_TITLES[m]} {p['psnr']:.1f} dB" for m, p in fits.items()]
+    titles = [tr("compress.original")] + [f"{methods[m]} {p['psnr']:.1f} dB" for m, p in fits.items()]
     st.plotly_chart(image_rows(rows, ds.shape, titles))
-    missing = [cz.METHOD_TITLES[m] for m in best if m not in fits]
-    st.caption(f"Each method's best setting within {budget} bytes per image (PSNR averaged over {len(x)} held-out "
-               "images)." + (f" Nothing of {', '.join(missing)} fits in {budget} bytes." if missing else ""))
-    table = pd.DataFrame(cz.best_table(points)).rename(columns={"budget": "≤ bytes", **cz.METHOD_TITLES})
+    missing = [methods[m] for m in best if m not in fits]
+    st.caption(tr("compress.images_caption", budget=budget, n=len(x))
+               + (tr("compress.nothing_fits", methods=", ".join(missing), budget=budget) if missing else ""))
+    table = pd.DataFrame(cz.best_table(points)).rename(columns={"budget": tr("compress.col_budget"), **methods})
     st.dataframe(table, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.1f dB")
-                                                        for c in cz.METHOD_TITLES.values()})
+                                                        for c in methods.values()})
     ae = [c for (m, _), c in lab.codecs.items() if m == "ae"]
-    st.caption("Best PSNR within each budget (empty: nothing fits). The AE and PCA sizes count only the quantised "
-               "code. Their decoders are not counted: the AE's decoder weights take "
-               f"{min(map(cz.decoder_bytes, ae)) / 1e3:,.0f}–{max(map(cz.decoder_bytes, ae)) / 1e3:,.0f} kB and are "
-               "shared by every image, so they pay off only over many images of the same kind. JPEG needs no "
-               "training and works on any picture. 'JPEG (data only)' leaves out each file's headers — generous "
-               "to JPEG, since its optimised Huffman tables differ from image to image.")
+    st.caption(tr("compress.table_caption", lo=f"{min(map(cz.decoder_bytes, ae)) / 1e3:,.0f}",
+                  hi=f"{max(map(cz.decoder_bytes, ae)) / 1e3:,.0f}", jpeg_data=methods["jpeg_data"]))

@@ -6,15 +6,28 @@ import streamlit as st
 
 from aelib.data import DATASETS, Dataset
 from aelib.experiment import model_config
+from aelib.i18n import t
 from aelib.models import MODELS, ModelConfig
 from aelib.noise import NOISES
 from aelib.pretrain import PRETRAINABLE
 from aelib.share import Choice, Flag, Float, Int, Text
 from aelib.train import TrainConfig, available_devices
 from appkit import state
+from appkit.i18n import family_summary, family_title, tr
 
-NOISE_TITLES = {"gaussian": "Gaussian", "salt_pepper": "salt and pepper", "mask": "masking (zeros)"}
-LOCKED_HELP = "Locked by your teacher's link."
+LOCKED_HELP = t("controls.locked_help")  # English; the widgets show tr("controls.locked_help")
+
+
+def noise_titles() -> dict[str, str]:
+    """The noise kinds' names (aelib.noise.NOISES keys) in the learner's language."""
+    return {"gaussian": tr("controls.noise.gaussian"), "salt_pepper": tr("controls.noise.salt_pepper"),
+            "mask": tr("controls.noise.mask")}
+
+
+def noise_descriptions() -> dict[str, str]:
+    """What each noise does (aelib.noise.NOISES' descriptions) in the learner's language."""
+    return {"gaussian": tr("controls.noise_desc.gaussian"), "salt_pepper": tr("controls.noise_desc.salt_pepper"),
+            "mask": tr("controls.noise_desc.mask")}
 
 
 def parse_widths(text: str) -> tuple[int, ...]:
@@ -22,10 +35,9 @@ def parse_widths(text: str) -> tuple[int, ...]:
     try:
         widths = tuple(int(v) for v in text.replace(";", ",").split(",") if v.strip())
     except ValueError:
-        raise ValueError(f"layer widths must be whole numbers separated by commas, e.g. 512, 256 — "
-                         f"got {text!r}") from None
+        raise ValueError(tr("controls.widths_not_numbers", text=repr(text))) from None
     if not widths or min(widths) < 1 or max(widths) > 4096 or len(widths) > 8:
-        raise ValueError("give 1 to 8 layer widths, each between 1 and 4096")
+        raise ValueError(tr("controls.widths_range"))
     return widths
 
 
@@ -70,62 +82,64 @@ def ui(key: str, busy: bool, help: str | None = None) -> dict:
     """A setting widget's key, disabled and help: a locked one says why it cannot be changed."""
     locked = key in state.locked()
     return {"key": key, "disabled": busy or locked,
-            "help": f"{LOCKED_HELP} {help or ''}".strip() if locked else help}
+            "help": f"{tr('controls.locked_help')} {help or ''}".strip() if locked else help}
 
 
 def _family_options(model: str, busy: bool) -> dict:
     """Widgets for the options this family reads; returns their values."""
     opts_, used = {}, MODELS[model].options
     if "hidden" in used:
-        opts_["hidden"] = st.text_input("Hidden layer widths (encoder order)", **ui(
-            "hidden", busy, "Comma-separated; the decoder mirrors them. More numbers = a deeper network."))
+        opts_["hidden"] = st.text_input(tr("controls.hidden"), **ui("hidden", busy, tr("controls.hidden_help")))
     if "beta" in used:
-        opts_["beta"] = st.slider("β (weight on the KL term)", *lim("beta"), step=0.1, **ui(
-            "beta", busy, "β = 1 is the standard VAE; β > 1 (a β-VAE) trades reconstruction for a smoother, "
-                          "more regular latent space. β = 0 is a plain AE with noise."))
+        opts_["beta"] = st.slider(tr("controls.beta"), *lim("beta"), step=0.1,
+                                  **ui("beta", busy, tr("controls.beta_help")))
     if "noise" in used:
-        opts_["noise"] = st.selectbox("Noise", opts("noise"), format_func=NOISE_TITLES.get, **ui(
-            "noise", busy, "\n".join(f"- {NOISE_TITLES[k]}: {v}" for k, v in NOISES.items())))
-        opts_["noise_level"] = st.slider("Noise level", *lim("noise_level"), step=0.05, **ui("noise_level", busy))
+        titles, descriptions = noise_titles(), noise_descriptions()
+        opts_["noise"] = st.selectbox(tr("controls.noise_label"), opts("noise"), format_func=titles.get, **ui(
+            "noise", busy, "\n".join(f"- {titles[k]}: {descriptions[k]}" for k in NOISES)))
+        opts_["noise_level"] = st.slider(tr("controls.noise_level"), *lim("noise_level"), step=0.05,
+                                         **ui("noise_level", busy))
     if "sparsity" in used:
-        opts_["sparsity"] = st.radio("Sparsity penalty", opts("sparsity"), horizontal=True, **ui("sparsity", busy),
-                                     format_func={"l1": "L1 on activations", "kl": "KL to a target rate ρ"}.get)
-        opts_["sparsity_weight"] = st.number_input("Penalty weight", *lim("sparsity_weight"), step=0.05,
-                                                   format="%.3f", **ui("sparsity_weight", busy))
+        penalties = {"l1": tr("controls.sparsity_l1"), "kl": tr("controls.sparsity_kl")}
+        opts_["sparsity"] = st.radio(tr("controls.sparsity"), opts("sparsity"), horizontal=True,
+                                     **ui("sparsity", busy), format_func=penalties.get)
+        opts_["sparsity_weight"] = st.number_input(tr("controls.sparsity_weight"), *lim("sparsity_weight"),
+                                                   step=0.05, format="%.3f", **ui("sparsity_weight", busy))
         if opts_["sparsity"] == "kl":
-            opts_["sparsity_target"] = st.slider("Target activation ρ", *lim("sparsity_target"), step=0.01,
-                                                 **ui("sparsity_target", busy))
+            opts_["sparsity_target"] = st.slider(tr("controls.sparsity_target"), *lim("sparsity_target"),
+                                                 step=0.01, **ui("sparsity_target", busy))
     if "contractive_weight" in used:
-        opts_["contractive_weight"] = st.number_input("Contractive weight λ", *lim("contractive_weight"), step=0.05,
-                                                      format="%.3f", **ui("contractive_weight", busy))
+        opts_["contractive_weight"] = st.number_input(tr("controls.contractive"), *lim("contractive_weight"),
+                                                      step=0.05, format="%.3f", **ui("contractive_weight", busy))
     if "codebook_size" in used:
-        opts_["codebook_size"] = st.select_slider("Codebook entries", opts("codebook_size"),
+        opts_["codebook_size"] = st.select_slider(tr("controls.codebook"), opts("codebook_size"),
                                                   **ui("codebook_size", busy))
-        opts_["vq_dim"] = st.select_slider("Length of each code vector", opts("vq_dim"), **ui(
-            "vq_dim", busy, "The latent size is the number of code vectors."))
-        opts_["commitment"] = st.slider("Commitment weight", *lim("commitment"), step=0.05, **ui("commitment", busy))
+        opts_["vq_dim"] = st.select_slider(tr("controls.vq_dim"), opts("vq_dim"),
+                                           **ui("vq_dim", busy, tr("controls.vq_dim_help")))
+        opts_["commitment"] = st.slider(tr("controls.commitment"), *lim("commitment"), step=0.05,
+                                        **ui("commitment", busy))
     if "adversarial_weight" in used:
-        opts_["adversarial_weight"] = st.number_input("Adversarial weight", *lim("adversarial_weight"), step=0.5,
+        opts_["adversarial_weight"] = st.number_input(tr("controls.adversarial"), *lim("adversarial_weight"), step=0.5,
                                                       **ui("adversarial_weight", busy))
     if "rnn" in used:
-        opts_["rnn"] = st.radio("Recurrent cell", opts("rnn"), horizontal=True, format_func=str.upper,
+        opts_["rnn"] = st.radio(tr("controls.rnn"), opts("rnn"), horizontal=True, format_func=str.upper,
                                 **ui("rnn", busy))
     if "recon_loss" in used:
-        opts_["recon_loss"] = st.radio("Reconstruction loss", opts("recon_loss"), horizontal=True, **ui(
-            "recon_loss", busy), format_func={"bce": "binary cross-entropy", "mse": "squared error"}.get)
+        losses = {"bce": tr("controls.recon_bce"), "mse": tr("controls.recon_mse")}
+        opts_["recon_loss"] = st.radio(tr("controls.recon_loss"), opts("recon_loss"), horizontal=True,
+                                       **ui("recon_loss", busy), format_func=losses.get)
     return opts_
 
 
 def model_inputs(busy: bool) -> tuple[str, int, dict]:
-    model = st.selectbox("Model", opts("model"), on_change=state.apply_family_defaults,
-                         format_func=lambda k: MODELS[k].title, **ui(
-                             "model", busy, f"{len(MODELS)} families; each has its own view below the results "
-                                            f"once trained."))
-    st.caption(MODELS[model].summary)
+    families = {k: family_title(k) for k in opts("model")}
+    model = st.selectbox(tr("controls.model"), opts("model"), on_change=state.apply_family_defaults,
+                         format_func=families.__getitem__,
+                         **ui("model", busy, tr("controls.model_help", n=len(MODELS))))
+    st.caption(family_summary(model))
     vq = model == "vq_vae"
-    latent = st.number_input("Code vectors per sample" if vq else "Latent size", *lim("latent_dim"), **ui(
-        "latent_dim", busy, "How many codebook vectors describe each sample." if vq else
-        "The bottleneck: how many numbers describe each sample. 2 can be plotted."))
+    latent = st.number_input(tr("controls.latent_vq") if vq else tr("controls.latent"), *lim("latent_dim"), **ui(
+        "latent_dim", busy, tr("controls.latent_vq_help") if vq else tr("controls.latent_help")))
     return model, int(latent), _family_options(model, busy)
 
 
@@ -135,46 +149,41 @@ def _g(v: float) -> str:
 
 def regularisation_inputs(model: str, busy: bool) -> dict:
     used = MODELS[model].options
-    with st.expander("Regularisation (against overfitting)"):
+    with st.expander(tr("controls.regularisation")):
         out = {
-            "dropout": st.slider("Dropout", *lim("dropout"), step=0.05, **{**ui(
-                "dropout", busy, "Zero a random share of hidden units at each training step."),
+            "dropout": st.slider(tr("controls.dropout"), *lim("dropout"), step=0.05, **{
+                **ui("dropout", busy, tr("controls.dropout_help")),
                 "disabled": disabled("dropout", busy) or "dropout" not in used}),
-            "tied": st.checkbox("Tie decoder weights to the encoder's", **{**ui(
-                "tied", busy, "The decoder reuses the encoder's weight matrices, transposed: half the parameters."),
+            "tied": st.checkbox(tr("controls.tied"), **{
+                **ui("tied", busy, tr("controls.tied_help")),
                 "disabled": disabled("tied", busy) or "tied" not in used}),
-            "weight_decay": st.select_slider("Weight decay (L2)", opts("weight_decay"), format_func=_g,
+            "weight_decay": st.select_slider(tr("controls.weight_decay"), opts("weight_decay"), format_func=_g,
                                              **ui("weight_decay", busy)),
-            "l1_weight": st.select_slider("L1 on the weights", opts("l1_weight"), format_func=_g,
+            "l1_weight": st.select_slider(tr("controls.l1_weight"), opts("l1_weight"), format_func=_g,
                                           **ui("l1_weight", busy)),
-            "patience": st.number_input("Early stopping patience (0 = off)", *lim("patience"), **ui(
-                "patience", busy, "Stop when the validation loss has not improved for this many epochs and keep "
-                                  "the best epoch's weights. A tenth of the training split becomes the validation "
-                                  "set: the test set is never peeked at.")),
-            "train_subset": st.number_input("Train on only this many samples (0 = all)", *lim("train_subset"),
-                                            step=50, **ui(
-                "train_subset", busy, "A tiny training set makes overfitting visible: the training loss keeps "
-                                      "falling while the held-out loss rises.")),
+            "patience": st.number_input(tr("controls.patience"), *lim("patience"),
+                                        **ui("patience", busy, tr("controls.patience_help"))),
+            "train_subset": st.number_input(tr("controls.train_subset"), *lim("train_subset"), step=50,
+                                            **ui("train_subset", busy, tr("controls.train_subset_help"))),
         }
     return out
 
 
 def training_inputs(model: str, busy: bool) -> dict:
-    with st.expander("Training settings"):
+    devices = {"auto": tr("controls.device_auto")}
+    with st.expander(tr("controls.training")):
         out = {
-            "epochs": st.number_input("Epochs", *lim("epochs"), **ui("epochs", busy)),
-            "batch_size": st.select_slider("Batch size", opts("batch"), **ui("batch", busy)),
-            "lr": st.select_slider("Learning rate", opts("lr"), format_func=_g, **ui(
-                "lr", busy, "Adam's step size. Too large and the loss explodes: try 10.")),
-            "seed": st.number_input("Seed", *lim("seed"), **ui("seed", busy, "Same seed and settings, same result.")),
-            "device": st.selectbox("Device", available_devices(), key="device", disabled=busy,
-                                   help="auto uses a CUDA GPU, then Apple's MPS, then the CPU."),
+            "epochs": st.number_input(tr("controls.epochs"), *lim("epochs"), **ui("epochs", busy)),
+            "batch_size": st.select_slider(tr("controls.batch"), opts("batch"), **ui("batch", busy)),
+            "lr": st.select_slider(tr("controls.lr"), opts("lr"), format_func=_g,
+                                   **ui("lr", busy, tr("controls.lr_help"))),
+            "seed": st.number_input(tr("controls.seed"), *lim("seed"), **ui("seed", busy, tr("controls.seed_help"))),
+            "device": st.selectbox(tr("controls.device"), available_devices(), key="device", disabled=busy,
+                                   format_func=lambda d: devices.get(d, d), help=tr("controls.device_help")),
         }
         if model in PRETRAINABLE:
-            out["pretrain_epochs"] = st.number_input(
-                "Greedy layer-wise pretraining: epochs per layer (0 = off)", *lim("pretrain_epochs"), **ui(
-                    "pretrain_epochs", busy, "The historical recipe for stacked autoencoders: train each layer pair "
-                                             "as a shallow autoencoder, outside in, then fine-tune the whole network."))
+            out["pretrain_epochs"] = st.number_input(tr("controls.pretrain"), *lim("pretrain_epochs"),
+                                                     **ui("pretrain_epochs", busy, tr("controls.pretrain_help")))
     return out
 
 

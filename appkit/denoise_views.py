@@ -15,6 +15,7 @@ from aelib.noise import NOISES
 from aelib.plots import image_rows
 from aelib.train import TrainConfig
 from aelib.zoo_plots import curves
+from appkit.i18n import current_lang, dataset_title, explain, tr
 from appkit.lab import Lab
 from appkit.state import Run
 
@@ -22,10 +23,24 @@ PAIR = "aelab_denoise_pair"
 LAB = Lab("denoise")  # the request and error slots
 request, busy, take_request, fail, take_error, load = (LAB.request, LAB.busy, LAB.take_request, LAB.fail,
                                                        LAB.take_error, LAB.load)
-NOISE_TITLES = {"gaussian": "Gaussian", "salt_pepper": "salt and pepper", "mask": "masking (occlusion)"}
 IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]
 SHOW = 8  # test images per row
 N_EVAL = 500  # held-out images the PSNRs are averaged over
+
+
+def noise_titles() -> dict[str, str]:
+    """The noises' names (aelib.noise.NOISES keys) in the learner's language; built in the script run, so a
+    format_func can look them up outside it."""
+    return {"gaussian": tr("denoise.noise.gaussian"), "salt_pepper": tr("denoise.noise.salt_pepper"),
+            "mask": tr("denoise.noise.mask")}
+
+
+def noise_help() -> str:
+    """What each noise does at a level (aelib.noise.NOISES in words)."""
+    names = noise_titles()
+    what = {"gaussian": tr("denoise.noise_help.gaussian"), "salt_pepper": tr("denoise.noise_help.salt_pepper"),
+            "mask": tr("denoise.noise_help.mask")}
+    return "\n\n".join(tr("denoise.noise_help_line", noise=names[k], what=what[k]) for k in NOISES)
 
 
 def get_pair() -> dl.DenoisePair | None:
@@ -35,22 +50,23 @@ def get_pair() -> dl.DenoisePair | None:
 def training_inputs(disabled: bool) -> tuple[str, str, float, int, int]:
     """(dataset, noise, level, epochs, latent size) as chosen for the pair."""
     c = st.columns(5)
-    name = c[0].selectbox("Data", IMAGE_SETS, key="dn_dataset", disabled=disabled,
-                          format_func=lambda k: DATASETS[k].title)
-    noise = c[1].selectbox("Training noise", list(NOISES), key="dn_noise", disabled=disabled,
-                           format_func=NOISE_TITLES.get, help="\n\n".join(f"{NOISE_TITLES[k]}: {v}"
-                                                                          for k, v in NOISES.items()))
-    level = c[2].slider("Training noise level", 0.05, 1.0, step=0.05, key="dn_level", disabled=disabled)
-    epochs = c[3].number_input("Epochs (each model)", 1, 200, step=1, key="dn_epochs", disabled=disabled)
-    latent = c[4].number_input("Latent size", 1, 256, step=1, key="dn_latent", disabled=disabled,
-                               help="Both models get the same code size and layers (512, 256).")
+    titles, names = {k: dataset_title(k) for k in IMAGE_SETS}, noise_titles()  # format_func runs outside tr()'s reach
+    name = c[0].selectbox(tr("denoise.data"), IMAGE_SETS, key="dn_dataset", disabled=disabled,
+                          format_func=titles.__getitem__)
+    noise = c[1].selectbox(tr("denoise.train_noise"), list(NOISES), key="dn_noise", disabled=disabled,
+                           format_func=names.__getitem__, help=noise_help())
+    level = c[2].slider(tr("denoise.train_level"), 0.05, 1.0, step=0.05, key="dn_level", disabled=disabled)
+    epochs = c[3].number_input(tr("denoise.epochs"), 1, 200, step=1, key="dn_epochs", disabled=disabled)
+    latent = c[4].number_input(tr("denoise.latent"), 1, 256, step=1, key="dn_latent", disabled=disabled,
+                               help=tr("denoise.latent_help"))
     return name, noise, float(level), int(epochs), int(latent)
 
 
 def train_live(ds: Dataset, dae_cfg: ModelConfig, tcfg: TrainConfig, **given) -> dl.DenoisePair | None:
     """dl.train_pair() in a shared training slot with a progress bar. A failure leaves a message and the page's
     previous pair (if any) in place."""
-    return LAB.run(lambda report: dl.train_pair(ds, dae_cfg, tcfg, report, **given))
+    lang = current_lang()
+    return LAB.run(lambda report: dl.train_pair(ds, dae_cfg, tcfg, report, lang=lang, **given))
 
 
 def train_new(settings: tuple[str, str, float, int, int], seed: int = 0) -> None:
@@ -61,7 +77,7 @@ def train_new(settings: tuple[str, str, float, int, int], seed: int = 0) -> None
             dae_cfg, _ = dl.pair_configs(ds, noise, level, latent)
             tcfg = TrainConfig(epochs=epochs, seed=seed)
         except ValueError as err:
-            fail(str(err))
+            fail(explain(err))
             return
         pair = train_live(ds, dae_cfg, tcfg)
         if pair is not None:
@@ -78,7 +94,7 @@ def adopt_main_run(run: Run) -> None:
     pair = train_live(ds, run.model_cfg, run.train_cfg, dae=run.model, plain=plain[0] if plain else None)
     if pair is not None:
         keep(replace(pair, histories=(run.history, plain[1] if plain else pair.histories[1]),
-                     source="your model from the Train page", data_dir=run.data_dir))
+                     source=dl.SOURCE_MAIN, data_dir=run.data_dir))
 
 
 def keep(pair: dl.DenoisePair) -> None:
@@ -95,39 +111,38 @@ def _db(v: float) -> str:
 
 def show_pair(pair: dl.DenoisePair, ds: Dataset) -> None:
     """Test-noise pickers, the image rows with PSNRs, and the PSNR-vs-level curve of the pair."""
-    c = st.columns(2)
-    kind = c[0].selectbox("Test noise", list(NOISES), key="dn_test_noise", format_func=NOISE_TITLES.get)
-    level = float(c[1].slider("Test noise level", 0.0, 1.0, step=0.05, key="dn_test_level",
-                              help="Try a level or a kind the denoising model never saw in training."))
+    c, names = st.columns(2), noise_titles()
+    kind = c[0].selectbox(tr("denoise.test_noise"), list(NOISES), key="dn_test_noise", format_func=names.__getitem__)
+    level = float(c[1].slider(tr("denoise.test_level"), 0.0, 1.0, step=0.05, key="dn_test_level",
+                              help=tr("denoise.test_level_help")))
     x = ds.x_test[:N_EVAL]
     r = dl.side_by_side(pair, x, kind, level, seed=0)
     means = {k: float(np.mean(r[f"psnr_{k}"])) for k in ("noisy", "denoised", "plain")}
     rows = [r["noisy"][:SHOW], r["denoised"][:SHOW], r["plain"][:SHOW], x[:SHOW]]
-    st.plotly_chart(image_rows(rows, ds.shape, ["noisy input", "denoising AE", "plain AE", "clean"]))
+    noisy_name, dae_name, plain_name = tr("denoise.row_noisy"), tr("denoise.row_dae"), tr("denoise.row_plain")
+    st.plotly_chart(image_rows(rows, ds.shape, [noisy_name, dae_name, plain_name, tr("denoise.row_clean")]))
     m = st.columns(3)
-    m[0].metric("Noisy input (PSNR)", _db(means["noisy"]), help=f"Mean over {len(x)} held-out images.")
-    for col, key, label in ((m[1], "denoised", "Denoising AE"), (m[2], "plain", "Plain AE")):
+    m[0].metric(tr("denoise.metric_noisy"), _db(means["noisy"]), help=tr("denoise.metric_noisy_help", n=len(x)))
+    for col, key, label in ((m[1], "denoised", tr("denoise.metric_dae")), (m[2], "plain", tr("denoise.metric_plain"))):
         gain = means[key] - means["noisy"]
-        col.metric(label, _db(means[key]), delta=None if math.isinf(gain) else f"{gain:+.1f} dB vs noisy")
+        col.metric(label, _db(means[key]), delta=None if math.isinf(gain) else tr("denoise.gain", gain=f"{gain:+.1f}"))
     if not means["denoised"] > means["plain"]:
         own = kind == pair.noise and abs(level - pair.noise_level) < 0.1
-        why = ("even at the noise it was trained on: it may need more epochs or a wider code" if own else
-               "a denoiser learns the corruption it was trained on, and at another level or kind it may smooth "
-               "away detail the plain model keeps")
-        st.info(f"Here the denoising autoencoder does **not** beat the plain one ({_db(means['denoised'])} vs "
-                f"{_db(means['plain'])}): {why}. That is a real result, not a bug — see the curve below.")
+        why = tr("denoise.why_own") if own else tr("denoise.why_other")
+        st.info(tr("denoise.not_better", dae=_db(means["denoised"]), plain=_db(means["plain"]), why=why))
     curve = dl.pair_curve(pair, x, kind)
-    series = {"noisy input": dl.finite_or_none(curve["noisy"]), "denoising AE": dl.finite_or_none(curve["denoised"]),
-              "plain AE": dl.finite_or_none(curve["plain"])}
-    fig = curves(curve["levels"], series, f"PSNR against {NOISE_TITLES[kind]} noise level (higher is better)",
-                 "noise level", "mean PSNR (dB)", dashed=("noisy input",))
-    fig.add_vline(x=level, line_dash="dot", line_color="#888", annotation_text="shown above")
+    series = {noisy_name: dl.finite_or_none(curve["noisy"]), dae_name: dl.finite_or_none(curve["denoised"]),
+              plain_name: dl.finite_or_none(curve["plain"])}
+    fig = curves(curve["levels"], series, tr("denoise.curve_title", noise=names[kind]), tr("denoise.curve_x"),
+                 tr("denoise.curve_y"), dashed=(noisy_name,))
+    fig.add_vline(x=level, line_dash="dot", line_color="#888", annotation_text=tr("denoise.shown_above"))
     st.plotly_chart(fig)
     worse = dl.losing_levels(curve)
-    notes = [f"Mean PSNR over {len(x)} held-out images at each level; the same noisy images go into both models."]
+    notes = [tr("denoise.curve_note", n=len(x))]
     if any(math.isinf(v) for v in curve["noisy"]):
-        notes.append("At level 0 the input is the clean image itself (PSNR = ∞), so its line starts at the next level.")
+        notes.append(tr("denoise.curve_note_zero"))
     if worse:
-        notes.append(f"The denoising AE does not beat the plain AE at level{'s' * (len(worse) > 1)} "
-                     f"{', '.join(f'{v:g}' for v in worse)}.")
-    st.caption(" ".join(notes))
+        levels = ", ".join(f"{v:g}" for v in worse)
+        notes.append(tr("denoise.curve_note_worse_many", levels=levels) if len(worse) > 1 else
+                     tr("denoise.curve_note_worse_one", levels=levels))
+    st.caption(("" if current_lang() == "zh" else " ").join(notes))  # Chinese sentences need no space between

@@ -6,9 +6,10 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from aelib.canvas import MNIST_SIDE, Reference, plane, preprocess, read, reference
+from aelib.canvas import MNIST_SIDE, Reference, ink, plane, preprocess, read, reference
 from aelib.data import Dataset
 from aelib.plots import image_rows, latent_scatter
+from appkit.i18n import current_lang, explain, tr
 from appkit.state import Run
 
 REF_KEY = "aelab_draw_reference"  # (model id, epochs, dataset name) -> Reference, for this session's model
@@ -29,7 +30,7 @@ def _reference(run: Run, ds: Dataset) -> Reference:
     token = (id(run.model), len(run.history), ds.name)
     cached = st.session_state.get(REF_KEY)
     if cached is None or cached[0] != token:
-        with st.spinner("Encoding the training and test samples (once for this model)…"):
+        with st.spinner(tr("draw.encoding")):
             cached = (token, reference(run.model, ds.x_train, ds.y_train, ds.x_test, ds.y_test))
         st.session_state[REF_KEY] = cached
     return cached[1]
@@ -37,13 +38,15 @@ def _reference(run: Run, ds: Dataset) -> Reference:
 
 def _scatter(ref: Reference, ds: Dataset, z: np.ndarray) -> go.Figure:
     coords, point, axis = plane(ref, z)
-    fig = latent_scatter(coords, ds.y_test, ds.class_names, ds.test_ids, axis=axis,
-                         title="Your drawing among the test samples" + (" (PCA of the codes)" if axis == "PC" else ""))
+    title = tr("draw.scatter_title_pca") if axis == "PC" else tr("draw.scatter_title")
+    fig = latent_scatter(coords, ds.y_test, ds.class_names, ds.test_ids, axis=axis, title=title,
+                         lang=current_lang())
     y = point[1] if len(point) > 1 else 0.0
-    fig.add_trace(go.Scatter(x=[point[0]], y=[y], mode="markers", name="your drawing",
-                             marker={"symbol": "star", "size": 22, "color": "#EE3377",
+    star = tr("draw.your_drawing")
+    fig.add_trace(go.Scatter(x=[point[0]], y=[y], mode="markers", name=star,
+                             marker={"symbol": "star", "size": 22, "color": "#EE3377",  # no-i18n
                                      "line": {"width": 2, "color": "black"}},
-                             hovertemplate="your drawing<extra></extra>"))
+                             hovertemplate=star + "<extra></extra>"))
     return fig
 
 
@@ -51,32 +54,41 @@ def show_reading(run: Run, ds: Dataset, drawing: np.ndarray | None, label: int |
     """What the model makes of the canvas's (H, W, 4) pixels: the 28×28 it sees, its reconstruction and error,
     the anomaly score against the threshold, the code on the latent scatter and the nearest training samples."""
     if drawing is None:
-        st.info("Draw a digit on the canvas: large, in one or a few strokes.")
+        st.info(tr("draw.prompt"))
         return
     try:
         x = preprocess(drawing, side=ds.shape[-1])  # (1, 28, 28)
     except ValueError as err:
-        st.info(str(err))
+        st.info(_unreadable(drawing, err))
         return
     ref = _reference(run, ds)
     r = read(run.model, x, ref, label, k=NEIGHBOURS)
-    st.plotly_chart(image_rows([r.x[None], r.x_hat[None]], ds.shape, ["what the model sees", "reconstruction"]),
+    st.plotly_chart(image_rows([r.x[None], r.x_hat[None]], ds.shape, [tr("draw.row_seen"), tr("draw.row_recon")]),
                     key="draw_images")
-    st.caption("Your drawing was cropped, scaled to fit 20×20 pixels and centred by its mass in 28×28, the "
-               "way MNIST's digits were prepared.")
+    st.caption(tr("draw.preprocessed"))
     c1, c2 = st.columns(2)
-    c1.metric("Reconstruction error (MSE per pixel)", f"{r.error:.4f}",
-              delta=f"{r.error - ref.threshold:+.4f} vs threshold", delta_color="inverse",
-              help="The mean squared difference between what the model sees and its reconstruction.")
-    c2.metric("Anomaly threshold", f"{ref.threshold:.4f}",
-              help="The textbook threshold: mean + 2 standard deviations of the training samples' errors.")
-    share = float(np.mean(ref.train_errors > r.error))
-    verdict = (st.warning if r.is_anomaly else st.success)
-    verdict(("**Unusual for this model**: " if r.is_anomaly else "**Looks familiar to this model**: ")
-            + f"its error is {'above' if r.is_anomaly else 'below'} the threshold; {share:.0%} of the training "
-              "samples are reconstructed worse.")
+    c1.metric(tr("draw.error"), f"{r.error:.4f}",
+              delta=tr("draw.vs_threshold", diff=f"{r.error - ref.threshold:+.4f}"), delta_color="inverse",
+              help=tr("draw.error_help"))
+    c2.metric(tr("draw.threshold"), f"{ref.threshold:.4f}", help=tr("draw.threshold_help"))
+    share = f"{float(np.mean(ref.train_errors > r.error)):.0%}"
+    if r.is_anomaly:
+        st.warning(tr("draw.unusual", share=share))
+    else:
+        st.success(tr("draw.familiar", share=share))
     st.plotly_chart(_scatter(ref, ds, r.z), key="draw_scatter")
-    st.markdown("**The nearest training samples in latent space**")
-    st.plotly_chart(image_rows([ds.x_train[r.neighbours]], ds.shape, ["nearest"]), key="draw_neighbours")
-    st.caption("Classes, nearest first: " + ", ".join(ds.class_names[c] for c in ds.y_train[r.neighbours])
-               + ". The model never saw these labels; codes close to yours belong to samples it finds similar.")
+    st.markdown(tr("draw.nearest_heading"))
+    st.plotly_chart(image_rows([ds.x_train[r.neighbours]], ds.shape, [tr("draw.row_nearest")]),
+                    key="draw_neighbours")
+    classes = tr("draw.separator").join(ds.class_names[c] for c in ds.y_train[r.neighbours])
+    st.caption(tr("draw.nearest_classes", classes=classes))
+
+
+def _unreadable(drawing: np.ndarray, err: ValueError) -> str:
+    """Why a drawing cannot be read, in the learner's language: aelib.canvas raises for an empty or a too faint
+    drawing (anything else is not a canvas's pixels, and keeps aelib's own words)."""
+    try:
+        blank = not (ink(drawing) > 0).any()
+    except ValueError:
+        return explain(err)
+    return tr("draw.empty") if blank else tr("draw.faint")

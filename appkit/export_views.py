@@ -11,13 +11,14 @@ from aelib import export, quickstart
 from aelib.checkpoint import CONFIG, WEIGHTS, CheckpointError
 from aelib.data import Dataset, DatasetUnavailable
 from appkit import resources, state, widgets
+from appkit.i18n import current_lang, explain, tr
 from appkit.state import Run
 
 PRETRAINED, WEIGHTS_FILE, CONFIG_FILE, IMPORT_ERROR = ("pretrained_choice", "import_weights", "import_config",
                                                        "aelab_import_error")
 
 
-@st.cache_resource(show_spinner="Loading the pretrained model (once for everybody)…", max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)  # the caller's spinner speaks the learner's language
 def bundled(name: str) -> export.Imported:
     """A read-only bundled checkpoint; never hand this model to a learner, hand them a copy."""
     return quickstart.load(name)
@@ -35,13 +36,13 @@ def _use_pretrained() -> None:
     """Button callback: the chosen bundled model, copied into this learner's run; the settings follow it."""
     name = st.session_state[PRETRAINED]
     try:
-        shared = bundled(name)
+        with st.spinner(tr("export.loading_pretrained")):
+            shared = bundled(name)
         mine = export.Imported(copy.deepcopy(shared.model), shared.dataset, list(shared.history), shared.train,
                                False)
-        run = _run_from(mine, f"Loaded the pretrained model “{name}”: trained in advance for "
-                              f"{len(mine.history)} epochs with seed 0. Explore it, or press Train to train your own.")
+        run = _run_from(mine, tr("export.pretrained_loaded", name=name, epochs=len(mine.history)))
     except (CheckpointError, DatasetUnavailable, ValueError) as err:
-        st.session_state[state.NOTICE] = ("error", f"The pretrained model could not be loaded: {err}")
+        st.session_state[state.NOTICE] = ("error", tr("export.pretrained_failed", error=_explained(explain(err))))
         return
     state.set_run(run)
     cfg = run.model_cfg
@@ -55,15 +56,35 @@ def _import() -> None:
     weights, config = st.session_state.get(WEIGHTS_FILE), st.session_state.get(CONFIG_FILE)
     st.session_state.pop(IMPORT_ERROR, None)
     try:
-        imported = export.read_model_files(weights.getvalue(), config.getvalue(), where="the uploaded ")
-        run = _run_from(imported, f"Imported {weights.name} and {config.name}: a {imported.model.cfg.model} "
-                                  f"trained on {imported.dataset}."
-                        + (" The files held no training history: the curves show its loss measured now."
-                           if imported.measured else ""))
+        imported = export.read_model_files(weights.getvalue(), config.getvalue(), where="the uploaded ")  # no-i18n
+        run = _run_from(imported, tr("export.imported", weights=weights.name, config=config.name,
+                                     model=imported.model.cfg.model, dataset=imported.dataset)
+                        + (tr("export.imported_measured") if imported.measured else ""))
     except (CheckpointError, DatasetUnavailable) as err:
-        st.session_state[IMPORT_ERROR] = str(err)
+        st.session_state[IMPORT_ERROR] = explain(err)
         return
     state.set_run(run)
+
+
+def _explained(message: str) -> str:
+    """An import or load error in the learner's language: aelib's English message as it is in English; in Chinese
+    a translation of what went wrong (found by a phrase of aelib's message), the English message as the details."""
+    explained = [  # (a phrase of aelib.checkpoint, .export or .data is in the message, its explanation)
+        ("is a pickle" in message, tr("export.error.pickle", detail=message)),
+        ("is not a readable safetensors file" in message, tr("export.error.unreadable", detail=message)),
+        ("is not valid JSON" in message, tr("export.error.not_json", detail=message)),
+        ("is not an AE Lab model config" in message, tr("export.error.not_config", detail=message)),
+        ("can be built from" in message, tr("export.error.cannot_build", detail=message)),
+        ("belong to another architecture" in message, tr("export.error.architecture", detail=message)),
+        ("holds NaN or infinite weights" in message, tr("export.error.nan", detail=message)),
+        ("cannot be loaded into a" in message, tr("export.error.cannot_load", detail=message)),
+        ("names no dataset AE Lab has" in message, tr("export.error.no_dataset", detail=message)),
+        ("The training history in" in message, tr("export.error.history", detail=message)),
+        ("This model reads samples of shape" in message, tr("export.error.shape", detail=message)),
+        ("Could not load" in message, tr("export.error.data", detail=message)),
+        ("could not be read" in message, tr("export.error.data", detail=message)),
+    ]
+    return next((text for found, text in explained if found), message)
 
 
 def _forget_error() -> None:
@@ -76,29 +97,30 @@ def quick_start(disabled: bool) -> None:
     if not names:
         return
     with st.container(border=True):
-        st.markdown("**…or start from a pretrained model**")
-        st.caption("Trained in advance with the default settings (seed 0), so you can explore the latent space "
-                   "before anyone trains. You get your own copy.")
-        st.selectbox("Pretrained model", list(names), format_func=names.get, key=PRETRAINED, disabled=disabled)
-        st.button("Use this model", on_click=_use_pretrained, disabled=disabled, key="use_pretrained")
+        st.markdown(tr("export.quick_start_heading"))
+        st.caption(tr("export.quick_start_caption"))
+        titles = {"ae_mnist5k": tr("export.setup.ae_mnist5k"), "vae_mnist5k": tr("export.setup.vae_mnist5k")}
+        labels = {name: titles.get(name, title) for name, title in names.items()}  # built now: see format_func
+        st.selectbox(tr("export.pretrained_label"), list(names), format_func=labels.__getitem__, key=PRETRAINED,
+                     disabled=disabled)
+        st.button(tr("export.use_pretrained"), on_click=_use_pretrained, disabled=disabled, key="use_pretrained")
 
 
 def export_files(run: Run, ds: Dataset) -> None:
     """A finished run's files to download; each is made only when its button is pressed."""
     stem = f"{run.model_cfg.model}_{run.dataset}"
-    with st.expander("Export: the model, its latent codes, a report to hand in"):
-        st.caption(f"The model is two files: the weights ({WEIGHTS}, safetensors) and {CONFIG} (its settings and "
-                   "training history). Import both below, here or on another AE Lab, to get this model back.")
+    lang = current_lang()  # read now: the report is made later, when its button is pressed
+    with st.expander(tr("export.export_title")):
+        st.caption(tr("export.export_caption", weights=WEIGHTS, config=CONFIG))
         files = [
             (WEIGHTS, lambda: export.model_files(run.model, run.dataset, run.history, run.train_cfg)[0],
-             "application/octet-stream", "Weights: upload this with config.json to import the model."),
+             "application/octet-stream", tr("export.help_weights")),
             (CONFIG, lambda: export.model_files(run.model, run.dataset, run.history, run.train_cfg)[1],
-             "application/json", "Settings and history."),
-            ("codes.csv", lambda: export.codes_csv(run.model, ds), "text/csv",
-             "The latent code of every test sample: columns z1…zd, label, split."),
+             "application/json", tr("export.help_config")),
+            ("codes.csv", lambda: export.codes_csv(run.model, ds), "text/csv", tr("export.help_codes")),
             ("report.html", lambda: export.html_report(run.model, ds, run.history, run.summary or {}, run.train_cfg,
-                                                       run.val_name), "text/html",
-             "One file (about 5 MB, works offline): settings, metrics, curves, reconstructions, latent plot."),
+                                                       run.val_name, lang=lang), "text/html",
+             tr("export.help_report")),
         ]
         for col, (name, data, mime, help_text) in zip(st.columns(2) + st.columns(2), files):  # labels fit unclipped
             col.download_button(name, data=data, file_name=name if name in (WEIGHTS, CONFIG) else f"{stem}_{name}",
@@ -109,18 +131,17 @@ def export_files(run: Run, ds: Dataset) -> None:
 def import_files(disabled: bool) -> None:
     """Upload model.safetensors + config.json; only safetensors is read, shapes are checked first."""
     error = st.session_state.get(IMPORT_ERROR)
-    with st.expander("Import a model", expanded=error is not None):
-        st.caption(f"Upload the {WEIGHTS} and {CONFIG} that AE Lab exported. Your current model stays until the "
-                   "import succeeds.")
+    with st.expander(tr("export.import_title"), expanded=error is not None):
+        st.caption(tr("export.import_caption", weights=WEIGHTS, config=CONFIG))
         c = st.columns(2)
-        c[0].file_uploader(f"Weights ({WEIGHTS})", type=["safetensors"], key=WEIGHTS_FILE, disabled=disabled,
-                           on_change=_forget_error)
-        c[1].file_uploader(f"Settings ({CONFIG})", type=["json"], key=CONFIG_FILE, disabled=disabled,
-                           on_change=_forget_error)
+        c[0].file_uploader(tr("export.weights_label", weights=WEIGHTS), type=["safetensors"], key=WEIGHTS_FILE,
+                           disabled=disabled, on_change=_forget_error)
+        c[1].file_uploader(tr("export.config_label", config=CONFIG), type=["json"], key=CONFIG_FILE,
+                           disabled=disabled, on_change=_forget_error)
         ready = st.session_state.get(WEIGHTS_FILE) is not None and st.session_state.get(CONFIG_FILE) is not None
-        st.button("Import", on_click=_import, disabled=disabled or not ready, key="import_model")
+        st.button(tr("export.import_button"), on_click=_import, disabled=disabled or not ready, key="import_model")
         if error:
-            st.error(f"Nothing was imported: {error}")
+            st.error(tr("export.import_failed", error=_explained(error)))
 
 
 def show(run: Run | None, busy: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aelib.i18n import DEFAULT, LANGS, parse_lang, t
+from aelib.i18n import DEFAULT, LANGS, Words, parse_lang, say, t, table
 
 LANG, PICKER = "lang", "lang_picker"  # session keys: the language, and the picker widget's own value
 
@@ -38,3 +38,33 @@ def language_picker() -> str:
 def tr(key: str, **fmt: object) -> str:
     """`key`'s text in the learner's language."""
     return t(key, parse_lang(st.session_state.get(LANG, DEFAULT)), **fmt)
+
+
+def family_title(name: str) -> str:
+    """A model family's title (aelib.models.MODELS key) in the learner's language."""
+    return tr(f"family.{name}.title")
+
+
+def family_summary(name: str) -> str:
+    return tr(f"family.{name}.summary")
+
+
+def dataset_title(name: str) -> str:
+    """A dataset's title (aelib.data.DATASETS key) in the learner's language; an uploaded set keeps its own name."""
+    key = f"data.{name}.title"
+    return tr(key) if key in table(DEFAULT) else name
+
+
+def dataset_description(name: str) -> str:
+    key = f"data.{name}.description"
+    return tr(key) if key in table(DEFAULT) else ""
+
+
+def explain(err: BaseException) -> str:
+    """An error's message in the learner's language (aelib errors that carry Words; any other in its own words)."""
+    return say(err, parse_lang(st.session_state.get(LANG, DEFAULT)))
+
+
+def in_lang(text: str | Words) -> str:
+    """A text from aelib (a progress line) in the learner's language: Words are said in it, a str is as it is."""
+    return text.say(parse_lang(st.session_state.get(LANG, DEFAULT))) if isinstance(text, Words) else text

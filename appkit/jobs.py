@@ -8,6 +8,7 @@ from concurrent.futures import Future
 import streamlit as st
 
 from aelib.jobs import Jobs
+from appkit.i18n import tr
 
 
 @st.cache_resource
@@ -23,12 +24,13 @@ def wait(fut: Future, label: str, estimate_s: float):
         t0 = time.perf_counter()
         while not fut.done():
             if not fut.running():
-                bar.progress(0.0, text=f"{label}: waiting for a free slot (another computation is running)")
+                bar.progress(0.0, text=tr("jobs.waiting", label=label))
                 t0 = time.perf_counter()
             else:
                 elapsed = time.perf_counter() - t0
                 bar.progress(min(0.99, elapsed / estimate_s),
-                             text=f"{label}: {elapsed:.1f} s of about {estimate_s:.0f} s")
+                             text=tr("jobs.elapsed", label=label, elapsed=f"{elapsed:.1f}",
+                                     estimate=f"{estimate_s:.0f}"))
             time.sleep(0.2)
         bar.empty()
     return fut.result()

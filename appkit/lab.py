@@ -10,12 +10,20 @@ from contextlib import contextmanager
 import streamlit as st
 
 from aelib.data import Dataset, DatasetUnavailable
+from aelib.i18n import Words
 from aelib.train import TrainingDiverged
 from appkit import resources
+from appkit.i18n import current_lang, explain, in_lang, tr
 from appkit.training import acquire_slot
 
-Report = Callable[[float, str], None]  # (fraction done, text) -> None
+Report = Callable[[float, str | Words], None]  # (fraction done, text: aelib's Words are said in the learner's language)
 FAILURES = (TrainingDiverged, ValueError, RuntimeError)  # each becomes a message, never a traceback
+
+
+def sentences(parts: list[str]) -> str:
+    """Whole sentences (each ending in its own full stop) as one paragraph: a space between them in English,
+    none after a Chinese full stop."""
+    return ("" if current_lang() == "zh" else " ").join(parts)
 
 
 class Lab:
@@ -45,19 +53,19 @@ class Lab:
         try:
             return resources.dataset(name, seed, data_dir)
         except DatasetUnavailable as err:
-            self.fail(str(err))
+            self.fail(explain(err))
             return None
 
     @contextmanager
     def working(self) -> Iterator[Report]:
         """Hold a training slot while the body runs, with a progress bar it reports to; a failure in the body is
         kept as the page's message (the body's later lines are skipped), and the slot is always given back."""
-        bar = st.progress(0.0, text="Starting…")
+        bar = st.progress(0.0, text=tr("lab.starting"))
         slots = acquire_slot(st.empty())
         try:
-            yield lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=text)
+            yield lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=in_lang(text))
         except FAILURES as err:
-            self.fail(str(err))
+            self.fail(explain(err))
         finally:
             slots.release()
 

@@ -13,7 +13,7 @@ from aelib.plots import image_rows
 from aelib.train import TrainingDiverged
 from aelib.zoo_plots import bars, curves, histograms, two_clouds
 from appkit import resources
-from appkit.i18n import current_lang, tr
+from appkit.i18n import current_lang, explain, tr
 from appkit.training import acquire_slot
 
 CHOICE, RESULTS, REQUEST = "lesson_choice", "lesson_results", "lesson_request"  # session keys
@@ -84,7 +84,7 @@ def run_requested(lesson: Lesson) -> None:
         result = lesson.run(ds, SEED, lambda f: bar.progress(min(max(f, 0.0), 1.0), text=tr("lessons.running")))
         results()[lesson.id] = {"result": result, "pick": pick}
     except (TrainingDiverged, ValueError, RuntimeError) as err:
-        st.session_state[ERROR] = str(err)
+        st.session_state[ERROR] = explain(err)
     finally:
         slots.release()
         st.session_state[REQUEST] = None

@@ -7,21 +7,21 @@ import streamlit as st
 from aelib.i18n import page_slug
 from appkit import i18n, projection_views, resources, state
 
-PAGES = [("app.py", "Home", ":material/home:"),
-         ("pages/1_Train.py", "Train", ":material/model_training:"),
-         ("pages/2_Latent_space.py", "Latent space", ":material/scatter_plot:"),
-         ("pages/3_Compare.py", "Compare", ":material/compare:"),
-         ("pages/4_Anomaly.py", "Anomaly detection", ":material/crisis_alert:"),
-         ("pages/5_Denoising.py", "Denoising", ":material/blur_on:"),
-         ("pages/6_Draw_a_digit.py", "Draw a digit", ":material/draw:"),
-         ("pages/7_Your_data.py", "Your data", ":material/upload_file:"),
-         ("pages/8_Generation.py", "Generation", ":material/auto_awesome:"),
-         ("pages/9_Super_resolution.py", "Super-resolution", ":material/zoom_in:"),
-         ("pages/10_Compression.py", "Compression", ":material/compress:"),
-         ("pages/11_Few_labels.py", "Few labels", ":material/label:"),
-         ("pages/12_Augmentation.py", "Augmentation", ":material/library_add:"),
-         ("pages/14_Lessons.py", "Lessons", ":material/school:"),
-         ("pages/13_Quiz.py", "Quiz", ":material/quiz:")]
+PAGES = [("app.py", "Home", ":material/home:"),  # no-i18n
+         ("pages/1_Train.py", "Train", ":material/model_training:"),  # no-i18n
+         ("pages/2_Latent_space.py", "Latent space", ":material/scatter_plot:"),  # no-i18n
+         ("pages/3_Compare.py", "Compare", ":material/compare:"),  # no-i18n
+         ("pages/4_Anomaly.py", "Anomaly detection", ":material/crisis_alert:"),  # no-i18n
+         ("pages/5_Denoising.py", "Denoising", ":material/blur_on:"),  # no-i18n
+         ("pages/6_Draw_a_digit.py", "Draw a digit", ":material/draw:"),  # no-i18n
+         ("pages/7_Your_data.py", "Your data", ":material/upload_file:"),  # no-i18n
+         ("pages/8_Generation.py", "Generation", ":material/auto_awesome:"),  # no-i18n
+         ("pages/9_Super_resolution.py", "Super-resolution", ":material/zoom_in:"),  # no-i18n
+         ("pages/10_Compression.py", "Compression", ":material/compress:"),  # no-i18n
+         ("pages/11_Few_labels.py", "Few labels", ":material/label:"),  # no-i18n
+         ("pages/12_Augmentation.py", "Augmentation", ":material/library_add:"),  # no-i18n
+         ("pages/14_Lessons.py", "Lessons", ":material/school:"),  # no-i18n
+         ("pages/13_Quiz.py", "Quiz", ":material/quiz:")]  # no-i18n
 
 
 # sidebar section headings (i18n keys), each shown above the page it names
@@ -38,8 +38,10 @@ def section(key: str) -> list[tuple[str, str, str]]:
 
 
 def setup(title: str, translated: bool = False) -> None:
-    """translated: the page's own text is in the i18n tables (otherwise a Chinese reader is told it is English)."""
-    st.set_page_config(page_title=f"{title} · AE Lab", page_icon=":material/hub:", layout="wide")
+    """title: the page's PAGES label (its tab title is the label's translation). translated: the page's own text is
+    in the i18n tables (otherwise a Chinese reader is told it is English)."""
+    page_title = i18n.tr(f"page.{page_slug(title)}")
+    st.set_page_config(page_title=f"{page_title} · AE Lab", page_icon=":material/hub:", layout="wide")
     resources.configure_runtime()
     projection_views.start_umap_warm_up()
     state.keep_widget_values()

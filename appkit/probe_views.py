@@ -10,9 +10,10 @@ import streamlit as st
 from aelib import probe
 from aelib.data import DATASETS, Dataset
 from aelib.models import MODELS
-from aelib.probe_plots import accuracy_curves
+from aelib.probe_plots import accuracy_curves, feature_titles
 from aelib.train import TrainConfig
-from appkit.lab import Lab
+from appkit.i18n import current_lang, dataset_title, tr
+from appkit.lab import Lab, sentences
 from appkit.state import Run
 
 RESULT = "aelab_probe_lab"
@@ -20,6 +21,8 @@ LAB = Lab("probe")  # the request and error slots
 request, busy, take_request, fail, take_error, load = (LAB.request, LAB.busy, LAB.take_request, LAB.fail,
                                                        LAB.take_error, LAB.load)
 IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]
+# ProbeLab.source tags (kept in English: tests and reports read them), shown through source_text()
+HERE, MAIN = "trained here", "your model from the Train page"  # no-i18n
 
 
 @dataclass
@@ -32,7 +35,7 @@ class ProbeLab:
     repeats: int
     curve: dict  # probe.accuracy_curve()
     n_test: int
-    source: str = "trained here"  # or "your model from the Train page"
+    source: str = HERE  # or MAIN
 
 
 def get_lab() -> ProbeLab | None:
@@ -42,14 +45,15 @@ def get_lab() -> ProbeLab | None:
 def inputs(disabled: bool) -> tuple[str, int, int, int]:
     """(dataset, latent size, epochs, draws per k) as chosen."""
     c = st.columns(4)
-    name = c[0].selectbox("Data", IMAGE_SETS, key="fl_dataset", disabled=disabled,
-                          format_func=lambda k: DATASETS[k].title)
-    latent = c[1].number_input("Code size", 1, 256, step=1, key="fl_latent", disabled=disabled,
-                               help="The autoencoder's latent size; PCA keeps as many components.")
-    epochs = c[2].number_input("Epochs", 1, 200, step=1, key="fl_epochs", disabled=disabled,
-                               help="For the autoencoder, on the training images without their labels.")
-    repeats = c[3].number_input("Draws per k", 1, 20, step=1, key="fl_repeats", disabled=disabled,
-                                help="How many random sets of k labelled examples each point averages over.")
+    titles = {k: dataset_title(k) for k in IMAGE_SETS}  # built now: format_func runs outside the script run
+    name = c[0].selectbox(tr("lab.data"), IMAGE_SETS, key="fl_dataset", disabled=disabled,
+                          format_func=titles.__getitem__)
+    latent = c[1].number_input(tr("probe.code_size"), 1, 256, step=1, key="fl_latent", disabled=disabled,
+                               help=tr("probe.code_size_help"))
+    epochs = c[2].number_input(tr("probe.epochs"), 1, 200, step=1, key="fl_epochs", disabled=disabled,
+                               help=tr("probe.epochs_help"))
+    repeats = c[3].number_input(tr("probe.repeats"), 1, 20, step=1, key="fl_repeats", disabled=disabled,
+                                help=tr("probe.repeats_help"))
     return name, int(latent), int(epochs), int(repeats)
 
 
@@ -59,7 +63,7 @@ def usable_main_run(run: Run | None) -> bool:
             and not MODELS[run.model_cfg.model].cls.needs_labels)
 
 
-def measure(ds: Dataset, settings: tuple[str, int, int, int], model=None, source: str = "trained here") -> None:
+def measure(ds: Dataset, settings: tuple[str, int, int, int], model=None, source: str = HERE) -> None:
     """Train the extractor (unless given), encode, fit the probes; progress on one bar, in a training slot."""
     _, latent, epochs, repeats = settings
     with LAB.working() as report:
@@ -67,7 +71,7 @@ def measure(ds: Dataset, settings: tuple[str, int, int, int], model=None, source
         if model is None:
             model, _ = probe.train_extractor(ds, latent, TrainConfig(epochs=epochs, seed=0),
                                              log=lambda f, t: report(share * f, t))
-        report(share, "Encoding the images; PCA with as many components…")
+        report(share, tr("probe.encoding"))
         feats = probe.features(ds, model)
         curve = probe.accuracy_curve(feats, ds.y_train, ds.y_test, probe.ks_for(ds.y_train), repeats,
                                      log=lambda f, t: report(share + (1 - share) * f, t))
@@ -85,43 +89,49 @@ def adopt_main_run(run: Run, settings: tuple[str, int, int, int]) -> None:
     """The Train page's model as the extractor, on its own dataset; the run itself is only read."""
     ds = load(run.dataset, run.split_seed, run.data_dir)
     if ds is not None:
-        measure(ds, (run.dataset, run.model_cfg.latent_dim, len(run.history), settings[3]), run.model,
-                "your model from the Train page")
+        measure(ds, (run.dataset, run.model_cfg.latent_dim, len(run.history), settings[3]), run.model, MAIN)
+
+
+def source_text(source: str) -> str:
+    """A ProbeLab.source tag in the learner's language."""
+    return {HERE: tr("probe.source_here"), MAIN: tr("probe.source_main")}.get(source, source)
 
 
 def table(lab: ProbeLab) -> pd.DataFrame:
-    rows = {"labels per class": [str(k) for k in lab.curve["k"]]}
+    every, features = tr("probe.all"), feature_titles(current_lang())
+    rows = {tr("probe.col_labels"): [every if k == "all" else str(k) for k in lab.curve["k"]]}
     for f in probe.FEATURE_SETS:
-        rows[probe.FEATURE_TITLES[f]] = [f"{m:.3f} ± {s:.3f}" for m, s in zip(lab.curve[f]["mean"], lab.curve[f]["sd"])]
+        rows[features[f]] = [f"{m:.3f} ± {s:.3f}" for m, s in zip(lab.curve[f]["mean"], lab.curve[f]["sd"])]
     return pd.DataFrame(rows)
 
 
 def verdict(lab: ProbeLab) -> str:
     """In words: who wins with few labels and with all of them, and whether raw pixels keep up."""
-    c, parts = lab.curve, []
+    c, parts, features = lab.curve, [], feature_titles(current_lang())
     for i in (0, len(c["k"]) - 1):
         best = probe.best_at(c, i)
         k = c["k"][i]
         lead = c[best]["mean"][i] - max(c[f]["mean"][i] for f in probe.FEATURE_SETS if f != best)
         within = lead <= max(c[best]["sd"][i], 0.005)
-        parts.append(f"With **{k}** labelled example{'s' * (k != 1)} per class, **{probe.FEATURE_TITLES[best]}** "
-                     f"score best ({c[best]['mean'][i]:.3f})" + (", but within one sd of the next: call it a tie"
-                                                                    if within else f", {lead:.3f} ahead"))
+        tail = tr("probe.verdict_tie") if within else tr("probe.verdict_ahead", lead=f"{lead:.3f}")
+        fmt = {"k": k, "features": features[best], "acc": f"{c[best]['mean'][i]:.3f}", "tail": tail}
+        parts.append(tr("probe.verdict_all", **fmt) if k == "all" else tr("probe.verdict_one", **fmt) if k == 1
+                     else tr("probe.verdict_many", **fmt))
     wins = [k for k, a, r in zip(c["k"], c["ae"]["mean"], c["raw"]["mean"]) if a > r + 0.005]
     if not wins:
-        parts.append("Raw pixels are as good as the autoencoder's codes, or better, at every k here: on this data "
-                     "a linear classifier needs no learned features. That is a real result, not a bug")
+        parts.append(tr("probe.verdict_no_wins"))
     else:
-        parts.append(f"The autoencoder's codes beat raw pixels by more than half a point at {len(wins)} of "
-                     f"{len(c['k'])} label counts (k = {', '.join(map(str, wins))})")
-    return ". ".join(parts) + "."
+        parts.append(tr("probe.verdict_wins", n=len(wins), total=len(c["k"]), ks=", ".join(map(str, wins))))
+    return sentences(parts)
 
 
 def show(lab: ProbeLab) -> None:
-    titles = {f: f"{probe.FEATURE_TITLES[f]} ({w})" for f, w in
-              (("raw", "every pixel"), ("pca", f"{lab.latent_dim} components"), ("ae", f"{lab.latent_dim}-D code"))}
-    st.plotly_chart(accuracy_curves(lab.curve, titles, lab.n_test))
+    lang = current_lang()
+    features = feature_titles(lang)
+    widths = {"raw": tr("probe.width_raw"), "pca": tr("probe.width_pca", n=lab.latent_dim),
+              "ae": tr("probe.width_ae", n=lab.latent_dim)}
+    titles = {f: tr("probe.curve_name", features=features[f], width=widths[f]) for f in widths}
+    st.plotly_chart(accuracy_curves(lab.curve, titles, lab.n_test, lang=lang))
     st.info(verdict(lab))
     st.dataframe(table(lab), hide_index=True)
-    st.caption(f"Each point: the mean ± sd of the test accuracy over {lab.repeats} random draws of the labelled "
-               "examples (the same draws for all three feature sets; one draw for 'all'). The shaded band is ± 1 sd.")
+    st.caption(tr("probe.table_caption", n=lab.repeats, all=tr("probe.all")))

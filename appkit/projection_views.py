@@ -20,6 +20,7 @@ from aelib.projections import (
     warm_up_umap,
 )
 from appkit import jobs
+from appkit.i18n import tr
 
 
 def _tsne_scored(x, y, perplexity, seed, dim, max_iter, learning_rate):
@@ -45,11 +46,18 @@ def tsne(*args, **kwargs) -> tuple[Projection, dict]:
     return tsne_later(*args, **kwargs)()
 
 
-@st.cache_data(max_entries=16, show_spinner="Fitting PCA…")
-def pca(x_train: np.ndarray, x_test: np.ndarray, y_train: np.ndarray, y_test: np.ndarray,
-        seed: int, dim: int = 2) -> tuple[Projection, dict]:
+@st.cache_data(max_entries=16, show_spinner=False)  # the spinner's text is the learner's language: see pca()
+def _pca(x_train: np.ndarray, x_test: np.ndarray, y_train: np.ndarray, y_test: np.ndarray,
+         seed: int, dim: int = 2) -> tuple[Projection, dict]:
     proj = project_pca(x_train, x_test, dim, seed=seed)
     return proj, score(proj, x_test, y_train, y_test, seed)
+
+
+def pca(x_train: np.ndarray, x_test: np.ndarray, y_train: np.ndarray, y_test: np.ndarray,
+        seed: int, dim: int = 2) -> tuple[Projection, dict]:
+    """PCA fitted on the training rows, placing the test rows, scored; cached by data and parameters."""
+    with st.spinner(tr("proj.fitting_pca")):
+        return _pca(x_train, x_test, y_train, y_test, seed, dim)
 
 
 UMAP_WARM_UP = ("umap-warm-up",)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from aelib.data import Dataset, load_dataset
 from aelib.train import set_threads, warm_up
+from appkit.i18n import tr
 
 SLOTS = max(1, int(os.environ.get("AELAB_TRAINING_SLOTS", "2")))  # trainings that may run at once
 
@@ -22,9 +23,16 @@ def configure_runtime() -> int:
     return threads
 
 
-@st.cache_resource(show_spinner="Loading the dataset (once for everybody)…", max_entries=8)
-def dataset(name: str, seed: int = 0, data_dir: str | None = None) -> Dataset:
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _dataset(name: str, seed: int = 0, data_dir: str | None = None) -> Dataset:
     return load_dataset(name, seed=seed, data_dir=data_dir or None)
+
+
+def dataset(name: str, seed: int = 0, data_dir: str | None = None) -> Dataset:
+    """The shared, read-only dataset, loaded once for every session (a spinner in the learner's language while it
+    loads; a cached set returns before the spinner shows)."""
+    with st.spinner(tr("resources.loading")):
+        return _dataset(name, seed, data_dir)
 
 
 @st.cache_resource

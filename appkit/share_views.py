@@ -10,11 +10,11 @@ from aelib.i18n import DEFAULT, parse_lang
 from aelib.share import decode, encode
 from appkit import state
 from appkit.controls import SCHEMA
-from appkit.i18n import LANG
+from appkit.i18n import LANG, tr
 
 APPLIED = "aelab_share_applied"  # the link last applied in this session: {"sig", "settings", "locked", "problems"}
 LOCK_PICKER = "share_lock"
-PAGE = "Train"  # the Train page's URL path
+PAGE = "Train"  # the Train page's URL path  # no-i18n
 
 
 def _defaults() -> dict:
@@ -48,12 +48,11 @@ def apply_link() -> None:
 def _show(seen: dict) -> None:
     shown = ", ".join(f"{k} = {SCHEMA[k].format(v)}" for k, v in seen["settings"].items())
     if seen["settings"] or seen["locked"]:
-        locks = (f" Locked by the link (the same for the whole class): {', '.join(seen['locked'])}."
-                 if seen["locked"] else " You can change any of them.")
-        st.info(f"This setup came from a shared link: {shown or 'the default settings'}.{locks}",
+        locks = (tr("share.locked", locked=", ".join(seen["locked"])) if seen["locked"] else tr("share.unlocked"))
+        st.info(tr("share.came_from_link", settings=shown or tr("share.default_settings"), locks=locks),
                 icon=":material/link:")
-    if seen["problems"]:
-        st.warning("Some of the link's parameters were ignored:\n" + "\n".join(f"- {p}" for p in seen["problems"]))
+    if seen["problems"]:  # aelib.share's own words (English) for each problem
+        st.warning(tr("share.ignored") + "\n".join(f"- {p}" for p in seen["problems"]))
 
 
 def current_settings() -> dict:
@@ -82,18 +81,14 @@ def _page_url(base: str | None) -> str:
 
 def share_expander() -> None:
     """A copyable link to the current setup, with the settings to lock for the class."""
-    with st.expander("Share this setup", icon=":material/share:"):
+    with st.expander(tr("share.title"), icon=":material/share:"):
         st.session_state.setdefault(LOCK_PICKER, list(state.locked()))
-        locked = st.multiselect("Lock for the class", list(SCHEMA), key=LOCK_PICKER,
-                                help="Whoever opens the link cannot change these settings: the whole class runs "
-                                     "the same experiment. The rest start at the link's values and stay free.")
+        locked = st.multiselect(tr("share.lock_label"), list(SCHEMA), key=LOCK_PICKER, help=tr("share.lock_help"))
         query = link_query(locked)
         base = st.context.url  # this page's address in the browser, without the query (None outside a browser)
         st.code(f"{_page_url(base)}{'?' + query if query else ''}", language=None, wrap_lines=True)
-        st.caption("Copy it with the button at its top right. The link holds only the settings that differ from the "
-                   "defaults, and works on the app address you opened" + ("." if base else
-                                                                         ": put that address in front of it."))
+        st.caption(tr("share.copy_caption", end=tr("share.copy_end") if base else tr("share.copy_end_no_base")))
         back = _defaults() | decode(parse_qs(query), SCHEMA, (LANG,))[0]
         left_out = [k for k, v in current_settings().items() if not _same(k, v, back[k])]
         if left_out:
-            st.caption(f"Not in the link: {', '.join(left_out)} (your own data, or a value that is not valid).")
+            st.caption(tr("share.not_in_link", settings=", ".join(left_out)))

@@ -9,6 +9,7 @@ import streamlit as st
 from aelib.anomaly import RECIPE as ANOMALY_RECIPE
 from aelib.models import MODELS, ModelConfig
 from aelib.train import EpochStats, TrainConfig
+from appkit.i18n import tr
 
 RUN, REQUEST, STOP, NOTICE = "aelab_run", "aelab_train_request", "aelab_stop_requested", "aelab_notice"
 LOCKED = "aelab_locked"  # {setting: value} a teacher's share link fixed for this session (appkit.share_views)
@@ -134,12 +135,15 @@ def settle_interrupted_run() -> None:
     run = get_run()
     if run is not None and run.status == "training" and training_request() is None:
         run.status = "stopped"
-        epochs = len(run.history)
-        why = "You pressed Stop" if st.session_state.get(STOP) else "Training was interrupted"
-        run.message = (f"{why} after {epochs} of {run.train_cfg.epochs} epochs; "
-                       f"the model keeps the weights it had learned so far.")
+        done, epochs = len(run.history), run.train_cfg.epochs
+        if st.session_state.get(STOP):
+            run.message = tr("state.stopped_after", done=done, epochs=epochs)
+            before = tr("state.stopped_before")
+        else:
+            run.message = tr("state.interrupted_after", done=done, epochs=epochs)
+            before = tr("state.interrupted_before")
         if not run.history:
-            give_back_previous(run, f"{why} before the first epoch ended.")
+            give_back_previous(run, before)
         run.previous = None
 
 
@@ -150,7 +154,7 @@ def give_back_previous(run: Run, why: str, kind: str = "info") -> None:
         set_run(run.previous)
     else:
         st.session_state.pop(RUN, None)
-    kept = "Your previous model is kept (below)." if run.previous is not None else ""
+    kept = tr("state.previous_kept") if run.previous is not None else ""
     st.session_state[NOTICE] = (kind, f"{why} {kept}".strip())
 
 

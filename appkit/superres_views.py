@@ -9,6 +9,7 @@ from aelib import superres as sr
 from aelib.data import DATASETS, Dataset
 from aelib.plots import image_rows
 from aelib.superres_plots import psnr_scatter
+from appkit.i18n import current_lang, dataset_title, explain, tr
 from appkit.lab import Lab
 
 RESULT = "aelab_superres"
@@ -27,14 +28,14 @@ def get_result() -> sr.SuperRes | None:
 def training_inputs(disabled: bool) -> tuple[str, int, int]:
     """(dataset, scale, epochs) as chosen."""
     c = st.columns(3)
-    name = c[0].selectbox("Data", IMAGE_SETS, key="sr_dataset", disabled=disabled,
-                          format_func=lambda k: DATASETS[k].title)
-    scale = c[1].selectbox("Shrink by", list(sr.SCALES), key="sr_scale", disabled=disabled,
-                           format_func=lambda s: f"×{s}: each {s}×{s} block becomes one pixel",
-                           help="Each low-resolution pixel is the average of its block: ×2 takes MNIST's 28×28 to "
-                                "14×14, ×4 to 7×7.")
-    epochs = c[2].number_input("Epochs", 1, 100, step=1, key="sr_epochs", disabled=disabled,
-                               help="About 5 seconds an epoch for ×2 on MNIST on a laptop CPU; ×4 is faster.")
+    names = {k: dataset_title(k) for k in IMAGE_SETS}  # built here: format_func runs outside the script
+    scales = {s: tr("superres.scale_option", s=s) for s in sr.SCALES}
+    name = c[0].selectbox(tr("superres.data"), IMAGE_SETS, key="sr_dataset", disabled=disabled,
+                          format_func=names.__getitem__)
+    scale = c[1].selectbox(tr("superres.scale"), list(sr.SCALES), key="sr_scale", disabled=disabled,
+                           format_func=scales.__getitem__, help=tr("superres.scale_help"))
+    epochs = c[2].number_input(tr("superres.epochs"), 1, 100, step=1, key="sr_epochs", disabled=disabled,
+                               help=tr("superres.epochs_help"))
     return name, int(scale), int(epochs)
 
 
@@ -48,7 +49,7 @@ def train_new(settings: tuple[str, int, int], seed: int = 0) -> None:
     try:
         cfg, tcfg = sr.SuperResConfig(ds.shape, scale), sr.train_config(epochs, seed)
     except ValueError as err:
-        fail(str(err))
+        fail(explain(err))
         return
     result = LAB.run(lambda report: sr.fit(ds, cfg, tcfg, report, progress_every_s=0.3))
     if result is not None:
@@ -67,25 +68,23 @@ def show(result: sr.SuperRes, ds: Dataset) -> None:
     r, x, s = _restored(result, ds), ds.x_test[:N_EVAL], result.scale
     _, h, w = result.model.cfg.low_shape
     rows = [r["nearest"][:SHOW], r["bicubic"][:SHOW], r["model"][:SHOW], x[:SHOW]]
-    st.plotly_chart(image_rows(rows, ds.shape, [f"low-res {h}×{w}", "bicubic", "model", "original"]))
-    st.caption(f"Top row: the {h}×{w} input each method starts from, drawn with every pixel repeated {s}×{s} "
-               "times (nearest-neighbour), so it is shown at the same size.")
+    labels = [tr("superres.row_low", h=h, w=w), tr("superres.row_bicubic"), tr("superres.row_model"),
+              tr("superres.row_original")]
+    st.plotly_chart(image_rows(rows, ds.shape, labels))
+    st.caption(tr("superres.rows_caption", h=h, w=w, s=s))
     means = {m: float(np.mean(r[f"psnr_{m}"])) for m in sr.METHODS}
     m = st.columns(3)
-    m[0].metric("Pixels repeated (PSNR)", f"{means['nearest']:.1f} dB")
-    m[1].metric("Bicubic (PSNR)", f"{means['bicubic']:.1f} dB",
-                delta=f"{means['bicubic'] - means['nearest']:+.1f} dB vs repeated")
-    m[2].metric("Model (PSNR)", f"{means['model']:.1f} dB",
-                delta=f"{means['model'] - means['bicubic']:+.1f} dB vs bicubic")
+    m[0].metric(tr("superres.metric_nearest"), f"{means['nearest']:.1f} dB")
+    m[1].metric(tr("superres.metric_bicubic"), f"{means['bicubic']:.1f} dB",
+                delta=tr("superres.delta_vs_repeated", d=f"{means['bicubic'] - means['nearest']:+.1f}"))
+    m[2].metric(tr("superres.metric_model"), f"{means['model']:.1f} dB",
+                delta=tr("superres.delta_vs_bicubic", d=f"{means['model'] - means['bicubic']:+.1f}"))
     wins = float(np.mean(r["psnr_model"] > r["psnr_bicubic"]))
     gain = means["model"] - means["bicubic"]
     if gain <= 0:
-        st.warning(f"The model does **not** beat bicubic upsampling yet ({means['model']:.1f} vs "
-                   f"{means['bicubic']:.1f} dB): train it for more epochs. Bicubic is a strong baseline.")
+        st.warning(tr("superres.behind", model=f"{means['model']:.1f}", bicubic=f"{means['bicubic']:.1f}"))
     elif gain < 2:
-        st.info(f"The model beats bicubic by only {gain:.1f} dB so far; a few more epochs usually add more.")
-    st.plotly_chart(psnr_scatter(r["psnr_bicubic"], r["psnr_model"], s))
-    st.caption(f"Mean PSNR over {len(x)} held-out images the model never trained on. It restores {wins:.0%} of "
-               f"them better than bicubic. Bicubic: torch's `interpolate(mode='bicubic', align_corners=False)`, "
-               f"clipped to [0, 1]. Trained for {len(result.history)} epochs in {result.seconds:.0f} s on "
-               f"{result.device}.")
+        st.info(tr("superres.small_gain", gain=f"{gain:.1f}"))
+    st.plotly_chart(psnr_scatter(r["psnr_bicubic"], r["psnr_model"], s, lang=current_lang()))
+    st.caption(tr("superres.scatter_caption", n=len(x), wins=f"{wins:.0%}", epochs=len(result.history),
+                  seconds=f"{result.seconds:.0f}", device=result.device))

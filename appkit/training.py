@@ -10,48 +10,58 @@ from aelib import infer
 from aelib.data import Dataset
 from aelib.experiment import history_dicts, summarize, training_split
 from aelib.models import build_model
-from aelib.plots import TERM_TITLES, image_rows, loss_curves, series_rows
+from aelib.plots import image_rows, loss_curves, series_rows, split_name, term_titles
 from aelib.pretrain import PretrainStats
 from aelib.replay import REPLAY_POINTS, snapshot_epochs
 from aelib.train import EarlyStop, EpochStats, Progress, TrainingDiverged, pick_device, train
 from appkit import resources
+from appkit.i18n import current_lang, explain, tr
 from appkit.state import Run, get_run, give_back_previous, set_run
 
 PREVIEW = 10  # test samples shown as originals vs reconstructions
-DEVICE_NAMES = {"cpu": "the CPU", "cuda": "a CUDA GPU", "mps": "Apple's GPU (MPS)"}
+
+
+def device_names() -> dict[str, str]:
+    """torch device types in words, in the learner's language."""
+    return {"cpu": tr("training.device.cpu"), "cuda": tr("training.device.cuda"), "mps": tr("training.device.mps")}
 
 
 def show_results(run: Run, ds: Dataset, curves=None, grid=None) -> None:
     """Loss curves and the originals-vs-reconstructions grid, into placeholders or the page."""
-    loss = "binary cross-entropy" if run.model_cfg.recon_loss == "bce" else "squared error"
+    lang = current_lang()
+    loss = tr("controls.recon_bce") if run.model_cfg.recon_loss == "bce" else tr("controls.recon_mse")
+    split = split_name(run.val_name, lang)
     with (curves or st).container():
-        st.plotly_chart(loss_curves(history_dicts(run.history), run.val_name))
-        extra = [t for t in run.history[-1].train if t not in ("loss", "recon")] if run.history else []
-        st.caption(f"Loss per sample: the {loss} summed over its {ds.input_dim} values"
-                   + (f", plus the weighted {' and '.join(TERM_TITLES.get(t, t) for t in extra)}" if extra else "")
-                   + f". The dashed {run.val_name} samples were never trained on.")
+        st.plotly_chart(loss_curves(history_dicts(run.history), run.val_name, lang=lang))
+        extra = [term for term in run.history[-1].train if term not in ("loss", "recon")] if run.history else []
+        if extra:
+            titles = term_titles(lang)
+            terms = tr("training.and").join(titles.get(term, term) for term in extra)
+            st.caption(tr("training.loss_caption_terms", loss=loss, n=ds.input_dim, terms=terms, split=split))
+        else:
+            st.caption(tr("training.loss_caption", loss=loss, n=ds.input_dim, split=split))
     x, y = ds.x_test[:PREVIEW], ds.y_test[:PREVIEW]
     x_hat = infer.reconstruct(run.model, x, y)
     with (grid or st).container():
         if ds.kind == "sequence":
-            st.plotly_chart(series_rows(x[:6], x_hat[:6], ds.shape))
+            st.plotly_chart(series_rows(x[:6], x_hat[:6], ds.shape, lang=lang))
         else:
-            st.plotly_chart(image_rows([x, x_hat], ds.shape, ["original", "reconstruction"]))
+            st.plotly_chart(image_rows([x, x_hat], ds.shape, [tr("plots.original"), tr("plots.reconstruction")]))
         if ds.kind == "table":
-            st.caption(f"Each block is one held-out sample's {ds.input_dim} values, coloured from 0 (dark) to 1 "
-                       "(yellow); the reconstruction should repeat the pattern above it.")
+            st.caption(tr("training.table_caption", n=ds.input_dim))
 
 
 def _progress_text(run: Run, epoch: int, fraction: float, t0: float) -> str:
     elapsed = time.perf_counter() - t0
-    left = f"about {elapsed / fraction * (1 - fraction):.0f} s left" if fraction > 0 else "estimating time left…"
-    return f"Epoch {epoch} of {run.train_cfg.epochs} · {elapsed:.0f} s elapsed · {left}"
+    left = (tr("training.time_left", s=f"{elapsed / fraction * (1 - fraction):.0f}") if fraction > 0
+            else tr("training.estimating"))
+    return tr("training.progress", epoch=epoch, epochs=run.train_cfg.epochs, elapsed=f"{elapsed:.0f}", left=left)
 
 
 def acquire_slot(status) -> object:
     slots = resources.training_slots()
     while not slots.acquire(timeout=0.5):
-        status.info("Waiting for a free training slot: other learners on this server are training.")
+        status.info(tr("training.waiting_slot"))
     status.empty()
     return slots
 
@@ -59,7 +69,7 @@ def acquire_slot(status) -> object:
 def run_training(run: Run, ds: Dataset) -> None:
     """Train run.model_cfg on ds, updating the page live. Stop and page changes interrupt this at the
     next Streamlit call; the run in session state then keeps the last epoch's weights."""
-    status, bar, curves, grid = st.empty(), st.progress(0.0, text="Starting…"), st.empty(), st.empty()
+    status, bar, curves, grid = st.empty(), st.progress(0.0, text=tr("training.starting")), st.empty(), st.empty()
     slots = acquire_slot(status)
     try:
         run.model = build_model(run.model_cfg, seed=run.train_cfg.seed)
@@ -74,8 +84,8 @@ def run_training(run: Run, ds: Dataset) -> None:
         early = None
         for ev in train(run.model, x_tr, x_val, run.train_cfg, progress_every_s=0.3, y_train=y_tr, y_val=y_val):
             if isinstance(ev, PretrainStats):
-                bar.progress(0.0, text=f"Pretraining layer pair {ev.layer} of {ev.layers}: epoch {ev.epoch} of "
-                                       f"{ev.epochs}, squared error {ev.loss:.4f}")
+                bar.progress(0.0, text=tr("training.pretraining", layer=ev.layer, layers=ev.layers, epoch=ev.epoch,
+                                          epochs=ev.epochs, loss=f"{ev.loss:.4f}"))
             elif isinstance(ev, EarlyStop):
                 early = ev
             elif isinstance(ev, Progress):
@@ -89,13 +99,14 @@ def run_training(run: Run, ds: Dataset) -> None:
                 show_results(run, ds, curves, grid)
         if run.history and run.snapshots[-1][0] != run.history[-1].epoch:  # early stopping ended it: the kept weights
             run.snapshots.append((run.history[-1].epoch, infer.encode(run.model, x_snap, y_snap)))
-        device = DEVICE_NAMES[pick_device(run.train_cfg.device).type]
-        run.status, run.message = "finished", f"Finished {len(run.history)} epochs in {run.seconds:.1f} s on {device}."
+        device = device_names()[pick_device(run.train_cfg.device).type]
+        run.status, run.message = "finished", tr("training.finished", n=len(run.history), s=f"{run.seconds:.1f}",
+                                                 device=device)
         if early is not None:
-            run.message += (f" Early stopping: the validation loss had not improved for {early.patience} epochs, "
-                            f"so training stopped at epoch {early.epoch} and kept epoch {early.best_epoch}'s weights.")
+            run.message += tr("training.early_stop", patience=early.patience, epoch=early.epoch,
+                              best=early.best_epoch)
     except TrainingDiverged as err:
-        run.status, run.message = "diverged", str(err)
+        run.status, run.message = "diverged", explain(err)
     finally:
         slots.release()
     if not run.history:
@@ -108,7 +119,7 @@ def run_training(run: Run, ds: Dataset) -> None:
 def ensure_summary(run: Run, ds: Dataset) -> dict | None:
     """A stopped run has no summary yet: compute it once (about a second)."""
     if run.summary is None and run.history and run.status != "training":
-        with st.spinner("Measuring the model on the held-out split…"):
+        with st.spinner(tr("training.measuring")):
             run.summary = summarize(run.model, ds, run.history, run.train_cfg.seed)
     return run.summary
 
@@ -128,7 +139,7 @@ def on_request(run: Run, key: str, label: str, work):
     try:
         result = work(lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
     except (TrainingDiverged, ValueError) as err:
-        st.error(str(err))
+        st.error(explain(err))
         return None
     finally:
         slots.release()

@@ -12,10 +12,12 @@ import streamlit as st
 from aelib.data import Dataset
 from aelib.plots import image_rows
 from aelib.upload import UploadError, dataset_from_images, dataset_from_table, read_table
+from appkit.i18n import explain, in_lang, tr
 from appkit.state import get_run
 
 UPLOADS = "aelab_uploads"
-PREFIX = "yours: "  # an uploaded set's name starts with this, so it never collides with a bundled one
+# an uploaded set's name starts with PREFIX, so it never collides with a bundled one (shown via title())
+PREFIX = "yours: "  # no-i18n
 MAX_PER_SESSION = 5  # each may hold up to 20 MB of data in this server's memory
 PREVIEW_ROWS = 5
 
@@ -44,7 +46,9 @@ def get(name: str) -> Dataset | None:
 
 
 def title(name: str) -> str:
-    return f"Your data: {name.removeprefix(PREFIX)}"
+    """An uploaded set's name for the learner, in their language (call it while the page runs: a widget's
+    format_func should look it up in labels made beforehand)."""
+    return tr("yourdata.dataset_title", name=name.removeprefix(PREFIX))
 
 
 def in_use(name: str) -> bool:
@@ -77,24 +81,29 @@ def _digest(*parts: bytes | str | None) -> str:
 
 def _offer(ds: Dataset, digest: str) -> None:
     """The preview of a valid upload and the button that adds it (or where it already is)."""
-    st.success(f"Ready: {ds.source}.")
+    st.success(tr("yourdata.ready", source=in_lang(ds.source)))
     counts = pd.Series(np.bincount(np.concatenate([ds.y_train, ds.y_test]), minlength=len(ds.class_names)),
-                       index=ds.class_names, name="samples")
+                       index=ds.class_names, name=tr("yourdata.samples"))
     c1, c2, c3 = st.columns(3)
-    c1.metric("Sample shape", " × ".join(map(str, ds.shape)))
-    c2.metric("Training / test", f"{len(ds.x_train):,} / {len(ds.x_test):,}")
-    c3.metric("Classes", len(ds.class_names) if ds.class_names != ["all"] else "none")
+    c1.metric(tr("yourdata.shape"), " × ".join(map(str, ds.shape)))
+    c2.metric(tr("yourdata.split"), f"{len(ds.x_train):,} / {len(ds.x_test):,}")
+    c3.metric(tr("yourdata.classes"), len(ds.class_names) if ds.class_names != ["all"] else tr("yourdata.no_classes"))
     if len(ds.class_names) > 1:
         st.bar_chart(counts, horizontal=True, height=min(400, 60 + 24 * len(counts)))
     if ds.is_image:
-        st.plotly_chart(image_rows([ds.x_train[:10]], ds.shape, ["training"]))
+        st.plotly_chart(image_rows([ds.x_train[:10]], ds.shape, [tr("yourdata.row_training")]))
     same = [k for k, up in _store().items() if up.digest == digest]
     if same:
-        st.info(f"Already added as **{title(same[0])}**: choose it on the Train page.")
+        st.info(tr("yourdata.already_added", title=title(same[0])))
     elif len(_store()) >= MAX_PER_SESSION:
-        st.warning(f"You have {MAX_PER_SESSION} datasets of your own already: remove one below to add this.")
+        st.warning(tr("yourdata.too_many", n=MAX_PER_SESSION))
     else:
-        st.button("Add to my datasets", type="primary", on_click=_add, args=(ds, digest), key="upload_add")
+        st.button(tr("yourdata.add"), type="primary", on_click=_add, args=(ds, digest), key="upload_add")
+
+
+def _error(err: UploadError) -> None:
+    """A bad upload's message: aelib.upload words it in English, so a Chinese page puts its own lead-in first."""
+    st.error(tr("yourdata.upload_error", detail=explain(err)))
 
 
 def csv_form(file) -> None:
@@ -103,28 +112,27 @@ def csv_form(file) -> None:
     try:
         df = read_table(raw)
     except UploadError as err:
-        st.error(str(err))
+        _error(err)
         return
     st.dataframe(df.head(PREVIEW_ROWS), hide_index=True)
-    label = st.selectbox("Label column (optional)", [None, *df.columns], key="upload_label",
-                         format_func=lambda c: "none: unlabelled data" if c is None else c,
-                         help="A column naming each row's class. It is not given to the autoencoder; the pages "
-                              "use it to colour the latent space.")
+    unlabelled = tr("yourdata.no_label")  # looked up now: format_func may run outside the page's run
+    label = st.selectbox(tr("yourdata.label_column"), [None, *df.columns], key="upload_label",
+                         format_func=lambda c: unlabelled if c is None else c, help=tr("yourdata.label_help"))
     try:
         ds = dataset_from_table(df, label, name=file.name)
     except UploadError as err:
-        st.error(str(err))
+        _error(err)
         return
     _offer(ds, _digest(raw, label))
 
 
 def images_form(files: list) -> None:
     pairs = [(f.name, f.getvalue()) for f in files]
-    name = pairs[0][0] if len(pairs) == 1 else f"{len(pairs)} files"
+    name = pairs[0][0] if len(pairs) == 1 else tr("yourdata.n_files", n=len(pairs))
     try:
         ds = dataset_from_images(pairs, name=name)
     except UploadError as err:
-        st.error(str(err))
+        _error(err)
         return
     _offer(ds, _digest(*sorted(f"{n}:{hashlib.sha256(b).hexdigest()}" for n, b in pairs)))
 
@@ -133,13 +141,12 @@ def session_list() -> None:
     """The learner's own sets, each removable unless their current model was trained on it."""
     store = _store()
     if not store:
-        st.caption("No datasets of your own yet. They are kept only in this browser session: reloading the page "
-                   "or closing the tab forgets them.")
+        st.caption(tr("yourdata.none_yet"))
         return
     for key, up in store.items():
         left, right = st.columns([4, 1])
-        left.markdown(f"**{title(key)}** · {up.ds.source}")
+        left.markdown(f"**{title(key)}** · {in_lang(up.ds.source)}")
         used = in_use(key)
-        right.button("Remove", key=f"upload_remove_{key}", on_click=_remove, args=(key,), disabled=used,
-                     help="Your current model was trained on it." if used else None)
-    st.caption("Kept only in this browser session; other learners never see them.")
+        right.button(tr("yourdata.remove"), key=f"upload_remove_{key}", on_click=_remove, args=(key,),
+                     disabled=used, help=tr("yourdata.remove_disabled") if used else None)
+    st.caption(tr("yourdata.session_only"))

@@ -6,6 +6,7 @@ import streamlit as st
 
 from aelib.data import DATASETS, OFFLINE_DEFAULT, Dataset, DatasetUnavailable
 from appkit import resources, uploads
+from appkit.i18n import dataset_description, dataset_title, explain, in_lang, tr
 from appkit.state import Run, get_run
 
 DATASET_KEY, DATA_DIR_KEY = "dataset", "data_dir"
@@ -21,29 +22,25 @@ def dataset_picker(disabled: bool = False) -> Dataset | None:
     options = [*DATASETS, *uploads.names()]
     if st.session_state.get(DATASET_KEY) not in options:  # an own dataset since removed
         st.session_state[DATASET_KEY] = OFFLINE_DEFAULT
-    name = st.selectbox("Data", options, key=DATASET_KEY, disabled=disabled,
-                        format_func=lambda k: uploads.title(k) if uploads.is_upload(k) else DATASETS[k].title,
-                        help="Real digits (offline), the full MNIST sets (a one-off download) or synthetic "
-                             "shapes whose true dimension is known. Every set is split 80/20 the same way. "
-                             "Add your own on the Your data page.")
+    titles = {k: uploads.title(k) if uploads.is_upload(k) else dataset_title(k) for k in options}
+    name = st.selectbox(tr("widgets.data"), options, key=DATASET_KEY, disabled=disabled,
+                        format_func=titles.__getitem__, help=tr("widgets.data_help"))
     if uploads.is_upload(name):
         ds = uploads.get(name)
-        st.caption(f"{len(ds.x_train):,} training / {len(ds.x_test):,} held-out samples · {ds.source}")
+        st.caption(tr("widgets.split_caption", train=len(ds.x_train), test=len(ds.x_test), source=in_lang(ds.source)))
         return ds
-    st.caption(DATASETS[name].description)
+    st.caption(dataset_description(name))
     data_dir = None
     if name in ("mnist", "fashion_mnist"):
-        data_dir = st.text_input("Folder with the files (optional)", key=DATA_DIR_KEY,
-                                 disabled=disabled, placeholder="empty: download once",
-                                 help="A folder with the four unzipped IDX files, used read-only. Leave it "
-                                      "empty to download them once (needs internet).")
+        data_dir = st.text_input(tr("widgets.data_dir"), key=DATA_DIR_KEY, disabled=disabled,
+                                 placeholder=tr("widgets.data_dir_placeholder"), help=tr("widgets.data_dir_help"))
     try:
         ds = resources.dataset(name, 0, data_dir_of(data_dir))
     except DatasetUnavailable as err:
-        st.error(str(err))
-        st.button("Use the offline MNIST (5,000 digits)", on_click=_use_offline, width="stretch")
+        st.error(explain(err))
+        st.button(tr("widgets.use_offline"), on_click=_use_offline, width="stretch")
         return None
-    st.caption(f"{len(ds.x_train):,} training / {len(ds.x_test):,} held-out samples · {ds.source}")
+    st.caption(tr("widgets.split_caption", train=len(ds.x_train), test=len(ds.x_test), source=in_lang(ds.source)))
     return ds
 
 
@@ -55,27 +52,28 @@ def require_run() -> Run:
     """The learner's trained model, or a pointer to the Train page and a stop."""
     run = get_run()
     if run is None or not run.history:
-        st.info("No trained model yet. Train one first: it takes about 15 seconds on the default settings.")
-        st.page_link("pages/1_Train.py", label="Go to Train", icon=":material/model_training:")
+        st.info(tr("widgets.no_model"))
+        st.page_link("pages/1_Train.py", label=tr("widgets.go_train"), icon=":material/model_training:")
         st.stop()
     return run
 
 
 def run_caption(run: Run) -> None:
     """Which model the page's results come from, in one line."""
-    cfg, t = run.model_cfg, run.train_cfg
+    cfg, tcfg = run.model_cfg, run.train_cfg
+    statuses = {"training": tr("widgets.status.training"), "finished": tr("widgets.status.finished"),
+                "stopped": tr("widgets.status.stopped"), "diverged": tr("widgets.status.diverged")}
     beta = f", β = {cfg.beta:g}" if cfg.model == "vae" else ""
-    st.caption(f"Your model: **{cfg.model}**, latent size {cfg.latent_dim}{beta}, on **{run.dataset}** · "
-               f"{len(run.history)} of {t.epochs} epochs ({run.status}) · batch {t.batch_size}, "
-               f"learning rate {t.lr:g}, seed {t.seed}.")
+    st.caption(tr("widgets.run_caption", model=cfg.model, latent=cfg.latent_dim, beta=beta, dataset=run.dataset,
+                  done=len(run.history), epochs=tcfg.epochs, status=statuses.get(run.status, run.status),
+                  batch=tcfg.batch_size, lr=f"{tcfg.lr:g}", seed=tcfg.seed))
 
 
 def run_dataset(run: Run) -> Dataset:
     if uploads.is_upload(run.dataset):  # the learner's own data lives in their session, not the shared cache
         ds = uploads.get(run.dataset)
         if ds is None:
-            st.error(f"The data this model was trained on ({uploads.title(run.dataset)}) is no longer in this "
-                     "session. Upload it again on the Your data page, or train on another set.")
+            st.error(tr("widgets.data_gone", title=uploads.title(run.dataset)))
             st.stop()
         return ds
     return resources.dataset(run.dataset, run.split_seed, run.data_dir)

@@ -6,35 +6,36 @@ from aelib import infer
 from aelib.plots import factor_scatter, image_rows, latent_scatter
 from aelib.projections import project_pca
 from appkit import page, projection_views, widgets
+from appkit.i18n import tr
 from appkit.replay_view import show_replay
 
 TSNE_MAX = 2000  # t-SNE of the codes embeds at most this many test points
+# the radio's values (tests set them); the learner reads view_names
+VIEWS = ["PCA of the codes", "t-SNE of the codes", "the first two dimensions"]  # no-i18n
 
-page.setup("Latent space")
-st.title("Latent space")
+page.setup("Latent space", translated=True)
+st.title(tr("latent.title"))
 run = widgets.require_run()
 ds = widgets.run_dataset(run)
 widgets.run_caption(run)
 if run.model_cfg.model in ("vae", "cvae"):
-    st.caption("A VAE encodes each sample as a distribution; each point is that distribution's mean (μ)."
-               + (" A conditional VAE is also given the label, so its codes need not separate the classes."
-                  if run.model_cfg.model == "cvae" else ""))
+    st.caption(tr("latent.vae_caption")
+               + (tr("latent.cvae_caption") if run.model_cfg.model == "cvae" else ""))
 elif run.model_cfg.model == "vq_vae":
-    st.caption("A VQ-VAE's codes are codebook entries: many samples share exactly the same point.")
+    st.caption(tr("latent.vq_caption"))
 
 z = infer.encode(run.model, ds.x_test, ds.y_test)  # (N_test, code width)
 labels, ids, axis = ds.y_test, ds.test_ids, "z"
 if z.shape[1] > 2:
-    how = st.radio("The latent space has more than two dimensions. Show:",
-                   ["PCA of the codes", "t-SNE of the codes", "the first two dimensions"],
-                   horizontal=True, key="latent_view")
-    if how == "PCA of the codes":
-        coords, axis = project_pca(infer.encode(run.model, ds.x_train, ds.y_train), z).test, "PC"
-    elif how == "t-SNE of the codes":
+    view_names = dict(zip(VIEWS, [tr("latent.view_pca"), tr("latent.view_tsne"), tr("latent.view_first_two")]))
+    how = st.radio(tr("latent.view"), VIEWS, horizontal=True, key="latent_view", format_func=view_names.__getitem__)
+    if how == VIEWS[0]:
+        coords, axis = project_pca(infer.encode(run.model, ds.x_train, ds.y_train), z).test, "PC"  # no-i18n
+    elif how == VIEWS[1]:
         n = min(len(z), TSNE_MAX)
-        st.caption(f"t-SNE of {n:,} test codes. It cannot place new points, so only these are embedded.")
+        st.caption(tr("latent.tsne_caption", n=f"{n:,}"))
         labels, ids = labels[:n], ids[:n]
-        proj, _ = projection_views.tsne(z[:n], labels, 30.0, run.train_cfg.seed, "t-SNE of the codes")
+        proj, _ = projection_views.tsne(z[:n], labels, 30.0, run.train_cfg.seed, tr("latent.view_tsne"))
         coords, axis = proj.test, "t-SNE"
     else:
         coords = z[:, :2]
@@ -43,26 +44,25 @@ else:
 
 colour = "class"
 if ds.factor_names:
-    colour = st.radio("Colour by", ["class", *ds.factor_names], horizontal=True, key="latent_colour",
-                      help="This set was generated from known factors: see whether a latent axis follows one.")
+    colour_names = {"class": tr("latent.colour_class"), **{f: f for f in ds.factor_names}}
+    colour = st.radio(tr("latent.colour_by"), ["class", *ds.factor_names], horizontal=True, key="latent_colour",
+                      format_func=colour_names.__getitem__, help=tr("latent.colour_help"))
 if colour == "class":
     fig = latent_scatter(coords, labels, ds.class_names, ids, axis=axis)
 else:
     factor = ds.f_test[:len(ids), ds.factor_names.index(colour)]  # ids are the first len(ids) test samples
     fig = factor_scatter(coords, factor, colour, ids, axis=axis)
 event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"), key="latent_plot")
-st.caption("The colours are the true classes, which the autoencoder never saw: any grouping by class is "
-           "something it found on its own. Hover to see which sample a point is; click a legend entry to hide a "
-           "class; select points (box or lasso in the chart's toolbar) to see them below.")
+st.caption(tr("latent.colours_caption"))
 
 picked = [p["customdata"] for p in (event.selection.points if event and event.selection else [])
           if "customdata" in p]
 if picked:
     rows = np.flatnonzero(np.isin(ds.test_ids, picked))[:12]
-    st.subheader(f"{len(picked)} selected · showing {len(rows)}")
+    st.subheader(tr("latent.selected", n=len(picked), shown=len(rows)))
     x = ds.x_test[rows]
     x_hat = infer.reconstruct(run.model, x, ds.y_test[rows])
-    st.plotly_chart(image_rows([x, x_hat], ds.shape, ["original", "reconstruction"]))
+    st.plotly_chart(image_rows([x, x_hat], ds.shape, [tr("latent.row_original"), tr("latent.row_reconstruction")]))
 
-st.subheader("Training replay: watch the latent space organise")
+st.subheader(tr("latent.replay"))
 show_replay(run, ds)

@@ -5,44 +5,50 @@ from aelib.anomaly import PROTOCOLS
 from aelib.models import MODELS
 from appkit import anomaly_views as av
 from appkit import page
+from appkit.i18n import explain, family_title, in_lang, tr
 
-page.setup("Anomaly detection")
+page.setup("Anomaly detection", translated=True)
 av.settle()
 busy = av.busy()
 
-st.title("Anomaly detection")
-st.markdown("Train an autoencoder on **normal** samples only. It learns to redraw what it has seen, so a sample "
-            "it redraws badly — a large reconstruction error — is probably unlike the training data: an anomaly.")
+st.title(tr("anomaly.title"))
+st.markdown(tr("anomaly.intro"))
 left, right = st.columns([1, 2.4], gap="large")
 with left:
-    protocol = st.radio("Protocol", list(PROTOCOLS), key="an_protocol", disabled=busy,
-                        format_func={"one-class": "one class is normal", "inject": "injected outliers"}.get)
-    st.caption(PROTOCOLS[protocol].capitalize() + ".")
-    name = st.selectbox("Data", av.dataset_names(), key="an_dataset", disabled=busy,
-                        on_change=av.on_dataset_change, format_func=av.dataset_title,
-                        help="Bundled sets, and your own from the Your data page (a CSV works as a table).")
+    # labels built now: Streamlit may call format_func outside the script run, where tr() cannot see the language
+    protocol_names, protocol_captions = av.protocol_texts()
+    protocol = st.radio(tr("anomaly.protocol"), list(PROTOCOLS), key="an_protocol", disabled=busy,
+                        format_func=protocol_names.__getitem__)
+    st.caption(protocol_captions[protocol])
+    names = av.dataset_names()
+    titles = {n: av.dataset_title(n) for n in names}
+    name = st.selectbox(tr("anomaly.data"), names, key="an_dataset", disabled=busy,
+                        on_change=av.on_dataset_change, format_func=titles.__getitem__,
+                        help=tr("anomaly.data_help"))
     ds, error = av.load(name)
     normal = []
     if ds is not None and protocol == "one-class":
-        normal = st.multiselect("Normal class(es)", [str(i) for i in range(len(ds.class_names))], key="an_normal",
+        normal = st.multiselect(tr("anomaly.normal"), [str(i) for i in range(len(ds.class_names))], key="an_normal",
                                 disabled=busy, format_func=lambda i: ds.class_names[int(i)],
-                                help="Training sees only these; every other class is an anomaly at test time.")
-    model = st.selectbox("Model", [m for m in MODELS if not MODELS[m].cls.needs_labels], key="an_model",
-                         disabled=busy, format_func=lambda m: MODELS[m].title)
-    latent = st.number_input("Latent size", 1, 256, key="an_latent", disabled=busy)
-    epochs = st.number_input("Epochs", 1, 200, key="an_epochs", disabled=busy)
+                                help=tr("anomaly.normal_help"))
+    models = [m for m in MODELS if not MODELS[m].cls.needs_labels]
+    model_titles = {m: family_title(m) for m in models}
+    model = st.selectbox(tr("anomaly.model"), models, key="an_model", disabled=busy,
+                         format_func=model_titles.__getitem__)
+    latent = st.number_input(tr("anomaly.latent"), 1, 256, key="an_latent", disabled=busy)
+    epochs = st.number_input(tr("anomaly.epochs"), 1, 200, key="an_epochs", disabled=busy)
     if ds is not None:
         try:
             split, mcfg, tcfg = av.prepare(ds, protocol, normal, model, int(latent), int(epochs))
-            st.caption(split.description.capitalize() + ".")
+            st.caption(av.sentence(in_lang(split.description)))
         except ValueError as err:
-            error = str(err)
+            error = explain(err)
     if error:
-        st.error(f"Cannot train this combination: {error}")
-    st.button("Train", type="primary", key="an_train", disabled=busy or error is not None, width="stretch",
-              on_click=av.request)
+        st.error(tr("anomaly.cannot_train", error=error))
+    st.button(tr("anomaly.train"), type="primary", key="an_train", disabled=busy or error is not None,
+              width="stretch", on_click=av.request)
     if busy:
-        st.button("Stop", key="an_stop", width="stretch", help="End training now; the model keeps its weights.")
+        st.button(tr("anomaly.stop"), key="an_stop", width="stretch", help=tr("anomaly.stop_help"))
 
 with right:
     if busy:
@@ -52,14 +58,14 @@ with right:
         st.rerun()
     run = av.get_run()
     if run is None or run.scored is None:
-        st.info("Press **Train**: by default a convolutional autoencoder learns the digit 1 from about 400 "
-                "examples (under a minute), then meets every other digit.")
+        st.info(tr("anomaly.empty"))
     else:
-        (st.success if run.status == "finished" else st.warning)(run.message)
-        st.caption(f"Detector: **{run.model_cfg.model}**, latent size {run.model_cfg.latent_dim}, on "
-                   f"**{run.dataset}** · {run.split.description}.")
-        av.show_threshold_metrics(run)
+        (st.success if run.status == "finished" else st.warning)(av.run_message(run))
         run_ds, gone = av.load(run.dataset)
+        split_text = in_lang(run.split.description)
+        st.caption(tr("anomaly.detector", model=run.model_cfg.model, latent=run.model_cfg.latent_dim,
+                      dataset=run.dataset, split=split_text))
+        av.show_threshold_metrics(run)
         if run_ds is None:
             st.error(gone)
         else:

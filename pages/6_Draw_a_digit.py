@@ -4,28 +4,26 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas  # a Streamlit component: import it only in a page
 
 from appkit import draw_views, page, widgets
+from appkit.i18n import tr
 
-page.setup("Draw a digit")
-st.title("Draw a digit")
+page.setup("Draw a digit", translated=True)
+st.title(tr("draw.title"))
 run = widgets.require_run()
 ds = widgets.run_dataset(run)
 widgets.run_caption(run)
 if not draw_views.is_drawable(ds):
-    st.info(f"Drawing needs a model trained on 28×28 greyscale images like MNIST; yours was trained on "
-            f"**{run.dataset}**, whose samples have shape {' × '.join(map(str, ds.shape))}. Train one on "
-            "*MNIST, 5,000 digits* (the default) first.")
-    st.page_link("pages/1_Train.py", label="Go to Train", icon=":material/model_training:")
+    st.info(tr("draw.not_drawable", dataset=run.dataset, shape=" × ".join(map(str, ds.shape))))
+    st.page_link("pages/1_Train.py", label=tr("draw.go_train"), icon=":material/model_training:")
     st.stop()
 
 left, right = st.columns([1, 2], gap="large")
 with left:
-    st.markdown("Draw one digit, **large** and in the middle. Use the canvas's toolbar to undo or clear it.")
-    canvas = st_canvas(stroke_width=22, stroke_color="#FFFFFF", background_color="#000000", height=280,
+    st.markdown(tr("draw.instructions"))
+    canvas = st_canvas(stroke_width=22, stroke_color="#FFFFFF", background_color="#000000", height=280,  # no-i18n
                        width=280, drawing_mode="freedraw", return_image_data=True, key="draw_canvas")
     label = None
     if draw_views.needs_label(run):  # a conditional model decodes a code *and* a class
-        label = st.selectbox("Which digit did you draw?", range(len(ds.class_names)), key="draw_label",
-                             format_func=lambda i: ds.class_names[i],
-                             help="Your model is conditional: it is told the class along with the code.")
+        label = st.selectbox(tr("draw.which_digit"), range(len(ds.class_names)), key="draw_label",
+                             format_func=lambda i: ds.class_names[i], help=tr("draw.which_digit_help"))
 with right:
     draw_views.show_reading(run, ds, canvas.image_data, label)

@@ -4,29 +4,23 @@ import streamlit as st
 
 from appkit import generation_views as gv
 from appkit import page, state
+from appkit.i18n import dataset_title, tr
 
-page.setup("Generation")
+page.setup("Generation", translated=True)
 busy = gv.busy()  # inputs are frozen while a model trains
 
-st.title("Generation")
-st.markdown(
-    "An autoencoder's **decoder** turns a code *z* into an image. To make *new* images, pick a code no training "
-    "image had and decode it. That only works if you know **where** good codes lie. A **variational** autoencoder "
-    "(Kingma & Welling 2014) is trained so that its codes follow a known prior, N(0, I): draw from it and decode. "
-    "A plain autoencoder has no such promise — its codes lie wherever training put them, with gaps in between.")
+st.title(tr("gen.title"))
+st.markdown(tr("gen.intro"))
 
 settings = gv.training_inputs(busy)
 run = state.get_run()
 main = gv.main_family(run)
 c = st.columns(2)
-c[0].button("Train a VAE and a plain AE", type="primary", key="gen_train", disabled=busy, on_click=gv.request,
-            args=("new",), width="stretch",
-            help="Both with layers (512, 256) and this latent size, one after the other. Your model on the "
-                 "Train page is not touched.")
+c[0].button(tr("gen.train"), type="primary", key="gen_train", disabled=busy, on_click=gv.request,
+            args=("new",), width="stretch", help=tr("gen.train_help"))
 if main in ("vae", "ae"):
-    c[1].button(f"Use your {main} from the Train page (latent size {run.model_cfg.latent_dim})", key="gen_use_main",
-                disabled=busy, on_click=gv.request, args=("main",), width="stretch",
-                help="Pairs it with a model of the other kind and the same network, trained now.")
+    c[1].button(tr("gen.use_main", model=main, latent=run.model_cfg.latent_dim), key="gen_use_main",
+                disabled=busy, on_click=gv.request, args=("main",), width="stretch", help=tr("gen.use_main_help"))
 
 if busy:
     what = gv.take_request()
@@ -36,55 +30,51 @@ if busy:
 
 error = gv.take_error()
 if error:
-    st.error(f"Could not train the models: {error}")
+    st.error(tr("gen.train_failed", error=error))
 pair = gv.get_pair()
 ds = None if pair is None else gv.load(pair.dataset, data_dir=pair.data_dir)
 if pair is None:
-    st.info("Press **Train a VAE and a plain AE**: on the default settings it trains two small dense models with a "
-            "2-D code on 5,000 MNIST digits, ten epochs each (under a minute).")
+    st.info(tr("gen.empty"))
 elif ds is None:
-    st.error(gv.take_error() or "The models' dataset cannot be loaded.")
+    st.error(gv.take_error() or tr("gen.data_missing"))
 else:
     cfg = pair.vae.cfg
-    st.caption(f"Models ({pair.source}): a **vae** and a plain **ae** with layers {cfg.hidden} and latent size "
-               f"{cfg.latent_dim}, on **{pair.dataset}**.")
-    st.subheader("1 · Sampling: decode random codes")
-    seed = st.columns(3)[0].number_input("Sample seed", 0, 10_000, step=1, key="gen_seed",
-                                        help="Change it for new samples.")
+    st.caption(tr("gen.pair_caption", source=gv.source_label(pair.source), hidden=cfg.hidden, latent=cfg.latent_dim,
+                  dataset=dataset_title(pair.dataset)))
+    st.subheader(tr("gen.sampling"))
+    seed = st.columns(3)[0].number_input(tr("gen.seed"), 0, 10_000, step=1, key="gen_seed", help=tr("gen.seed_help"))
     gv.show_samples(pair, ds, int(seed))
-    st.subheader("2 · The latent grid (the manifold picture)")
-    n = st.columns(3)[0].slider("Grid size", 5, 25, step=1, key="gen_grid")
+    st.subheader(tr("gen.grid"))
+    n = st.columns(3)[0].slider(tr("gen.grid_size"), 5, 25, step=1, key="gen_grid")
     gv.show_grid(pair, ds, int(n))
-    st.subheader("3 · Traversals: one dimension at a time")
+    st.subheader(tr("gen.traversals"))
     gv.show_traversals(pair, ds)
-    st.subheader("4 · Interpolation: from one image to another")
+    st.subheader(tr("gen.interpolation"))
     classes = gv.class_choices(len(ds.class_names), ("gen_from", "gen_to"))
     p = st.columns(3)
-    first = p[0].selectbox("From", classes, key="gen_from", format_func=lambda i: ds.class_names[i])
-    second = p[1].selectbox("To", classes, key="gen_to", format_func=lambda i: ds.class_names[i])
-    example = p[2].number_input("Which examples", 0, 100, step=1, key="gen_example",
-                                help="The n-th held-out image of each class.")
+    first = p[0].selectbox(tr("gen.from"), classes, key="gen_from", format_func=lambda i: ds.class_names[i])
+    second = p[1].selectbox(tr("gen.to"), classes, key="gen_to", format_func=lambda i: ds.class_names[i])
+    example = p[2].number_input(tr("gen.example"), 0, 100, step=1, key="gen_example", help=tr("gen.example_help"))
     gv.show_interpolation(pair, ds, (int(first), int(second), int(example)))
 
-st.header("Generate a chosen digit: the conditional VAE")
-st.markdown("A **conditional VAE** (Sohn et al. 2015) reads the class label in the encoder and the decoder. "
-            "Decode a prior sample together with the label you want, and you get that class.")
+st.header(tr("gen.cvae_header"))
+st.markdown(tr("gen.cvae_intro"))
 c = st.columns(2)
-c[0].button("Train a conditional VAE", key="gen_train_cvae", disabled=busy, on_click=gv.request, args=("cvae",),
-            width="stretch", help="With the data, latent size and epochs chosen above.")
+c[0].button(tr("gen.train_cvae"), key="gen_train_cvae", disabled=busy, on_click=gv.request, args=("cvae",),
+            width="stretch", help=tr("gen.train_cvae_help"))
 if main == "cvae":
-    c[1].button("Use your conditional VAE from the Train page", key="gen_use_main_cvae", disabled=busy,
-                on_click=gv.request, args=("cvae_main",), width="stretch")
+    c[1].button(tr("gen.use_main_cvae"), key="gen_use_main_cvae", disabled=busy, on_click=gv.request,
+                args=("cvae_main",), width="stretch")
 cvae = gv.get_cvae()
 cds = None if cvae is None else gv.load(cvae.dataset, data_dir=cvae.data_dir)
 if cvae is None:
-    st.info("Train a conditional VAE (or use one from the Train page) to pick the digit it draws.")
+    st.info(tr("gen.cvae_empty"))
 elif cds is None:
-    st.error(gv.take_error() or "The conditional VAE's dataset cannot be loaded.")
+    st.error(gv.take_error() or tr("gen.cvae_data_missing"))
 else:
-    st.caption(f"Model ({cvae.source}): a **cvae** with latent size {cvae.model.cfg.latent_dim} on "
-               f"**{cvae.dataset}**.")
+    st.caption(tr("gen.cvae_model_caption", source=gv.source_label(cvae.source), latent=cvae.model.cfg.latent_dim,
+                  dataset=dataset_title(cvae.dataset)))
     names = cds.class_names
-    digit = st.selectbox("Digit (class) to draw", gv.class_choices(len(names), ("gen_digit",)), key="gen_digit",
+    digit = st.selectbox(tr("gen.digit"), gv.class_choices(len(names), ("gen_digit",)), key="gen_digit",
                          format_func=lambda i: names[i])
     gv.cvae_section(cds, cvae.model, int(digit), int(st.session_state.get("gen_seed", 0)))

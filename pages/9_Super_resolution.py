@@ -4,26 +4,18 @@ import streamlit as st
 
 from appkit import page
 from appkit import superres_views as sv
+from appkit.i18n import dataset_title, tr
 
-page.setup("Super-resolution")
+page.setup("Super-resolution", translated=True)
 busy = sv.busy()  # inputs are frozen while the model trains
 
-st.title("Super-resolution")
-st.markdown(
-    "Shrink a digit from 28×28 to 14×14 (or 7×7) pixels and detail is lost: each small pixel is the average of "
-    "a block. **Bicubic interpolation** fills the gaps with a smooth curve through the neighbouring pixels — it "
-    "knows nothing about digits. A **super-resolution network** is an encoder–decoder trained on pairs "
-    "(shrunk image → original): its encoder reads the small image with convolutions, and its decoder writes "
-    "the missing detail at full size (sub-pixel convolution, Shi et al. 2016). Here it learns only the "
-    "*correction* to bicubic (residual learning, Kim et al. 2016), so it starts from bicubic and can only "
-    "improve on it by learning what digits' strokes look like.")
-st.caption("PSNR = 10·log₁₀(1 / MSE) in dB, for pixel values in [0, 1]: higher means closer to the original, "
-           "and +6 dB halves the typical pixel error.")
+st.title(tr("superres.title"))
+st.markdown(tr("superres.intro"))
+st.caption(tr("superres.psnr_caption"))
 
 settings = sv.training_inputs(busy)
-st.button("Train the super-resolution model", type="primary", key="sr_train", disabled=busy, on_click=sv.request,
-          help="Trains on the training split only; the images below are held out. Your model on the Train page "
-               "is not touched.")
+st.button(tr("superres.train"), type="primary", key="sr_train", disabled=busy, on_click=sv.request,
+          help=tr("superres.train_help"))
 
 if busy:
     if sv.take_request():
@@ -32,24 +24,22 @@ if busy:
 
 error = sv.take_error()
 if error:
-    st.error(f"Could not train the model: {error}")
+    st.error(tr("superres.train_failed", error=error))
 result = sv.get_result()
 if result is None:
-    st.info("Press **Train the super-resolution model**: on the default settings it trains a small convolutional "
-            "network on 4,000 MNIST digits for five epochs (under half a minute on a laptop CPU).")
+    st.info(tr("superres.empty"))
     st.stop()
 
 cfg = result.model.cfg
-st.subheader("Low-res, bicubic, model, original")
+st.subheader(tr("superres.rows_header"))
 _, h, w = cfg.low_shape
-st.caption(f"Model: {cfg.channels} feature maps, ×{cfg.scale} ({h}×{w} → {cfg.input_shape[1]}×{cfg.input_shape[2]}), "
-           f"trained on **{result.dataset}**.")
+st.caption(tr("superres.model_caption", channels=cfg.channels, scale=cfg.scale, h=h, w=w, H=cfg.input_shape[1],
+              W=cfg.input_shape[2], dataset=dataset_title(result.dataset)))
 if settings != (result.dataset, cfg.scale, len(result.history)):
-    st.info("The settings above differ from this model's: press **Train the super-resolution model** to train "
-            "a new one.")
+    st.info(tr("superres.settings_differ"))
 ds = sv.load(result.dataset, data_dir=result.data_dir)
 error = sv.take_error()
 if ds is None:
-    st.error(error or "The model's dataset cannot be loaded.")
+    st.error(error or tr("superres.data_missing"))
 else:
     sv.show(result, ds)

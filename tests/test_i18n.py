@@ -76,17 +76,21 @@ def used_keys(path: Path) -> set[str]:
 
 
 def test_every_key_the_code_asks_for_exists():
+    from aelib.data import DATASETS
+    from aelib.models import MODELS
     from appkit.page import PAGES, SECTIONS, section
 
-    files = [ROOT / "app.py", ROOT / "pages" / "13_Quiz.py", ROOT / "pages" / "14_Lessons.py",
-             ROOT / "appkit" / "i18n.py", ROOT / "appkit" / "page.py", ROOT / "appkit" / "lesson_views.py"]
+    files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "appkit").glob("*.py"),
+             *(ROOT / "aelib").glob("*.py")]
     literal = set().union(*(used_keys(f) for f in files))
     assert {"quiz.title", "lang.label", "home.title", "nav.not_translated"} <= literal  # the scan sees the calls
     built = ({f"topic.{k}" for k in quiz.TOPICS} | {f"page.{page_slug(p)}" for p in quiz.PAGES}
              | {f"lang.{code}" for code in LANGS} | {"quiz.option_right", "quiz.option_wrong"}
              | {f"page.{page_slug(label)}" for _, label, _ in PAGES} | set(SECTIONS.values())  # the sidebar
              | {f"home.step{i}{end}" for i in (1, 2, 3) for end in ("", "_text")}  # the home page's built keys
-             | {f"home.use.{page_slug(label)}" for _, label, _ in section("nav.apply")})
+             | {f"home.use.{page_slug(label)}" for _, label, _ in section("nav.apply")}
+             | {f"family.{name}.{part}" for name in MODELS for part in ("title", "summary")}  # appkit.i18n
+             | {f"data.{name}.{part}" for name in DATASETS for part in ("title", "description")})
     assert sorted((literal | built) - table("en").keys()) == []
 
 
@@ -136,3 +140,52 @@ def test_bold_markdown_closes_in_every_text():
         texts += [s[lang] for o in q.options for s in (o.text, o.why) for lang in LANGS]
     assert bold_that_breaks("**正确答案：**答案") == ["正确答案："]
     assert [b for text in texts for b in bold_that_breaks(text)] == []
+
+
+def test_the_home_diagram_has_a_chinese_twin():
+    import xml.etree.ElementTree as ET
+
+    def labels(name: str) -> list[str]:
+        root = ET.parse(ROOT / "assets" / name).getroot()
+        return [el.text or "" for el in root.iter("{http://www.w3.org/2000/svg}text")]
+
+    en, zh = labels("autoencoder.svg"), labels("autoencoder.zh.svg")
+    assert len(en) == len(zh) > 5
+    worded = [(a, b) for a, b in zip(en, zh) if len(a) > 2]  # the symbols x, z, x̂ are the same in both
+    assert worded and all(CJK.search(b) and not CJK.search(a) for a, b in worded)
+
+
+def test_words_are_the_english_text_and_can_say_it_in_chinese():
+    import json
+    import pickle
+
+    from aelib.i18n import Words
+
+    inner = Words("source.labels_column", column="kind")
+    w = Words("source.table", name="pets.csv", rows="90", columns=3, labels=inner)
+    assert w == "your table pets.csv: 90 rows × 3 columns, labels from 'kind'"  # a str: English wherever it goes
+    assert json.loads(json.dumps({"w": w})) == {"w": str(w)} and "90 rows" in w
+    assert w.say("zh") == t("source.table", "zh", name="pets.csv", rows="90", columns=3,
+                            labels=t("source.labels_column", "zh", column="kind"))  # the inner Words in Chinese too
+    assert pickle.loads(pickle.dumps(w)).say("zh") == w.say("zh")
+
+
+def test_a_learners_error_keeps_english_for_the_library_and_says_it_in_chinese(tmp_path):
+    from aelib.data import DatasetUnavailable, load_dataset
+    from aelib.i18n import say
+    from aelib.projections import check_tsne
+    from aelib.train import TrainingDiverged
+
+    with pytest.raises(ValueError) as err:
+        check_tsne(100, perplexity=500)
+    assert "perplexity must be between 0 and the number of points (100)" in str(err.value)
+    assert say(err.value, "zh") == t("error.tsne_perplexity", "zh", n=100, got="500")
+    assert CJK.search(say(err.value, "zh"))
+    diverged = TrainingDiverged(3, 2, 1e9, 0.5)
+    assert str(diverged).startswith("Training diverged in epoch 3") and "epoch 2" in str(diverged)
+    assert say(diverged, "zh").startswith(t("error.diverged", "zh", epoch=3, limit="100", seen="", kept="")[:8])
+    assert "第 2 轮" in say(diverged, "zh")
+    with pytest.raises(DatasetUnavailable) as missing:
+        load_dataset("mnist", data_dir=str(tmp_path))
+    assert str(missing.value).startswith("No MNIST files in") and say(missing.value, "zh").startswith(str(tmp_path))
+    assert say(ValueError("plain"), "zh") == "plain"  # an error without Words speaks for itself

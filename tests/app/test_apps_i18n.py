@@ -1,0 +1,117 @@
+"""The Compression, Few labels and Augmentation pages in Chinese (`?lang=zh`): the page's own words, its inputs, and
+the results of a tiny run all come from the tables, and the sidebar does not call the page untranslated."""
+from __future__ import annotations
+
+import re
+
+from streamlit.testing.v1 import AppTest
+
+from aelib.i18n import t
+from appkit.probe_views import RESULT
+from tests.app.test_pages import APP, TIMEOUT, figure, on
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def zh(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["lang"] = "zh"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return on(at, page)
+
+
+def main_texts(at: AppTest) -> list[str]:
+    """Every sentence the page itself shows (not the sidebar)."""
+    m = at.main
+    return [e.value for kind in (m.title, m.subheader, m.markdown, m.caption, m.info, m.warning, m.success, m.error)
+            for e in kind]
+
+
+def assert_chinese(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any(c.value == t("nav.not_translated", "zh") for c in at.sidebar.caption)
+    assert [s for s in main_texts(at) if not CJK.search(s)] == []
+
+
+def chart(at: AppTest, title: str) -> dict:
+    return next(figure(c) for c in at.get("plotly_chart") if figure(c)["layout"]["title"]["text"] == title)
+
+
+def test_the_compression_page_in_chinese():
+    at = zh("pages/10_Compression.py")
+    assert_chinese(at)
+    assert at.title[0].value == t("compress.title", "zh")
+    assert at.main.markdown[0].value == t("compress.intro", "zh")
+    assert any(i.value == t("compress.empty", "zh") for i in at.info)
+    assert at.button(key="cz_train").label == t("compress.train", "zh")
+    data = at.selectbox(key="cz_dataset")
+    assert data.label == t("lab.data", "zh") and t("data.digits.title", "zh") in data.options
+
+    data.set_value("digits").run()
+    at.multiselect(key="cz_latent").set_value([2, 4]).run()
+    at.number_input(key="cz_epochs").set_value(1).run()
+    at.button(key="cz_train").click().run()
+    assert_chinese(at)
+    assert at.subheader[0].value == t("compress.results", "zh")
+    names = [d["name"] for d in chart(at, t("compress.chart_title", "zh"))["data"]]
+    assert names[0] == t("compress.trace", "zh", method=t("compress.method.ae", "zh"), size=2)
+    assert t("compress.method.jpeg_data", "zh") in names
+    rows = figure(at.get("plotly_chart")[1])["layout"]["yaxis"]["ticktext"]
+    assert rows[0] == t("compress.original", "zh")
+    assert t("compress.col_budget", "zh") in at.dataframe[0].value.columns
+
+    at.multiselect(key="cz_bits").set_value([]).run()
+    assert any(i.value == t("compress.no_bits", "zh") for i in at.info)
+
+
+def test_the_few_labels_page_in_chinese():
+    at = zh("pages/11_Few_labels.py")
+    assert_chinese(at)
+    assert at.title[0].value == t("probe.title", "zh")
+    assert at.main.markdown[0].value == t("probe.intro", "zh")
+    assert any(i.value == t("probe.empty", "zh") for i in at.info)
+    assert at.number_input(key="fl_latent").label == t("probe.code_size", "zh")
+
+    at.selectbox(key="fl_dataset").set_value("digits").run()
+    for key, value in (("fl_latent", 2), ("fl_epochs", 1), ("fl_repeats", 1)):
+        at.number_input(key=key).set_value(value).run()
+    at.button(key="fl_train").click().run()
+    assert_chinese(at)
+    assert at.subheader[0].value == t("probe.results", "zh")
+    fig = chart(at, t("probe.chart_title", "zh", n=at.session_state[RESULT].n_test))
+    assert fig["layout"]["xaxis"]["title"]["text"] == t("probe.chart_x", "zh")
+    assert fig["layout"]["xaxis"]["ticktext"][-1].startswith(t("probe.all", "zh"))
+    names = [d["name"] for d in fig["data"] if d.get("showlegend") is not False]
+    assert names[0] == t("probe.curve_name", "zh", features=t("probe.feature.raw", "zh"),
+                         width=t("probe.width_raw", "zh"))
+    df = at.dataframe[0].value
+    assert list(df.columns)[:2] == [t("probe.col_labels", "zh"), t("probe.feature.raw", "zh")]
+    assert df.iloc[-1, 0] == t("probe.all", "zh")
+    assert at.expander[0].label == t("probe.how_to_read", "zh")
+
+
+def test_the_augmentation_page_in_chinese():
+    at = zh("pages/12_Augmentation.py")
+    assert_chinese(at)
+    assert at.title[0].value == t("augment.title", "zh")
+    assert at.main.markdown[0].value == t("augment.intro", "zh")
+    assert any(i.value == t("augment.empty", "zh") for i in at.info)
+    assert at.slider(key="aug_jitter").label == t("augment.jitter", "zh")
+
+    at.selectbox(key="aug_dataset").set_value("digits").run()
+    for key, value in (("aug_labels", 2), ("aug_generated", 3), ("aug_repeats", 1), ("aug_cvae_epochs", 1),
+                       ("aug_ae_epochs", 1)):
+        at.number_input(key=key).set_value(value).run()
+    at.button(key="aug_train").click().run()
+    assert_chinese(at)
+    assert at.subheader[0].value == t("augment.results", "zh")
+    assert t("augment.source_here", "zh") in at.caption[0].value
+    verdicts = [m.value for m in (*at.success, *at.warning)]
+    assert len(verdicts) == 1 and verdicts[0].startswith(t("augment.verdict_name.cvae", "zh"))
+    bars = figure(at.get("plotly_chart")[0])
+    assert bars["layout"]["yaxis"]["title"]["text"] == t("probe.chart_y", "zh")
+    assert bars["data"][0]["x"][0].startswith(t("augment.short.none", "zh"))
+    images = figure(at.get("plotly_chart")[1])
+    assert list(images["layout"]["yaxis"]["ticktext"]) == [t("augment.row.labelled", "zh"),
+                                                           t("augment.row.cvae", "zh"), t("augment.row.jitter", "zh")]

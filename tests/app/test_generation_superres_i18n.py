@@ -1,0 +1,152 @@
+"""The Generation and Super-resolution pages in Chinese (`?lang=zh`): the page's own words, the results after a
+tiny training run (figures, metrics, captions, table) and the pickers' options all come from the zh tables, and
+the sidebar does not call the page untranslated."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from aelib import superres
+from aelib.i18n import t
+from appkit.resources import dataset
+from appkit.superres_views import N_EVAL, RESULT
+from tests.app.test_pages import APP, TIMEOUT, figure
+
+GEN, SR = "pages/8_Generation.py", "pages/9_Super_resolution.py"
+
+
+def zh(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["lang"] = "zh"
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def z(key: str, **fmt: object) -> str:
+    return t(key, "zh", **fmt)
+
+
+def rows_of(fig: dict) -> list[str]:
+    return list(fig["layout"]["yaxis"].get("ticktext", []))
+
+
+def titles(at: AppTest) -> list[str]:
+    return [str(figure(c)["layout"].get("title", {}).get("text", "")) for c in at.get("plotly_chart")]
+
+
+def untranslated_note(at: AppTest) -> bool:
+    return any(c.value == z("nav.not_translated") for c in at.sidebar.caption)
+
+
+@pytest.fixture(scope="module")
+def generation():
+    at = zh(GEN)
+    assert at.title[0].value == z("gen.title") and not untranslated_note(at)
+    assert at.markdown[0].value == z("gen.intro")
+    assert [i.value for i in at.info] == [z("gen.empty"), z("gen.cvae_empty")]
+    assert at.button(key="gen_train").label == z("gen.train")
+    assert at.number_input(key="gen_latent").label == z("gen.latent")
+    assert z("data.digits.title") in at.selectbox(key="gen_dataset").options
+    at.selectbox(key="gen_dataset").set_value("digits").run()
+    at.number_input(key="gen_latent").set_value(3).run()
+    at.number_input(key="gen_epochs").set_value(1).run()
+    at.button(key="gen_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_generation_page_speaks_chinese_before_and_after_training(generation):
+    at = generation
+    assert not untranslated_note(at)
+    assert [s.value for s in at.subheader] == [z("gen.sampling"), z("gen.grid"), z("gen.traversals"),
+                                               z("gen.interpolation")]
+    assert at.caption[0].value == z("gen.pair_caption", source=z("gen.source_here"), hidden=(512, 256), latent=3,
+                                    dataset=z("data.digits.title"))
+    figs = [figure(c) for c in at.get("plotly_chart")]
+    assert rows_of(figs[0]) == [z("gen.vae_prior"), z("gen.ae_prior"), z("gen.ae_fitted")]
+    assert [m.label for m in at.metric] == [z("gen.hole", source=z(k)) for k in ("gen.vae_prior", "gen.ae_prior",
+                                                                                 "gen.ae_fitted")]
+    assert z("gen.grid_title_vae", n=at.slider(key="gen_grid").value) in titles(at)
+    assert z("gen.norm_title") in titles(at)
+    assert any(rows_of(f) == [z(k) for k in ("gen.pixel_blend", "gen.vae_linear", "gen.vae_spherical",
+                                             "gen.ae_linear", "gen.ae_spherical")] for f in figs)
+    captions = [c.value for c in at.caption]
+    assert z("gen.interp_caption", d=3) in captions and z("gen.grid_caption_more") in captions
+    assert z("gen.traversal_caption", n=8) in captions
+    assert list(at.dataframe[0].value.columns) == [z("gen.col_d"), z("gen.col_sample"), z("gen.col_linear"),
+                                                   z("gen.col_spherical"), "√d"]
+
+
+def test_the_conditional_vae_speaks_chinese(generation):
+    at = generation
+    at.button(key="gen_train_cvae").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="gen_digit").label == z("gen.digit")
+    captions = [c.value for c in at.caption]
+    assert z("gen.cvae_caption") in captions
+    assert z("gen.cvae_model_caption", source=z("gen.source_here"), latent=3, dataset=z("data.digits.title")) \
+        in captions
+    assert not untranslated_note(at)
+
+
+def test_the_super_resolution_page_speaks_chinese_before_and_after_training():
+    at = zh(SR)
+    assert at.title[0].value == z("superres.title") and not untranslated_note(at)
+    assert at.markdown[0].value == z("superres.intro")
+    assert at.caption[0].value == z("superres.psnr_caption")
+    assert [i.value for i in at.info] == [z("superres.empty")]
+    assert at.button(key="sr_train").label == z("superres.train")
+    assert at.selectbox(key="sr_scale").options == [z("superres.scale_option", s=s) for s in (2, 4)]
+    at.selectbox(key="sr_dataset").set_value("digits").run()
+    at.selectbox(key="sr_scale").set_value(2).run()
+    at.number_input(key="sr_epochs").set_value(1).run()
+    at.button(key="sr_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.subheader[0].value == z("superres.rows_header")
+    images, scatter = (figure(c) for c in at.get("plotly_chart"))
+    assert rows_of(images) == [z("superres.row_low", h=4, w=4), z("superres.row_bicubic"), z("superres.row_model"),
+                               z("superres.row_original")]
+    assert scatter["layout"]["title"]["text"] == z("superres.plot_title", scale=2)
+    assert scatter["layout"]["xaxis"]["title"]["text"] == z("superres.plot_x")
+    assert [d["name"] for d in scatter["data"]] == [z("superres.plot_point"), z("superres.plot_equal")]
+    assert [m.label for m in at.metric] == [z("superres.metric_nearest"), z("superres.metric_bicubic"),
+                                            z("superres.metric_model")]
+    assert z("superres.rows_caption", h=4, w=4, s=2) in [c.value for c in at.caption]
+    result = at.session_state[RESULT]
+    x = dataset("digits").x_test[:N_EVAL]
+    r = superres.restore(result, x)
+    wins = f"{(r['psnr_model'] > r['psnr_bicubic']).mean():.0%}"
+    assert at.main.caption[-1].value == z("superres.scatter_caption", n=len(x), wins=wins, epochs=1,
+                                          seconds=f"{result.seconds:.0f}", device=result.device)
+    assert not untranslated_note(at)
+
+
+def test_the_libraries_progress_texts_are_said_in_the_learners_language():
+    """aelib reports progress as Words (English when printed, as before); the lab's progress bar says them in the
+    learner's language."""
+    import streamlit as st
+
+    from aelib import generation
+    from aelib.experiment import model_config
+    from aelib.i18n import Words
+    from aelib.train import TrainConfig
+    from appkit.i18n import in_lang
+
+    ds, tcfg = dataset("digits"), TrainConfig(epochs=1)
+    texts: list = []
+    log = lambda f, text: texts.append(text)  # noqa: E731
+    generation.train_pair(ds, model_config(ds, "vae", 2, hidden=(16,)), tcfg, log)
+    generation.train_cvae(ds, model_config(ds, "cvae", 2, hidden=(16,)), tcfg, log)
+    superres.fit(ds, superres.SuperResConfig(ds.shape, 2), superres.train_config(1, 0), log)
+    said = [texts[i] for i in (0, 1, 2, -1)]
+    assert all(isinstance(w, Words) for w in said)
+    keys = ["gen.progress_vae", "gen.progress_ae", "gen.progress_cvae", "superres.progress"]
+    assert [str(w) for w in said] == [t(k, epoch=1, epochs=1) for k in keys]  # English: as before
+    st.session_state["lang"] = "zh"
+    try:
+        assert [in_lang(w) for w in said] == [z(k, epoch=1, epochs=1) for k in keys]
+        assert in_lang("plain text") == "plain text"
+    finally:
+        del st.session_state["lang"]
