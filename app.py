@@ -8,7 +8,7 @@ from aelib.models import MODELS
 from appkit import page, state
 from appkit.i18n import current_lang, family_summary, family_title, tr
 
-page.setup("Home", translated=True)
+page.setup("Home")
 st.title(tr("home.title"))
 st.markdown(tr("home.intro"))
 diagram = {"en": "autoencoder.svg", "zh": "autoencoder.zh.svg"}[current_lang()]  # the labels are drawn in the SVG

@@ -10,6 +10,7 @@ from aelib.data import DATASETS, DatasetUnavailable, load_dataset
 from aelib.experiment import compare, fit, history_dicts, model_config, summarize, train_config, warnings_for
 from aelib.models import MODELS
 from aelib.noise import NOISES
+from aelib.projections import TSNE_ITER
 from aelib.train import EpochStats, TrainConfig, TrainingDiverged
 
 
@@ -71,8 +72,8 @@ def cmd_train(args) -> None:
 
 def cmd_compare(args) -> None:
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    _print(compare(args.dataset, methods, args.n, args.seed, args.perplexity, args.epochs, args.data_dir),
-           args.json)
+    _print(compare(args.dataset, methods, args.n, args.seed, args.perplexity, args.epochs, args.data_dir,
+                   args.tsne_iter), args.json)
 
 
 def cmd_anomaly(args) -> None:
@@ -194,6 +195,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--methods", default="pca,tsne,umap,ae", help="any of pca, tsne, umap, ae")
     c.add_argument("--n", type=int, default=1000, help="held-out points to embed and score")
     c.add_argument("--perplexity", type=float, default=30.0)
+    c.add_argument("--tsne-iter", type=int, default=TSNE_ITER, help="t-SNE iterations (at least 250)")
     c.add_argument("--epochs", type=int, default=30, help="for the ae method")
     c.set_defaults(fn=cmd_compare)
     a = sub.add_parser("anomaly", parents=[common], help="anomaly detection by reconstruction error")

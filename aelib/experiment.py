@@ -14,7 +14,7 @@ from aelib.data import Dataset, load_dataset, sample_rows
 from aelib.i18n import t
 from aelib.metrics import knn_accuracy, pca_test_mse, trustworthiness
 from aelib.models import MODELS, Autoencoder, ModelConfig, build_model, config_for
-from aelib.projections import Projection, project_pca, project_tsne, project_umap, score
+from aelib.projections import TSNE_ITER, Projection, project_pca, project_tsne, project_umap, score
 from aelib.train import EpochStats, TrainConfig, subset_rows, train
 
 COMPARE_METHODS = ("pca", "tsne", "umap", "ae")
@@ -76,7 +76,7 @@ def fit(ds: Dataset, mcfg: ModelConfig, tcfg: TrainConfig,
 
 
 def compare(dataset: str, methods: list[str], n: int, seed: int = 0, perplexity: float = 30.0,
-            epochs: int = 30, data_dir: str | None = None) -> dict[str, dict]:
+            epochs: int = 30, data_dir: str | None = None, tsne_iter: int = TSNE_ITER) -> dict[str, dict]:
     """Score each method on the same n held-out points: the split holds out exactly n (the official test
     split for mnist/fashion_mnist, sampled down to n); PCA, UMAP and the 2-D AE are fitted on the rest."""
     unknown = set(methods) - set(COMPARE_METHODS)
@@ -92,7 +92,7 @@ def compare(dataset: str, methods: list[str], n: int, seed: int = 0, perplexity:
         if m == "pca":
             proj = project_pca(ds.x_train, x_test, seed=seed)
         elif m == "tsne":
-            proj = project_tsne(x_test, perplexity=perplexity, seed=seed)
+            proj = project_tsne(x_test, perplexity=perplexity, seed=seed, max_iter=tsne_iter)
         elif m == "umap":
             proj = project_umap(ds.x_train, x_test, seed=seed)
         else:

@@ -149,7 +149,8 @@ def panels(pending: dict, y: np.ndarray, ids: np.ndarray, ds: Dataset, dim: int)
         proj = results[name][0]
         coords[name], title, axis = view_coords(name, proj, dim)
         fig = latent_scatter(coords[name], y, ds.class_names, ids, title=title, axis=axis,
-                             legend="right" if i % 2 else None, highlight=picked if len(picked) else None)
+                             legend="right" if i % 2 else None, highlight=picked if len(picked) else None,
+                             lang=current_lang())
         if coords[name].shape[1] == 3:
             col.plotly_chart(fig, key=f"cmp_panel3d_{name}")
         else:

@@ -209,7 +209,7 @@ def _series(run: Run, ds: Dataset) -> None:
     picks = [int(np.flatnonzero(ds.y_test == c)[0]) for c in np.unique(ds.y_test)][:6]
     x = ds.x_test[picks]
     if ds.kind == "sequence":
-        st.plotly_chart(series_rows(x, infer.reconstruct(run.model, x), ds.shape))
+        st.plotly_chart(series_rows(x, infer.reconstruct(run.model, x), ds.shape, lang=current_lang()))
         classes = tr("zoo.seq.separator").join(ds.class_names[ds.y_test[i]] for i in picks)
         st.caption(tr("zoo.seq.caption", classes=classes, k=run.model_cfg.latent_dim))
 
@@ -218,5 +218,5 @@ def _series(run: Run, ds: Dataset) -> None:
 def _neighbourhoods(run: Run, ds: Dataset) -> None:
     z = infer.encode(run.model, ds.x_test)
     st.plotly_chart(latent_scatter(z[:, :2], ds.y_test, ds.class_names, ds.test_ids,
-                                   title=tr("zoo.umap.title") + _first_two(z)))
+                                   title=tr("zoo.umap.title") + _first_two(z), lang=current_lang()))
     st.caption(tr("zoo.umap.caption", k=run.model_cfg.n_neighbors, weight=run.model_cfg.umap_weight))

@@ -167,7 +167,7 @@ def _denoising(r: dict) -> None:
 
 def _anomaly(r: dict) -> None:
     fig = histograms({tr("lesson.anomaly.normal"): r["normal"], tr("lesson.anomaly.anomalous"): r["anomalous"]},
-                     tr("lesson.anomaly.fig"), tr("lesson.anomaly.x"))
+                     tr("lesson.anomaly.fig"), tr("lesson.anomaly.x"), lang=current_lang())
     fig.add_vline(x=r["threshold"], line_dash="dash", annotation_text=tr("lesson.anomaly.threshold"))
     fig.update_yaxes(title_text=tr("lesson.anomaly.y"))
     st.plotly_chart(fig)

@@ -37,9 +37,8 @@ def section(key: str) -> list[tuple[str, str, str]]:
     raise KeyError(f"no sidebar section {key!r}")
 
 
-def setup(title: str, translated: bool = False) -> None:
-    """title: the page's PAGES label (its tab title is the label's translation). translated: the page's own text is
-    in the i18n tables (otherwise a Chinese reader is told it is English)."""
+def setup(title: str) -> None:
+    """title: the page's PAGES label (its tab title is the label's translation)."""
     page_title = i18n.tr(f"page.{page_slug(title)}")
     st.set_page_config(page_title=f"{page_title} · AE Lab", page_icon=":material/hub:", layout="wide")
     resources.configure_runtime()
@@ -48,9 +47,7 @@ def setup(title: str, translated: bool = False) -> None:
     state.settle_interrupted_run()
     with st.sidebar:
         st.markdown("### AE Lab")
-        lang = i18n.language_picker()
-        if lang != "en" and not translated:
-            st.caption(i18n.tr("nav.not_translated"))
+        i18n.language_picker()
         for path, label, icon in PAGES:
             if path in SECTIONS:
                 st.caption(i18n.tr(SECTIONS[path]))

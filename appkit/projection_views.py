@@ -9,6 +9,7 @@ import streamlit as st
 
 from aelib.jobs import digest
 from aelib.projections import (
+    TSNE_ITER,
     Projection,
     check_tsne,
     check_umap,
@@ -32,7 +33,7 @@ Pending = Callable[[], tuple[Projection, dict]]  # waits (with a progress bar) f
 
 
 def tsne_later(x: np.ndarray, y: np.ndarray, perplexity: float, seed: int, label: str, dim: int = 2,
-               max_iter: int = 1000, learning_rate: float | str = "auto") -> Pending:
+               max_iter: int = TSNE_ITER, learning_rate: float | str = "auto") -> Pending:
     """Submit t-SNE of exactly these rows (scored by cross-validation), computed once per input for everyone;
     the page goes on drawing and calls the result when it needs it. Raises ValueError for impossible settings."""
     check_tsne(len(x), perplexity, max_iter, learning_rate)

@@ -7,7 +7,9 @@ from typing import Any
 import streamlit as st
 
 from aelib.anomaly import RECIPE as ANOMALY_RECIPE
+from aelib.i18n import Words
 from aelib.models import MODELS, ModelConfig
+from aelib.projections import TSNE_ITER
 from aelib.train import EpochStats, TrainConfig
 from appkit.i18n import tr
 
@@ -52,8 +54,8 @@ SETTINGS = {"dataset": "mnist5k", "data_dir": "", "model": "ae", "latent_dim": 2
 # The other pages' own settings, kept the same way (each page's keys share its prefix)
 PAGE_SETTINGS = {
     # Compare
-    "cmp_n": 1000, "cmp_dim": "2-D", "cmp_seed": 0, "cmp_perplexity": 30.0, "cmp_tsne_lr": 0.0, "cmp_tsne_iter": 1000,
-    "cmp_neighbours": 15, "cmp_min_dist": 0.1,
+    "cmp_n": 1000, "cmp_dim": "2-D", "cmp_seed": 0, "cmp_perplexity": 30.0, "cmp_tsne_lr": 0.0,
+    "cmp_tsne_iter": TSNE_ITER, "cmp_neighbours": 15, "cmp_min_dist": 0.1,
     # Anomaly detection
     "an_protocol": "one-class", "an_dataset": "mnist5k", "an_normal": ["1"], "an_model": "conv_ae",
     "an_latent": ANOMALY_RECIPE["latent_dim"], "an_epochs": 20,
@@ -137,13 +139,13 @@ def settle_interrupted_run() -> None:
         run.status = "stopped"
         done, epochs = len(run.history), run.train_cfg.epochs
         if st.session_state.get(STOP):
-            run.message = tr("state.stopped_after", done=done, epochs=epochs)
+            run.message = Words("state.stopped_after", done=done, epochs=epochs)
             before = tr("state.stopped_before")
         else:
-            run.message = tr("state.interrupted_after", done=done, epochs=epochs)
+            run.message = Words("state.interrupted_after", done=done, epochs=epochs)
             before = tr("state.interrupted_before")
         if not run.history:
-            give_back_previous(run, before)
+            give_back_previous(run, before)  # the notice is shown once, in the language of the moment
         run.previous = None
 
 

@@ -9,21 +9,21 @@ import streamlit as st
 from aelib import infer
 from aelib.data import Dataset
 from aelib.experiment import history_dicts, summarize, training_split
+from aelib.i18n import Words
 from aelib.models import build_model
 from aelib.plots import image_rows, loss_curves, series_rows, split_name, term_titles
 from aelib.pretrain import PretrainStats
 from aelib.replay import REPLAY_POINTS, snapshot_epochs
 from aelib.train import EarlyStop, EpochStats, Progress, TrainingDiverged, pick_device, train
 from appkit import resources
-from appkit.i18n import current_lang, explain, tr
+from appkit.i18n import current_lang, explain, in_lang, tr
 from appkit.state import Run, get_run, give_back_previous, set_run
 
 PREVIEW = 10  # test samples shown as originals vs reconstructions
 
 
-def device_names() -> dict[str, str]:
-    """torch device types in words, in the learner's language."""
-    return {"cpu": tr("training.device.cpu"), "cuda": tr("training.device.cuda"), "mps": tr("training.device.mps")}
+# torch device types in words (table keys)
+DEVICE_KEYS = {"cpu": "training.device.cpu", "cuda": "training.device.cuda", "mps": "training.device.mps"}
 
 
 def show_results(run: Run, ds: Dataset, curves=None, grid=None) -> None:
@@ -99,18 +99,19 @@ def run_training(run: Run, ds: Dataset) -> None:
                 show_results(run, ds, curves, grid)
         if run.history and run.snapshots[-1][0] != run.history[-1].epoch:  # early stopping ended it: the kept weights
             run.snapshots.append((run.history[-1].epoch, infer.encode(run.model, x_snap, y_snap)))
-        device = device_names()[pick_device(run.train_cfg.device).type]
-        run.status, run.message = "finished", tr("training.finished", n=len(run.history), s=f"{run.seconds:.1f}",
-                                                 device=device)
+        # kept as Words, so the message follows the learner's language when it is shown again
+        device = Words(DEVICE_KEYS[pick_device(run.train_cfg.device).type])
+        run.status, run.message = "finished", Words("training.finished", n=len(run.history), s=f"{run.seconds:.1f}",
+                                                    device=device)
         if early is not None:
-            run.message += tr("training.early_stop", patience=early.patience, epoch=early.epoch,
-                              best=early.best_epoch)
+            run.message = Words("training.finished_early", finished=run.message, early=Words(
+                "training.early_stop", patience=early.patience, epoch=early.epoch, best=early.best_epoch))
     except TrainingDiverged as err:
-        run.status, run.message = "diverged", explain(err)
+        run.status, run.message = "diverged", err.words
     finally:
         slots.release()
     if not run.history:
-        give_back_previous(run, run.message, "error")
+        give_back_previous(run, in_lang(run.message), "error")
         return
     run.previous = None  # this run now has weights worth keeping; free the old model
     run.summary = summarize(run.model, ds, run.history, run.train_cfg.seed)

@@ -6,7 +6,7 @@ from appkit import compression_views as cv
 from appkit import page
 from appkit.i18n import tr
 
-page.setup("Compression", translated=True)
+page.setup("Compression")
 busy = cv.busy()  # inputs are frozen while the models train
 
 st.title(tr("compress.title"))

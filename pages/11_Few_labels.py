@@ -6,7 +6,7 @@ from appkit import page, state
 from appkit import probe_views as pv
 from appkit.i18n import tr
 
-page.setup("Few labels", translated=True)
+page.setup("Few labels")
 busy = pv.busy()  # inputs are frozen while the extractor trains and the probes are fitted
 
 st.title(tr("probe.title"))

@@ -6,7 +6,7 @@ from appkit import augment_views as av
 from appkit import page, state
 from appkit.i18n import tr
 
-page.setup("Augmentation", translated=True)
+page.setup("Augmentation")
 busy = av.busy()  # inputs are frozen while the generators train
 
 st.title(tr("augment.title"))

@@ -7,7 +7,7 @@ from aelib.i18n import page_slug
 from appkit import i18n, page
 from appkit.i18n import tr
 
-page.setup("Quiz", translated=True)
+page.setup("Quiz")
 lang = i18n.current_lang()
 ANSWERS, POS, CHOICE = "quiz_answers", "quiz_pos", "quiz_choice_"  # session keys; answers: question id -> option
 LINKS = {label: path for path, label, _ in page.PAGES}

@@ -6,7 +6,7 @@ from aelib.i18n import page_slug
 from appkit import i18n, lesson_views, page
 from appkit.i18n import tr
 
-page.setup("Lessons", translated=True)
+page.setup("Lessons")
 i18n.current_lang()
 LINKS = {path: label for path, label, _ in page.PAGES}
 

@@ -5,10 +5,10 @@ from aelib.experiment import warnings_for
 from appkit import controls, page, share_views, state, widgets
 from appkit.export_views import show as show_quick_start_export_import
 from appkit.family_views import show_family_view
-from appkit.i18n import current_lang, explain, tr
+from appkit.i18n import current_lang, explain, in_lang, tr
 from appkit.training import ensure_summary, run_training, show_results
 
-page.setup("Train", translated=True)
+page.setup("Train")
 busy = state.training_request() is not None  # inputs are frozen while a run trains
 
 st.title(tr("train.title"))
@@ -54,7 +54,7 @@ with right:
     elif run is None or not run.history:
         st.info(tr("train.setup_hint"))
     else:
-        (st.success if run.status == "finished" else st.warning)(run.message)
+        (st.success if run.status == "finished" else st.warning)(in_lang(run.message))
         widgets.run_caption(run)
         if valid and (run.model_cfg, run.train_cfg, run.dataset) != (mcfg, tcfg, ds.name):
             st.info(tr("train.differs"))

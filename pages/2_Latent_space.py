@@ -6,14 +6,14 @@ from aelib import infer
 from aelib.plots import factor_scatter, image_rows, latent_scatter
 from aelib.projections import project_pca
 from appkit import page, projection_views, widgets
-from appkit.i18n import tr
+from appkit.i18n import current_lang, tr
 from appkit.replay_view import show_replay
 
 TSNE_MAX = 2000  # t-SNE of the codes embeds at most this many test points
 # the radio's values (tests set them); the learner reads view_names
 VIEWS = ["PCA of the codes", "t-SNE of the codes", "the first two dimensions"]  # no-i18n
 
-page.setup("Latent space", translated=True)
+page.setup("Latent space")
 st.title(tr("latent.title"))
 run = widgets.require_run()
 ds = widgets.run_dataset(run)
@@ -48,10 +48,10 @@ if ds.factor_names:
     colour = st.radio(tr("latent.colour_by"), ["class", *ds.factor_names], horizontal=True, key="latent_colour",
                       format_func=colour_names.__getitem__, help=tr("latent.colour_help"))
 if colour == "class":
-    fig = latent_scatter(coords, labels, ds.class_names, ids, axis=axis)
+    fig = latent_scatter(coords, labels, ds.class_names, ids, axis=axis, lang=current_lang())
 else:
     factor = ds.f_test[:len(ids), ds.factor_names.index(colour)]  # ids are the first len(ids) test samples
-    fig = factor_scatter(coords, factor, colour, ids, axis=axis)
+    fig = factor_scatter(coords, factor, colour, ids, axis=axis, lang=current_lang())
 event = st.plotly_chart(fig, on_select="rerun", selection_mode=("points", "box", "lasso"), key="latent_plot")
 st.caption(tr("latent.colours_caption"))
 

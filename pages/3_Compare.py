@@ -7,7 +7,7 @@ from appkit import page, widgets
 from appkit.family_views import bottleneck
 from appkit.i18n import tr
 
-page.setup("Compare", translated=True)
+page.setup("Compare")
 st.title(tr("compare.title"))
 run = widgets.require_run()
 ds = widgets.run_dataset(run)

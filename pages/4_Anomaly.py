@@ -7,7 +7,7 @@ from appkit import anomaly_views as av
 from appkit import page
 from appkit.i18n import explain, family_title, in_lang, tr
 
-page.setup("Anomaly detection", translated=True)
+page.setup("Anomaly detection")
 av.settle()
 busy = av.busy()
 

@@ -7,7 +7,7 @@ from appkit import denoise_views as dv
 from appkit import page, state
 from appkit.i18n import tr
 
-page.setup("Denoising", translated=True)
+page.setup("Denoising")
 busy = dv.busy()  # inputs are frozen while the pair trains
 
 st.title(tr("denoise.title"))

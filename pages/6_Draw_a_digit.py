@@ -6,7 +6,7 @@ from streamlit_drawable_canvas import st_canvas  # a Streamlit component: import
 from appkit import draw_views, page, widgets
 from appkit.i18n import tr
 
-page.setup("Draw a digit", translated=True)
+page.setup("Draw a digit")
 st.title(tr("draw.title"))
 run = widgets.require_run()
 ds = widgets.run_dataset(run)

@@ -6,7 +6,7 @@ from aelib.upload import MAX_COLUMNS, MAX_MB, MAX_SIDE, MIN_ROWS
 from appkit import page, uploads
 from appkit.i18n import tr
 
-page.setup("Your data", translated=True)
+page.setup("Your data")
 st.title(tr("yourdata.title"))
 st.markdown(tr("yourdata.intro"))
 

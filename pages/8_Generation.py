@@ -6,7 +6,7 @@ from appkit import generation_views as gv
 from appkit import page, state
 from appkit.i18n import dataset_title, tr
 
-page.setup("Generation", translated=True)
+page.setup("Generation")
 busy = gv.busy()  # inputs are frozen while a model trains
 
 st.title(tr("gen.title"))

@@ -6,7 +6,7 @@ from appkit import page
 from appkit import superres_views as sv
 from appkit.i18n import dataset_title, tr
 
-page.setup("Super-resolution", translated=True)
+page.setup("Super-resolution")
 busy = sv.busy()  # inputs are frozen while the model trains
 
 st.title(tr("superres.title"))

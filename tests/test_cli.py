@@ -176,6 +176,8 @@ def test_compare_ae(capsys):
     (["compare", "--dataset", "digits", "--methods", "pca", "--n", "5000"], "5000"),
     (["compare", "--dataset", "digits", "--methods", "tsne", "--n", "50", "--perplexity", "60"],
      r"perplexity must be between 0 and the number of points (50); got 60"),
+    (["compare", "--dataset", "digits", "--methods", "tsne", "--n", "50", "--tsne-iter", "249"],
+     "t-SNE needs at least 250 iterations, got 249"),
     (["train", "--dataset", "digits", "--epochs", "0"], "epochs must be at least 1, got 0"),
     (["train", "--dataset", "digits", "--epochs", "1", "--lr", "0"], "learning rate must be a positive number"),
     (["train", "--dataset", "digits", "--epochs", "1", "--latent-dim", "0"], "latent size must be at least 1"),

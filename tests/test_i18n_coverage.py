@@ -102,3 +102,41 @@ if __name__ == "__main__":
     for arg in sys.argv[1:] or [str(p) for p in UI_FILES]:
         for line, text in english_literals(Path(arg)):
             print(f"{arg}:{line}: {text[:100]!r}")
+
+
+def _takes_lang() -> dict[str, int]:
+    """aelib functions with a `lang` parameter (they word something for the learner): name -> lang's position.
+    A name that aelib also defines without `lang` (compression.rate_distortion beside compression_plots') is left
+    out: a scan by name cannot tell the two apart."""
+    position, plain = {}, set()
+    for path in (ROOT / "aelib").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef):
+                names = [a.arg for a in node.args.args]
+                if "lang" in names or any(a.arg == "lang" for a in node.args.kwonlyargs):
+                    position[node.name] = names.index("lang") if "lang" in names else 10**6
+                else:
+                    plain.add(node.name)
+    for name in ("t", "say", "table", "missing_keys", *plain):  # the table functions themselves; ambiguous names
+        position.pop(name, None)
+    return position
+
+
+def calls_without_lang(path: Path, takes_lang: dict[str, int]) -> list[tuple[int, str]]:
+    """(line, name) of each call to a function in takes_lang that passes no lang (by keyword or position)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", getattr(node.func, "attr", None))
+            if (name in takes_lang and len(node.args) <= takes_lang[name]
+                    and not any(kw.arg in ("lang", None) for kw in node.keywords)):
+                found.append((node.lineno, name))
+    return found
+
+
+def test_the_ui_passes_the_language_to_every_library_function_that_words_something():
+    takes_lang = _takes_lang()
+    assert {"latent_scatter", "loss_curves", "warnings_for"} <= takes_lang.keys()  # the scan sees them
+    missing = [f"{p.relative_to(ROOT)}:{line} {name}()" for p in UI_FILES
+               for line, name in calls_without_lang(p, takes_lang)]
+    assert missing == []

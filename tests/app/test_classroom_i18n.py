@@ -108,9 +108,6 @@ def test_a_teachers_link_is_described_in_chinese():
     assert any(w.value.startswith(zh("share.ignored")) for w in at.warning)
 
 
-def test_the_train_page_does_not_say_it_is_untranslated(pretrained):
-    """Needs pages/1_Train.py's page.setup("Train", translated=True) (the Train page's own translation)."""
-    assert not any(c.value == zh("nav.not_translated") for c in pretrained.sidebar.caption)
 
 
 def test_the_html_report_speaks_the_learners_language():

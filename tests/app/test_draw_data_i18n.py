@@ -1,5 +1,5 @@
 """The Draw a digit and Your data pages in Chinese (?lang=zh): titles, instructions, messages and the results of
-a drawing or an upload come from the tables, and the sidebar does not call the pages untranslated."""
+a drawing or an upload come from the tables."""
 from __future__ import annotations
 
 import sys
@@ -27,7 +27,6 @@ def zh() -> AppTest:
 
 def ok(at: AppTest) -> AppTest:
     assert not at.exception, [e.value for e in at.exception]
-    assert not any(c.value == t("nav.not_translated", "zh") for c in at.sidebar.caption)
     return at
 
 

@@ -22,9 +22,3 @@ def test_the_home_page_speaks_chinese_with_lang_zh_and_english_without():
     assert t("home.title", "zh") != t("home.title", "en")
 
 
-def test_the_home_page_does_not_say_it_is_untranslated():
-    at = home("zh")
-    assert not any(c.value == t("nav.not_translated", "zh") for c in at.sidebar.caption)
-    train = home("zh")
-    train.switch_page("pages/1_Train.py").run()
-    assert not any(c.value == t("nav.not_translated", "zh") for c in train.sidebar.caption)
