@@ -221,7 +221,7 @@ def write_section(path: str, name: str, command: str, result: dict, markdown: st
     """Replace (or append) the section between <!-- bench:name --> markers in a markdown file: the result as
     JSON, or the given markdown instead."""
     file = Path(path)
-    text = file.read_text() if file.exists() else "# Benchmarks\n"
+    text = file.read_text(encoding="utf-8") if file.exists() else "# Benchmarks\n"
     pretty = re.sub(r"\[\s+([^\[\]{}]*?)\s+\]", lambda m: "[" + ", ".join(
         v.strip() for v in m.group(1).split(",")) + "]", json.dumps(result, indent=2))  # lists on one line
     body = markdown if markdown is not None else f"```json\n{pretty}\n```"
@@ -229,4 +229,4 @@ def write_section(path: str, name: str, command: str, result: dict, markdown: st
              f"<!-- /bench:{name} -->")
     pattern = re.compile(rf"<!-- bench:{name} -->.*?<!-- /bench:{name} -->", re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
-    file.write_text(text)
+    file.write_text(text, encoding="utf-8")

@@ -17,7 +17,7 @@ from aelib import checkpoint, infer
 from aelib.checkpoint import CheckpointError
 from aelib.data import DATASETS, Dataset
 from aelib.experiment import history_dicts
-from aelib.i18n import t
+from aelib.i18n import Words, t
 from aelib.models import Autoencoder
 from aelib.plots import image_rows, latent_scatter, loss_curves, series_rows, split_name
 from aelib.train import EpochStats, TrainConfig, as_batch_tensor, evaluate, label_tensor
@@ -71,28 +71,28 @@ def _train_config(raw) -> TrainConfig:
         return TrainConfig()
 
 
-def read_model_files(weights: bytes, config_text: str | bytes, where: str = "") -> Imported:
+def read_model_files(weights: bytes, config_text: str | bytes, where: str | Words = "") -> Imported:
     """An exported model back: load_bytes's checks, then the dataset it names (which must be one AE Lab
     bundles and fit the model's input) and its history (or, if the file has none, one measured point)."""
     model = checkpoint.load_bytes(weights, config_text, where)
     meta = json.loads(config_text)  # valid JSON: load_bytes has parsed it
     name = meta.get("dataset")
     if name not in DATASETS:
-        raise CheckpointError(f"{where}{checkpoint.CONFIG} names no dataset AE Lab has ({name!r}); a model trained "
-                              "on your own uploaded data cannot be imported. Export it again from AE Lab.")
+        raise CheckpointError("checkpoint.no_dataset", file=checkpoint.file_name(where, checkpoint.CONFIG),
+                              name=repr(name))
     try:
         history = [EpochStats(**h) for h in meta.get("history") or []]
     except TypeError as err:
-        raise CheckpointError(f"The training history in {where}{checkpoint.CONFIG} is damaged ({err}). "
-                              f"{checkpoint.RESAVE}") from err
+        raise CheckpointError("checkpoint.history", file=checkpoint.file_name(where, checkpoint.CONFIG), detail=err,
+                              resave=checkpoint.RESAVE) from err
     return Imported(model, name, history, _train_config(meta.get("train")), not history)
 
 
 def check_fits(imported: Imported, ds: Dataset) -> None:
     """The model must read this dataset's samples; then, if it came without history, measure one point."""
     if tuple(imported.model.cfg.input_shape) != tuple(ds.shape):
-        raise CheckpointError(f"This model reads samples of shape {imported.model.cfg.input_shape}, but {ds.name} "
-                              f"has samples of shape {ds.shape}: the config and the weights do not match the data.")
+        raise CheckpointError("checkpoint.shape", model_shape=imported.model.cfg.input_shape, dataset=ds.name,
+                              data_shape=ds.shape)
     if not imported.history:
         imported.history = [measure(imported.model, ds)]
 

@@ -70,7 +70,7 @@ def available(folder: str | Path = FOLDER) -> dict[str, str]:
     found = {}
     for sub in sorted(root.iterdir()) if root.is_dir() else []:
         try:
-            found[sub.name] = json.loads((sub / checkpoint.CONFIG).read_text()).get("title", sub.name)
+            found[sub.name] = json.loads((sub / checkpoint.CONFIG).read_text(encoding="utf-8")).get("title", sub.name)
         except (OSError, ValueError):
             continue
     order = list(SETUPS)
@@ -81,11 +81,11 @@ def load(name: str, folder: str | Path = FOLDER) -> Imported:
     """A bundled checkpoint with its history, checked like any upload (load_bytes: safetensors only, shapes)."""
     sub = Path(folder) / name
     try:
-        weights, config_text = (sub / checkpoint.WEIGHTS).read_bytes(), (sub / checkpoint.CONFIG).read_text()
-        history = json.loads((sub / checkpoint.HISTORY).read_text())
+        weights = (sub / checkpoint.WEIGHTS).read_bytes()
+        config_text = (sub / checkpoint.CONFIG).read_text(encoding="utf-8")
+        history = json.loads((sub / checkpoint.HISTORY).read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise checkpoint.CheckpointError(f"The quick-start checkpoint {sub} is incomplete ({err}); "
-                                         "recreate it with python -m aelib pretrain.") from err
+        raise checkpoint.CheckpointError("checkpoint.quickstart", path=sub, detail=err) from err
     imported = read_model_files(weights, config_text, where=f"{sub}/")
     imported.history = [EpochStats(**h) for h in history]
     return imported

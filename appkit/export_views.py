@@ -10,6 +10,7 @@ import streamlit as st
 from aelib import export, quickstart
 from aelib.checkpoint import CONFIG, WEIGHTS, CheckpointError
 from aelib.data import Dataset, DatasetUnavailable
+from aelib.i18n import Words
 from appkit import resources, state, widgets
 from appkit.i18n import current_lang, explain, tr
 from appkit.state import Run
@@ -42,7 +43,7 @@ def _use_pretrained() -> None:
                                False)
         run = _run_from(mine, tr("export.pretrained_loaded", name=name, epochs=len(mine.history)))
     except (CheckpointError, DatasetUnavailable, ValueError) as err:
-        st.session_state[state.NOTICE] = ("error", tr("export.pretrained_failed", error=_explained(explain(err))))
+        st.session_state[state.NOTICE] = ("error", tr("export.pretrained_failed", error=explain(err)))
         return
     state.set_run(run)
     cfg = run.model_cfg
@@ -56,7 +57,7 @@ def _import() -> None:
     weights, config = st.session_state.get(WEIGHTS_FILE), st.session_state.get(CONFIG_FILE)
     st.session_state.pop(IMPORT_ERROR, None)
     try:
-        imported = export.read_model_files(weights.getvalue(), config.getvalue(), where="the uploaded ")  # no-i18n
+        imported = export.read_model_files(weights.getvalue(), config.getvalue(), where=Words("checkpoint.uploaded"))
         run = _run_from(imported, tr("export.imported", weights=weights.name, config=config.name,
                                      model=imported.model.cfg.model, dataset=imported.dataset)
                         + (tr("export.imported_measured") if imported.measured else ""))
@@ -64,27 +65,6 @@ def _import() -> None:
         st.session_state[IMPORT_ERROR] = explain(err)
         return
     state.set_run(run)
-
-
-def _explained(message: str) -> str:
-    """An import or load error in the learner's language: aelib's English message as it is in English; in Chinese
-    a translation of what went wrong (found by a phrase of aelib's message), the English message as the details."""
-    explained = [  # (a phrase of aelib.checkpoint, .export or .data is in the message, its explanation)
-        ("is a pickle" in message, tr("export.error.pickle", detail=message)),
-        ("is not a readable safetensors file" in message, tr("export.error.unreadable", detail=message)),
-        ("is not valid JSON" in message, tr("export.error.not_json", detail=message)),
-        ("is not an AE Lab model config" in message, tr("export.error.not_config", detail=message)),
-        ("can be built from" in message, tr("export.error.cannot_build", detail=message)),
-        ("belong to another architecture" in message, tr("export.error.architecture", detail=message)),
-        ("holds NaN or infinite weights" in message, tr("export.error.nan", detail=message)),
-        ("cannot be loaded into a" in message, tr("export.error.cannot_load", detail=message)),
-        ("names no dataset AE Lab has" in message, tr("export.error.no_dataset", detail=message)),
-        ("The training history in" in message, tr("export.error.history", detail=message)),
-        ("This model reads samples of shape" in message, tr("export.error.shape", detail=message)),
-        ("Could not load" in message, tr("export.error.data", detail=message)),
-        ("could not be read" in message, tr("export.error.data", detail=message)),
-    ]
-    return next((text for found, text in explained if found), message)
 
 
 def _forget_error() -> None:
@@ -141,7 +121,7 @@ def import_files(disabled: bool) -> None:
         ready = st.session_state.get(WEIGHTS_FILE) is not None and st.session_state.get(CONFIG_FILE) is not None
         st.button(tr("export.import_button"), on_click=_import, disabled=disabled or not ready, key="import_model")
         if error:
-            st.error(tr("export.import_failed", error=_explained(error)))
+            st.error(tr("export.import_failed", error=error))
 
 
 def show(run: Run | None, busy: bool) -> None:

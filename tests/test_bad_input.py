@@ -175,7 +175,7 @@ def saved(tmp_path_factory):
     """(model, weights bytes, config text) of a tiny dense AE on 20 columns, saved by checkpoint.save."""
     model = build_model(config_for("ae", (20,), 2, hidden=(16,)), seed=0)
     folder = checkpoint.save(model, tmp_path_factory.mktemp("ckpt"))
-    return model, (folder / checkpoint.WEIGHTS).read_bytes(), (folder / checkpoint.CONFIG).read_text()
+    return model, (folder / checkpoint.WEIGHTS).read_bytes(), (folder / checkpoint.CONFIG).read_text(encoding="utf-8")
 
 
 def test_model_file_round_trips_from_bytes(saved):

@@ -67,10 +67,10 @@ def test_round_trip_gives_identical_outputs(tiny, data_for_shape, tmp_path, name
     z = infer.encode(model, x, y_test)
     np.testing.assert_array_equal(infer.decode(loaded, z, y_test), infer.decode(model, z, y_test))
 
-    config = json.loads((out / CONFIG).read_text())
+    config = json.loads((out / CONFIG).read_text(encoding="utf-8"))
     assert config["dataset"] == ds.name
     assert ModelConfig.from_dict(config["model"]) == model.cfg
-    assert json.loads((out / HISTORY).read_text()) == json.loads(json.dumps(history_dicts(history)))
+    assert json.loads((out / HISTORY).read_text(encoding="utf-8")) == json.loads(json.dumps(history_dicts(history)))
 
 
 @pytest.mark.parametrize("name", TIED)
@@ -143,7 +143,7 @@ def test_refuses_truncated_weights(tiny, tmp_path):
 
 def test_refuses_weights_of_another_architecture(tiny, tmp_path):
     checkpoint.save(build_model(tiny(latent_dim=2)), tmp_path)
-    config = json.loads((tmp_path / CONFIG).read_text())
+    config = json.loads((tmp_path / CONFIG).read_text(encoding="utf-8"))
     config["model"]["latent_dim"] = 3
     (tmp_path / CONFIG).write_text(json.dumps(config))
     with pytest.raises(ValueError, match="do not fit a ae with this config"):
@@ -152,7 +152,7 @@ def test_refuses_weights_of_another_architecture(tiny, tmp_path):
 
 def test_refuses_weights_of_another_family(tiny, tmp_path):
     checkpoint.save(build_model(tiny("conv_ae")), tmp_path)
-    config = json.loads((tmp_path / CONFIG).read_text())
+    config = json.loads((tmp_path / CONFIG).read_text(encoding="utf-8"))
     config["model"]["model"] = "ae"
     (tmp_path / CONFIG).write_text(json.dumps(config))
     with pytest.raises(ValueError, match="do not fit"):

@@ -146,7 +146,7 @@ def test_train_out_writes_checkpoint(capsys, tmp_path):
     assert sorted(p.name for p in out_dir.iterdir()) == sorted([checkpoint.WEIGHTS, checkpoint.CONFIG,
                                                                checkpoint.HISTORY])
     assert checkpoint.load(out_dir).cfg.input_shape == (1, 8, 8)
-    assert len(json.loads((out_dir / checkpoint.HISTORY).read_text())) == 1
+    assert len(json.loads((out_dir / checkpoint.HISTORY).read_text(encoding="utf-8"))) == 1
 
 
 def test_compare_pca_tsne(capsys, one_thread):
@@ -260,7 +260,7 @@ def test_bench_write_section_replaces_its_own_block(tmp_path):
     bench.write_section(str(path), "overhead", "python -m aelib bench", {"ratio": 1.5})
     bench.write_section(str(path), "other", "cmd2", {"x": 1})
     bench.write_section(str(path), "overhead", "python -m aelib bench", {"ratio": 1.1})
-    text = path.read_text()
+    text = path.read_text(encoding="utf-8")
     assert text.startswith("# Benchmarks\n\nIntro text.")
     assert text.count("<!-- bench:overhead -->") == 1 and text.count("<!-- /bench:overhead -->") == 1
     assert '"ratio": 1.1' in text and '"ratio": 1.5' not in text

@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def readme_commands() -> list[str]:
-    return re.findall(r"```bash\n(.+?)\n```", (ROOT / "README.md").read_text())
+    return re.findall(r"```bash\n(.+?)\n```", (ROOT / "README.md").read_text(encoding="utf-8"))
 
 
 def test_readme_opens_with_install_and_start_then_install_and_test():
@@ -19,10 +19,10 @@ def test_readme_opens_with_install_and_start_then_install_and_test():
 
 def test_ci_runs_the_readme_test_command():
     test = readme_commands()[1]
-    lines = [ln.strip() for ln in (ROOT / ".ci/run").read_text().splitlines()]
+    lines = [ln.strip() for ln in (ROOT / ".ci/run").read_text(encoding="utf-8").splitlines()]
     assert test in lines
 
 
 def test_requirements_pin_torch_and_torchvision():
-    req = (ROOT / "requirements.txt").read_text()
+    req = (ROOT / "requirements.txt").read_text(encoding="utf-8")
     assert "torch==2.14.1" in req and "torchvision==0.29.1" in req

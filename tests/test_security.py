@@ -22,7 +22,7 @@ PATH_CALLS = {"open", "Path", "PurePath", "PosixPath", "read_text", "read_bytes"
 
 
 def tree(path: Path) -> ast.Module:
-    return ast.parse(path.read_text(), str(path))
+    return ast.parse(path.read_text(encoding="utf-8"), str(path))
 
 
 def called_name(call: ast.Call) -> str:
@@ -101,7 +101,7 @@ def test_nothing_from_the_url_is_used_as_a_path(path):
 
 
 def server_config() -> dict:
-    return tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]
+    return tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["server"]
 
 
 def test_upload_size_is_limited_in_the_server_config():

@@ -136,7 +136,7 @@ def test_a_class_with_one_sample_cannot_be_split():
 
 def test_too_large_a_file_and_the_server_limit_agree():
     assert "the limit is 20 MB" in errors(lambda: dataset_from_csv(b"a,b\n" + b"1,2\n" * (MAX_BYTES // 4 + 1)))
-    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["maxUploadSize"] == MAX_MB  # Streamlit refuses larger files before aelib sees them
 
 

@@ -95,9 +95,11 @@ def test_a_corrupted_model_file_is_explained_in_chinese(pretrained):
     at.button(key="import_model").click().run()
     assert not at.exception, [e.value for e in at.exception]
     (error,) = [e.value for e in at.error]
-    lead = zh("export.import_failed", error=zh("export.error.unreadable", detail="")).split("\n")[0]
-    assert error.startswith(lead) and CJK.search(lead)
-    assert "not a readable safetensors file" in error  # aelib's English details follow the Chinese explanation
+    file = zh("checkpoint.uploaded") + "model.safetensors"
+    lead = zh("export.import_failed", error=zh("checkpoint.unreadable", file=file, detail="", resave=""))
+    assert error.startswith(lead.split("（")[0]) and CJK.search(lead)  # aelib's own message, said in Chinese
+    assert "not a readable safetensors file" not in error and "safetensors" in error
+    assert error.endswith(zh("checkpoint.resave", weights="model.safetensors", config="config.json"))
     assert at.session_state[RUN] is before
 
 

@@ -25,7 +25,8 @@ COMMAND = "python -m tests.load --sessions {sessions} --epochs {epochs}"
 def rss_mib(pid: int) -> float | None:
     """Resident memory of a process in MiB, from /proc (Linux); None where that is not available."""
     try:
-        line = next(t for t in Path(f"/proc/{pid}/status").read_text().splitlines() if t.startswith("VmRSS:"))
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+        line = next(t for t in status.splitlines() if t.startswith("VmRSS:"))
     except (OSError, StopIteration):
         return None
     return int(line.split()[1]) / 1024
