@@ -9,13 +9,18 @@ from aelib.i18n import DEFAULT, LANGS, Words, parse_lang, say, t, table
 LANG, PICKER = "lang", "lang_picker"  # session keys: the language, and the picker widget's own value
 
 
+def _lang() -> str:
+    """The session's language, read only (current_lang() also keeps the URL in step)."""
+    return parse_lang(st.session_state.get(LANG, DEFAULT))
+
+
 def current_lang() -> str:
     """The URL's language when it names one (validated: junk means English), else the session's. The URL is kept
     in step, so a link copied from any page opens in the same language."""
     asked = st.query_params.get(LANG)
     if asked is not None:
         st.session_state[LANG] = parse_lang(asked)
-    lang = parse_lang(st.session_state.get(LANG, DEFAULT))
+    lang = _lang()
     if asked != lang and (asked is not None or lang != DEFAULT):
         st.query_params[LANG] = lang  # page links drop the query string; put it back
     return lang
@@ -37,7 +42,7 @@ def language_picker() -> str:
 
 def tr(key: str, **fmt: object) -> str:
     """`key`'s text in the learner's language."""
-    return t(key, parse_lang(st.session_state.get(LANG, DEFAULT)), **fmt)
+    return t(key, _lang(), **fmt)
 
 
 def family_title(name: str) -> str:
@@ -62,9 +67,9 @@ def dataset_description(name: str) -> str:
 
 def explain(err: BaseException) -> str:
     """An error's message in the learner's language (aelib errors that carry Words; any other in its own words)."""
-    return say(err, parse_lang(st.session_state.get(LANG, DEFAULT)))
+    return say(err, _lang())
 
 
 def in_lang(text: str | Words) -> str:
     """A text from aelib (a progress line) in the learner's language: Words are said in it, a str is as it is."""
-    return text.say(parse_lang(st.session_state.get(LANG, DEFAULT))) if isinstance(text, Words) else text
+    return text.say(_lang()) if isinstance(text, Words) else text

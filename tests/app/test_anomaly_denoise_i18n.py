@@ -8,17 +8,12 @@ from streamlit.testing.v1 import AppTest
 from aelib.i18n import t
 from appkit.denoise_views import N_EVAL
 from appkit.resources import dataset
-from tests.app.test_pages import APP, TIMEOUT, figure, on
+from tests.app.test_anomaly_page import train_tiny_detector
+from tests.app.test_denoise_page import tiny_pair
+from tests.app.test_pages import figure, fresh, on
 
 ANOMALY, DENOISE = "pages/4_Anomaly.py", "pages/5_Denoising.py"
 
-
-def zh() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = "zh"
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 
@@ -29,19 +24,11 @@ def titles(at: AppTest) -> list[str]:
 @pytest.fixture(scope="module")
 def anomaly_zh():
     """The digit 1 as the normal class on the 8×8 digits: a 2-epoch dense detector, trained in Chinese."""
-    at = on(zh(), ANOMALY)
-    at.selectbox(key="an_dataset").set_value("digits").run()
-    at.multiselect(key="an_normal").set_value(["1"]).run()
-    at.selectbox(key="an_model").set_value("ae").run()
-    at.number_input(key="an_latent").set_value(4).run()
-    at.number_input(key="an_epochs").set_value(2).run()
-    at.button(key="an_train").click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return train_tiny_detector(on(fresh("zh"), ANOMALY))
 
 
 def test_the_anomaly_page_speaks_chinese_before_training():
-    at = on(zh(), ANOMALY)
+    at = on(fresh("zh"), ANOMALY)
     assert at.title[0].value == t("anomaly.title", "zh") != t("anomaly.title", "en")
     assert any(m.value == t("anomaly.intro", "zh") for m in at.markdown)
     assert [i.value for i in at.info] == [t("anomaly.empty", "zh")]
@@ -53,7 +40,7 @@ def test_the_anomaly_page_speaks_chinese_before_training():
 
 
 def test_anomaly_input_errors_are_chinese():
-    at = on(zh(), ANOMALY)
+    at = on(fresh("zh"), ANOMALY)
     at.multiselect(key="an_normal").set_value([]).run()
     no_normal = t("anomaly.cannot_train", "zh", error=t("anomaly.error.no_normal", "zh"))
     assert [e.value for e in at.error] == [no_normal]
@@ -87,20 +74,10 @@ def test_anomaly_results_are_chinese(anomaly_zh):
     assert any("误差" in a.get("text", "") for a in maps["layout"]["annotations"])
 
 
-def tiny_pair_zh() -> AppTest:
-    at = on(zh(), DENOISE)
-    at.selectbox(key="dn_dataset").set_value("digits").run()
-    at.selectbox(key="dn_noise").set_value("gaussian").run()
-    at.slider(key="dn_level").set_value(0.5).run()
-    at.number_input(key="dn_epochs").set_value(1).run()
-    at.number_input(key="dn_latent").set_value(4).run()
-    at.button(key="dn_train").click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def test_the_denoising_page_speaks_chinese_before_and_after_training():
-    at = on(zh(), DENOISE)
+    at = on(fresh("zh"), DENOISE)
     assert at.title[0].value == t("denoise.title", "zh") != t("denoise.title", "en")
     assert any(m.value == t("denoise.intro", "zh") for m in at.markdown)
     assert [i.value for i in at.info] == [t("denoise.empty", "zh")]
@@ -108,7 +85,7 @@ def test_the_denoising_page_speaks_chinese_before_and_after_training():
     assert list(at.selectbox(key="dn_noise").options) == [t(f"denoise.noise.{k}", "zh")
                                                           for k in ("gaussian", "salt_pepper", "mask")]
 
-    at = tiny_pair_zh()
+    at = tiny_pair(fresh("zh"))
     assert [m.label for m in at.metric] == [t("denoise.metric_noisy", "zh"), t("denoise.metric_dae", "zh"),
                                             t("denoise.metric_plain", "zh")]
     assert at.subheader[0].value == t("denoise.rows_heading", "zh")

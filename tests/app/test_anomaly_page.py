@@ -11,10 +11,8 @@ from tests.app.test_pages import figure, fresh, on, values
 PAGE = "pages/4_Anomaly.py"
 
 
-@pytest.fixture(scope="module")
-def trained():
-    """A 2-epoch dense detector for the digit 1 on the 8×8 digits."""
-    at = on(fresh(), PAGE)
+def train_tiny_detector(at):
+    """On the Anomaly page: a 2-epoch dense detector for the digit 1 on the 8×8 digits."""
     at.selectbox(key="an_dataset").set_value("digits").run()
     at.multiselect(key="an_normal").set_value(["1"]).run()
     at.selectbox(key="an_model").set_value("ae").run()
@@ -23,6 +21,11 @@ def trained():
     at.button(key="an_train").click().run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+@pytest.fixture(scope="module")
+def trained():
+    return train_tiny_detector(on(fresh(), PAGE))
 
 
 def test_empty_page_explains_and_offers_training():

@@ -8,17 +8,16 @@ from streamlit.testing.v1 import AppTest
 
 from aelib.i18n import t
 from appkit.probe_views import RESULT
-from tests.app.test_pages import APP, TIMEOUT, figure, on
+from tests.app.test_augmentation_page import tiny as augment_lab
+from tests.app.test_compression_page import tiny_lab as compression_lab
+from tests.app.test_few_labels_page import tiny_lab as probe_lab
+from tests.app.test_pages import figure, fresh, on
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def zh(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = "zh"
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return on(at, page)
+    return on(fresh("zh"), page)
 
 
 def main_texts(at: AppTest) -> list[str]:
@@ -47,10 +46,7 @@ def test_the_compression_page_in_chinese():
     data = at.selectbox(key="cz_dataset")
     assert data.label == t("lab.data", "zh") and t("data.digits.title", "zh") in data.options
 
-    data.set_value("digits").run()
-    at.multiselect(key="cz_latent").set_value([2, 4]).run()
-    at.number_input(key="cz_epochs").set_value(1).run()
-    at.button(key="cz_train").click().run()
+    compression_lab(at)
     assert_chinese(at)
     assert at.subheader[0].value == t("compress.results", "zh")
     names = [d["name"] for d in chart(at, t("compress.chart_title", "zh"))["data"]]
@@ -72,10 +68,7 @@ def test_the_few_labels_page_in_chinese():
     assert any(i.value == t("probe.empty", "zh") for i in at.info)
     assert at.number_input(key="fl_latent").label == t("probe.code_size", "zh")
 
-    at.selectbox(key="fl_dataset").set_value("digits").run()
-    for key, value in (("fl_latent", 2), ("fl_epochs", 1), ("fl_repeats", 1)):
-        at.number_input(key=key).set_value(value).run()
-    at.button(key="fl_train").click().run()
+    probe_lab(at)
     assert_chinese(at)
     assert at.subheader[0].value == t("probe.results", "zh")
     fig = chart(at, t("probe.chart_title", "zh", n=at.session_state[RESULT].n_test))
@@ -98,11 +91,7 @@ def test_the_augmentation_page_in_chinese():
     assert any(i.value == t("augment.empty", "zh") for i in at.info)
     assert at.slider(key="aug_jitter").label == t("augment.jitter", "zh")
 
-    at.selectbox(key="aug_dataset").set_value("digits").run()
-    for key, value in (("aug_labels", 2), ("aug_generated", 3), ("aug_repeats", 1), ("aug_cvae_epochs", 1),
-                       ("aug_ae_epochs", 1)):
-        at.number_input(key=key).set_value(value).run()
-    at.button(key="aug_train").click().run()
+    augment_lab(at)
     assert_chinese(at)
     assert at.subheader[0].value == t("augment.results", "zh")
     assert t("augment.source_here", "zh") in at.caption[0].value

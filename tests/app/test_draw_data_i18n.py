@@ -11,18 +11,11 @@ from streamlit.testing.v1 import AppTest
 from aelib.data import load_dataset
 from aelib.i18n import t
 from tests.app.test_draw import FakeCanvas, rgba, train
-from tests.app.test_pages import APP, TIMEOUT, figure, on, tiny_run
+from tests.app.test_pages import figure, fresh, on, tiny_run
 from tests.app.test_your_data import digit_zip, pets
 
 DRAW, YOUR_DATA = "pages/6_Draw_a_digit.py", "pages/7_Your_data.py"
 
-
-def zh() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = "zh"
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def ok(at: AppTest) -> AppTest:
@@ -38,7 +31,7 @@ def prefix(key: str, **fmt: object) -> str:
 @pytest.fixture(scope="module")
 def mnist_zh():
     """A Chinese session with a 1-epoch AE on 300 MNIST digits (the smallest run test_draw.py trains)."""
-    return train(zh())
+    return train(fresh("zh"))
 
 
 def test_the_draw_page_speaks_chinese_before_a_drawing(mnist_zh):
@@ -76,12 +69,12 @@ def test_an_empty_drawing_is_a_chinese_message(mnist_zh, monkeypatch):
 
 
 def test_a_model_on_other_data_is_told_why_in_chinese():
-    at = ok(on(tiny_run(zh(), dataset="digits", epochs=1), DRAW))
+    at = ok(on(tiny_run(fresh("zh"), dataset="digits", epochs=1), DRAW))
     assert [i.value for i in at.info] == [t("draw.not_drawable", "zh", dataset="digits", shape="1 × 8 × 8")]
 
 
 def test_the_your_data_page_speaks_chinese():
-    at = ok(on(zh(), YOUR_DATA))
+    at = ok(on(fresh("zh"), YOUR_DATA))
     assert at.title[0].value == t("yourdata.title", "zh")
     assert any(m.value == t("yourdata.intro", "zh") for m in at.markdown)
     assert [tab.label for tab in at.tabs] == [t("yourdata.tab_csv", "zh"), t("yourdata.tab_images", "zh")]
@@ -90,7 +83,7 @@ def test_the_your_data_page_speaks_chinese():
 
 
 def test_a_csv_upload_is_checked_previewed_and_added_in_chinese():
-    at = on(zh(), YOUR_DATA)
+    at = on(fresh("zh"), YOUR_DATA)
     at.file_uploader(key="upload_csv").set_value(("pets.csv", pets(90), "text/csv")).run()
     ok(at)
     assert at.selectbox(key="upload_label").label == t("yourdata.label_column", "zh")
@@ -117,7 +110,7 @@ def test_a_csv_upload_is_checked_previewed_and_added_in_chinese():
 
 
 def test_an_image_upload_is_previewed_in_chinese():
-    at = on(zh(), YOUR_DATA)
+    at = on(fresh("zh"), YOUR_DATA)
     at.file_uploader(key="upload_images").set_value(("digits.zip", digit_zip(), "application/zip")).run()
     ok(at)
     assert [m.value for m in at.metric] == ["1 × 8 × 8", "32 / 8", "2"]

@@ -5,20 +5,17 @@ from __future__ import annotations
 import re
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from aelib.i18n import page_slug, t
 from appkit.page import PAGES
-from tests.app.test_pages import APP, TIMEOUT
+from tests.app.test_pages import fresh
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.mark.parametrize(("path", "label"), [(p, label) for p, label, _ in PAGES], ids=[p for p, _, _ in PAGES])
 def test_the_page_opens_in_chinese(path, label):
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = "zh"
-    at.run()
+    at = fresh("zh")
     if path != "app.py":
         at.switch_page(path).run()
     assert not at.exception, [e.value for e in at.exception]

@@ -9,18 +9,13 @@ from aelib import superres
 from aelib.i18n import t
 from appkit.resources import dataset
 from appkit.superres_views import N_EVAL, RESULT
-from tests.app.test_pages import APP, TIMEOUT, figure
+from tests.app.test_pages import figure, fresh, on
 
 GEN, SR = "pages/8_Generation.py", "pages/9_Super_resolution.py"
 
 
 def zh(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = "zh"
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return on(fresh("zh"), page)
 
 
 def z(key: str, **fmt: object) -> str:

@@ -1,20 +1,11 @@
 """The home page in both languages: every visible sentence comes from the tables, and `?lang=zh` switches it."""
-from streamlit.testing.v1 import AppTest
-
 from aelib.i18n import t
-from tests.app.test_pages import APP
-
-
-def home(lang: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if lang:
-        at.query_params["lang"] = lang
-    return at.run()
+from tests.app.test_pages import fresh
 
 
 def test_the_home_page_speaks_chinese_with_lang_zh_and_english_without():
     for lang in ("en", "zh"):
-        at = home(lang if lang == "zh" else None)
+        at = fresh(lang if lang == "zh" else None)
         assert not at.exception, [e.value for e in at.exception]
         assert at.title[0].value == t("home.title", lang)
         assert [m.value for m in at.markdown if m.value == t("home.steps", lang)]

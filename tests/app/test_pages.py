@@ -19,9 +19,13 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 180  # torch and sklearn imports are slow on a cold start
 
 
-def fresh() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert not at.exception
+def fresh(lang: str | None = None) -> AppTest:
+    """A new session on the home page; lang: opened with ?lang=<lang>."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if lang:
+        at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
     return at
 
 

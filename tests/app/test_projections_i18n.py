@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from aelib.i18n import t
-from tests.app.test_pages import APP, TIMEOUT, figure, on, tiny_run, values
+from tests.app.test_pages import figure, fresh, on, tiny_run, values
 
 ZH = "zh"
 
@@ -14,11 +14,7 @@ ZH = "zh"
 @pytest.fixture(scope="module")
 def zh() -> AppTest:
     """One Chinese session with a finished 2-epoch run on the 8×8 digits."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = ZH
-    at.run()
-    assert not at.exception
-    return tiny_run(at, epochs=2)
+    return tiny_run(fresh(ZH), epochs=2)
 
 
 def charts(at: AppTest) -> dict:

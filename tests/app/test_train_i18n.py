@@ -8,18 +8,14 @@ from streamlit.testing.v1 import AppTest
 from aelib.i18n import t
 from aelib.train import pick_device
 from appkit.i18n import LANG
-from tests.app.test_pages import APP, TIMEOUT, figure, on, tiny_run
+from tests.app.test_pages import figure, fresh, on, tiny_run
 
 TRAIN = "pages/1_Train.py"
 
 
 def chinese() -> AppTest:
     """A new session opened with ?lang=zh, on the Train page."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = "zh"
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return on(at, TRAIN)
+    return on(fresh("zh"), TRAIN)
 
 
 @pytest.fixture(scope="module")

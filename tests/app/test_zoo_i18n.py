@@ -7,17 +7,14 @@ import re
 from streamlit.testing.v1 import AppTest
 
 from aelib.i18n import t
-from tests.app.test_pages import APP, TIMEOUT, figure, tiny_run
+from tests.app.test_pages import figure, fresh, tiny_run
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def zh_run(model: str, epochs: int = 2) -> AppTest:
     """A Chinese session with a finished tiny run of `model` on the 8×8 digits."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = "zh"
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = fresh("zh")
     tiny_run(at, dataset="digits", model=model, epochs=epochs)
     assert at.session_state["aelab_run"].status == "finished", at.session_state["aelab_run"].message
     return at
