@@ -12,7 +12,7 @@ import numpy as np
 
 from aelib import infer
 from aelib.data import Dataset
-from aelib.experiment import fit, model_config
+from aelib.experiment import TRAINED_HERE, fit, model_config
 from aelib.i18n import Words
 from aelib.models import Autoencoder
 from aelib.probe import draw_seed, probe_accuracy, sample_labelled, standardise
@@ -51,7 +51,7 @@ class AugmentResult:
     accuracy: dict[str, list[float]]  # variant -> test accuracy of each draw
     examples: dict[str, np.ndarray]  # "labelled", "cvae", "jitter" -> (n, D) images of the first draw, by class
     seconds: float
-    ae_source: str = "trained here"  # or "your model from the Train page"
+    ae_source: str = TRAINED_HERE  # or from_train_page(model)
     histories: dict = field(default_factory=dict)
 
     def mean(self, v: str) -> float:
@@ -138,7 +138,7 @@ def code_scale(ae: Autoencoder, ds: Dataset, jitter: float) -> np.ndarray:
 
 
 def experiment(ds: Dataset, cfg: AugmentConfig, log: Report | None = None, ae: Autoencoder | None = None,
-               ae_source: str = "trained here") -> AugmentResult:
+               ae_source: str = TRAINED_HERE) -> AugmentResult:
     """Train (or take) the jitter AE once, then for each draw: a cVAE on the labelled examples, the generated
     samples, and the three classifiers. log(fraction done, text)."""
     t0, histories = time.perf_counter(), {}

@@ -10,7 +10,7 @@ import numpy as np
 
 from aelib import infer
 from aelib.data import Dataset
-from aelib.experiment import fit, model_config
+from aelib.experiment import TRAINED_HERE, fit, model_config
 from aelib.i18n import t
 from aelib.models import Autoencoder, ModelConfig
 from aelib.noise import NOISES, corrupt_array
@@ -19,7 +19,6 @@ from aelib.train import EpochStats, TrainConfig
 CURVE_LEVELS = tuple(round(0.1 * i, 1) for i in range(9))  # 0.0, 0.1, ..., 0.8
 LATENT_DIM = 32  # a code wide enough to keep a digit's detail; the bottleneck alone then removes little noise
 HIDDEN = (512, 256)
-SOURCE_HERE, SOURCE_MAIN = "trained here", "your model from the Train page"  # DenoisePair.source
 
 
 def psnr(clean: np.ndarray, other: np.ndarray, data_range: float = 1.0) -> np.ndarray:
@@ -49,7 +48,7 @@ class DenoisePair:
     dae: Autoencoder
     plain: Autoencoder
     histories: tuple[list[EpochStats], list[EpochStats]] = field(default_factory=lambda: ([], []))
-    source: str = SOURCE_HERE  # or SOURCE_MAIN
+    source: str = TRAINED_HERE  # or FROM_TRAIN_PAGE
     data_dir: str | None = None  # where the dataset's files are, for the downloaded sets
     curves: dict = field(default_factory=dict)  # (kind, seed, n) -> psnr_curve(); a curve is computed once
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from aelib import diagnostics, infer
 from aelib.data import Dataset, load_dataset, sample_rows
-from aelib.i18n import t
+from aelib.i18n import Words, t
 from aelib.metrics import knn_accuracy, pca_test_mse, trustworthiness
 from aelib.models import MODELS, Autoencoder, ModelConfig, build_model, config_for
 from aelib.projections import TSNE_ITER, Projection, project_pca, project_tsne, project_umap, score
@@ -21,6 +21,16 @@ COMPARE_METHODS = ("pca", "tsne", "umap", "ae")
 
 
 VAL_FRACTION = 0.1  # of the training split, held out for early stopping
+
+
+# where a lab page's model came from (the learner reads it beside the results): English strs that speak Chinese too
+TRAINED_HERE = Words("origin.here")
+FROM_TRAIN_PAGE = Words("origin.main")
+
+
+def from_train_page(model: str) -> Words:
+    """"your vae from the Train page": the Train page's model, by family name."""
+    return Words("origin.main_model", model=model)
 
 
 def model_config(ds: Dataset, model: str = "ae", latent_dim: int = 2, **kw) -> ModelConfig:

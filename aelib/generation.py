@@ -12,7 +12,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from aelib import infer
 from aelib.data import Dataset
-from aelib.experiment import fit, model_config
+from aelib.experiment import TRAINED_HERE, fit, model_config
 from aelib.i18n import Words
 from aelib.models import Autoencoder, ModelConfig
 from aelib.train import EpochStats, TrainConfig
@@ -171,7 +171,7 @@ class GenerationPair:
     vae: Autoencoder
     ae: Autoencoder
     histories: tuple[list[EpochStats], list[EpochStats]] = field(default_factory=lambda: ([], []))
-    source: str = "trained here"  # or "your model from the Train page"
+    source: str = TRAINED_HERE  # or FROM_TRAIN_PAGE
     data_dir: str | None = None
     codes: dict = field(default_factory=dict)  # "vae"/"ae" -> training codes, computed once
 

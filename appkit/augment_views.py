@@ -8,6 +8,7 @@ import streamlit as st
 from aelib import augment
 from aelib.augment import AugmentConfig, AugmentResult
 from aelib.data import DATASETS, Dataset
+from aelib.experiment import TRAINED_HERE, from_train_page
 from aelib.models import MODELS
 from aelib.plots import image_rows
 from aelib.probe_plots import accuracy_bars
@@ -21,24 +22,12 @@ request, busy, take_request, fail, take_error, load = (LAB.request, LAB.busy, LA
                                                        LAB.take_error, LAB.load)
 DATA = "aelab_augment_data"  # (name, split seed, data dir) of the result's dataset
 IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]
-# AugmentResult.ae_source tags (kept in English: tests and reports read them), shown through source_text()
-HERE, MAIN = "trained here", "your {model} from the Train page"  # no-i18n
 
 
 def short_names() -> dict[str, str]:
     """Each variant's short name (the bars, the per-draw caption) in the learner's language."""
     return {"none": tr("augment.short.none"), "cvae": tr("augment.short.cvae"),
             "jitter": tr("augment.short.jitter")}
-
-
-def source_text(source: str) -> str:
-    """An AugmentResult.ae_source tag in the learner's language."""
-    if source == HERE:
-        return tr("augment.source_here")
-    head, tail = MAIN.split("{model}")
-    if source.startswith(head) and source.endswith(tail) and len(source) > len(head) + len(tail):
-        return tr("augment.source_main", model=source[len(head):len(source) - len(tail)])
-    return source
 
 
 def get_result() -> AugmentResult | None:
@@ -78,7 +67,7 @@ def result_dataset() -> Dataset | None:
     return load(*st.session_state.get(DATA, (get_result().dataset, 0, None)))
 
 
-def work(ds: Dataset, cfg: AugmentConfig, ae=None, source: str = HERE,
+def work(ds: Dataset, cfg: AugmentConfig, ae=None, source: str = TRAINED_HERE,
          data: tuple = (None, 0, None)) -> None:
     result = LAB.run(lambda report: augment.experiment(ds, cfg, report, ae, source))
     if result is not None:
@@ -103,7 +92,7 @@ def adopt_main_run(run: Run, values: dict) -> None:
     """The Train page's model makes the jittered codes, on its own dataset; the run itself is only read."""
     ds, cfg = load(run.dataset, run.split_seed, run.data_dir), configure({**values, "ae_epochs": len(run.history)})
     if ds is not None and cfg is not None:
-        work(ds, cfg, run.model, MAIN.format(model=run.model_cfg.model),
+        work(ds, cfg, run.model, from_train_page(run.model_cfg.model),
              (run.dataset, run.split_seed, run.data_dir))
 
 

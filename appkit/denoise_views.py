@@ -10,6 +10,7 @@ import streamlit as st
 
 from aelib import denoise_lab as dl
 from aelib.data import DATASETS, Dataset
+from aelib.experiment import FROM_TRAIN_PAGE
 from aelib.models import ModelConfig
 from aelib.noise import NOISES
 from aelib.plots import image_rows
@@ -94,7 +95,7 @@ def adopt_main_run(run: Run) -> None:
     pair = train_live(ds, run.model_cfg, run.train_cfg, dae=run.model, plain=plain[0] if plain else None)
     if pair is not None:
         keep(replace(pair, histories=(run.history, plain[1] if plain else pair.histories[1]),
-                     source=dl.SOURCE_MAIN, data_dir=run.data_dir))
+                     source=FROM_TRAIN_PAGE, data_dir=run.data_dir))
 
 
 def keep(pair: dl.DenoisePair) -> None:

@@ -12,7 +12,7 @@ import streamlit as st
 from aelib import generation as gen
 from aelib import infer
 from aelib.data import DATASETS, Dataset
-from aelib.experiment import model_config
+from aelib.experiment import FROM_TRAIN_PAGE, TRAINED_HERE, model_config
 from aelib.generation_plots import manifold, z_name
 from aelib.models import Autoencoder
 from aelib.plots import image_rows
@@ -34,22 +34,13 @@ SHOW, N_CLOUD, STEPS, MAX_TRAVERSE = 10, 1000, 9, 8  # samples per row, codes pe
 class Conditional:
     model: Autoencoder
     dataset: str
-    # "trained here" or "your model from the Train page": stored in English, shown via source_label
-    source: str = "trained here"  # no-i18n
+    source: str = TRAINED_HERE  # or FROM_TRAIN_PAGE
     data_dir: str | None = None
 
 
 def titles() -> dict[str, str]:
     """Each model's short name in the learner's language."""
     return {"vae": tr("gen.model_vae"), "ae": tr("gen.model_ae")}
-
-
-def source_label(source: str) -> str:
-    """Where a model came from (the stored English value), in the learner's language."""
-    # keys: the stored English values
-    labels = {"trained here": tr("gen.source_here"),  # no-i18n
-              "your model from the Train page": tr("gen.source_main")}  # no-i18n
-    return labels.get(source, source)
 
 
 def get_pair() -> gen.GenerationPair | None:
@@ -101,7 +92,7 @@ def train(what: str, settings: tuple[str, int, int], run: Run | None, seed: int 
     except ValueError as err:
         fail(explain(err))
         return
-    source, data_dir = ("your model from the Train page", run.data_dir) if main else ("trained here", None)  # no-i18n
+    source, data_dir = (FROM_TRAIN_PAGE, run.data_dir) if main else (TRAINED_HERE, None)
     if what == "cvae_main":
         st.session_state[CVAE] = Conditional(run.model, ds.name, source, data_dir)
     elif what == "cvae":

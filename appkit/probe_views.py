@@ -9,6 +9,7 @@ import streamlit as st
 
 from aelib import probe
 from aelib.data import DATASETS, Dataset
+from aelib.experiment import FROM_TRAIN_PAGE, TRAINED_HERE
 from aelib.models import MODELS
 from aelib.probe_plots import accuracy_curves, feature_titles
 from aelib.train import TrainConfig
@@ -21,8 +22,6 @@ LAB = Lab("probe")  # the request and error slots
 request, busy, take_request, fail, take_error, load = (LAB.request, LAB.busy, LAB.take_request, LAB.fail,
                                                        LAB.take_error, LAB.load)
 IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]
-# ProbeLab.source tags (kept in English: tests and reports read them), shown through source_text()
-HERE, MAIN = "trained here", "your model from the Train page"  # no-i18n
 
 
 @dataclass
@@ -35,7 +34,7 @@ class ProbeLab:
     repeats: int
     curve: dict  # probe.accuracy_curve()
     n_test: int
-    source: str = HERE  # or MAIN
+    source: str = TRAINED_HERE  # or FROM_TRAIN_PAGE
 
 
 def get_lab() -> ProbeLab | None:
@@ -63,7 +62,7 @@ def usable_main_run(run: Run | None) -> bool:
             and not MODELS[run.model_cfg.model].cls.needs_labels)
 
 
-def measure(ds: Dataset, settings: tuple[str, int, int, int], model=None, source: str = HERE) -> None:
+def measure(ds: Dataset, settings: tuple[str, int, int, int], model=None, source: str = TRAINED_HERE) -> None:
     """Train the extractor (unless given), encode, fit the probes; progress on one bar, in a training slot."""
     _, latent, epochs, repeats = settings
     with LAB.working() as report:
@@ -89,12 +88,7 @@ def adopt_main_run(run: Run, settings: tuple[str, int, int, int]) -> None:
     """The Train page's model as the extractor, on its own dataset; the run itself is only read."""
     ds = load(run.dataset, run.split_seed, run.data_dir)
     if ds is not None:
-        measure(ds, (run.dataset, run.model_cfg.latent_dim, len(run.history), settings[3]), run.model, MAIN)
-
-
-def source_text(source: str) -> str:
-    """A ProbeLab.source tag in the learner's language."""
-    return {HERE: tr("probe.source_here"), MAIN: tr("probe.source_main")}.get(source, source)
+        measure(ds, (run.dataset, run.model_cfg.latent_dim, len(run.history), settings[3]), run.model, FROM_TRAIN_PAGE)
 
 
 def table(lab: ProbeLab) -> pd.DataFrame:

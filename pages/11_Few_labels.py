@@ -2,9 +2,10 @@
 and PCA, when only k labelled examples per class are available."""
 import streamlit as st
 
+from aelib.experiment import TRAINED_HERE
 from appkit import page, state
 from appkit import probe_views as pv
-from appkit.i18n import tr
+from appkit.i18n import in_lang, tr
 
 page.setup("Few labels")
 busy = pv.busy()  # inputs are frozen while the extractor trains and the probes are fitted
@@ -44,9 +45,9 @@ if lab is None:
 
 st.subheader(tr("probe.results"))
 draws = tr("lab.draw_many", n=lab.repeats) if lab.repeats > 1 else tr("lab.draw_one", n=lab.repeats)
-st.caption(tr("probe.results_caption", source=pv.source_text(lab.source), model=lab.model_name,
+st.caption(tr("probe.results_caption", source=in_lang(lab.source), model=lab.model_name,
               latent=lab.latent_dim, epochs=lab.epochs, dataset=lab.dataset, draws=draws))
-if lab.source == pv.HERE and settings != (lab.dataset, lab.latent_dim, lab.epochs, lab.repeats):
+if lab.source == TRAINED_HERE and settings != (lab.dataset, lab.latent_dim, lab.epochs, lab.repeats):
     st.info(tr("probe.stale"))
 pv.show(lab)
 with st.expander(tr("probe.how_to_read")):

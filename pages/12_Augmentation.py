@@ -2,9 +2,10 @@
 labelled set help a classifier? Measured, and said plainly either way."""
 import streamlit as st
 
+from aelib.experiment import TRAINED_HERE
 from appkit import augment_views as av
 from appkit import page, state
-from appkit.i18n import tr
+from appkit.i18n import in_lang, tr
 
 page.setup("Augmentation")
 busy = av.busy()  # inputs are frozen while the generators train
@@ -44,8 +45,8 @@ st.subheader(tr("augment.results"))
 draws = tr("lab.draw_many", n=cfg.repeats) if cfg.repeats > 1 else tr("lab.draw_one", n=cfg.repeats)
 st.caption(tr("augment.results_caption", dataset=result.dataset, labels=cfg.labels_per_class,
               generated=cfg.generated_per_class, draws=draws, cvae_epochs=cfg.cvae_epochs,
-              jitter=f"{cfg.jitter:g}", source=av.source_text(result.ae_source)))
-if result.ae_source == av.HERE and (name != result.dataset or values != {
+              jitter=f"{cfg.jitter:g}", source=in_lang(result.ae_source)))
+if result.ae_source == TRAINED_HERE and (name != result.dataset or values != {
         k: getattr(cfg, k) for k in values}):
     st.info(tr("augment.stale"))
 ds = av.result_dataset()

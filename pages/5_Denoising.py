@@ -2,10 +2,10 @@
 held-out images and compare what each gives back, by eye and by PSNR."""
 import streamlit as st
 
-from aelib import denoise_lab as dl
+from aelib.experiment import TRAINED_HERE
 from appkit import denoise_views as dv
 from appkit import page, state
-from appkit.i18n import tr
+from appkit.i18n import in_lang, tr
 
 page.setup("Denoising")
 busy = dv.busy()  # inputs are frozen while the pair trains
@@ -45,10 +45,9 @@ if pair is None:
 
 dae = pair.dae.cfg
 st.subheader(tr("denoise.rows_heading"))
-source = {dl.SOURCE_HERE: tr("denoise.source_here"), dl.SOURCE_MAIN: tr("denoise.source_main")}
-st.caption(tr("denoise.models_caption", source=source.get(pair.source, pair.source), noise=noise_titles[dae.noise],
+st.caption(tr("denoise.models_caption", source=in_lang(pair.source), noise=noise_titles[dae.noise],
               level=f"{dae.noise_level:g}", hidden=dae.hidden, latent=dae.latent_dim, dataset=pair.dataset))
-if pair.source == dl.SOURCE_HERE and settings != (pair.dataset, dae.noise, dae.noise_level,
+if pair.source == TRAINED_HERE and settings != (pair.dataset, dae.noise, dae.noise_level,
                                                   len(pair.histories[0]), dae.latent_dim):
     st.info(tr("denoise.settings_differ"))
 ds = dv.load(pair.dataset, data_dir=pair.data_dir)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from appkit import generation_views as gv
 from appkit import page, state
-from appkit.i18n import dataset_title, tr
+from appkit.i18n import dataset_title, in_lang, tr
 
 page.setup("Generation")
 busy = gv.busy()  # inputs are frozen while a model trains
@@ -39,7 +39,7 @@ elif ds is None:
     st.error(gv.take_error() or tr("gen.data_missing"))
 else:
     cfg = pair.vae.cfg
-    st.caption(tr("gen.pair_caption", source=gv.source_label(pair.source), hidden=cfg.hidden, latent=cfg.latent_dim,
+    st.caption(tr("gen.pair_caption", source=in_lang(pair.source), hidden=cfg.hidden, latent=cfg.latent_dim,
                   dataset=dataset_title(pair.dataset)))
     st.subheader(tr("gen.sampling"))
     seed = st.columns(3)[0].number_input(tr("gen.seed"), 0, 10_000, step=1, key="gen_seed", help=tr("gen.seed_help"))
@@ -72,7 +72,7 @@ if cvae is None:
 elif cds is None:
     st.error(gv.take_error() or tr("gen.cvae_data_missing"))
 else:
-    st.caption(tr("gen.cvae_model_caption", source=gv.source_label(cvae.source), latent=cvae.model.cfg.latent_dim,
+    st.caption(tr("gen.cvae_model_caption", source=in_lang(cvae.source), latent=cvae.model.cfg.latent_dim,
                   dataset=dataset_title(cvae.dataset)))
     names = cds.class_names
     digit = st.selectbox(tr("gen.digit"), gv.class_choices(len(names), ("gen_digit",)), key="gen_digit",

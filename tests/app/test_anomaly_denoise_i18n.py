@@ -91,7 +91,7 @@ def test_the_denoising_page_speaks_chinese_before_and_after_training():
     assert at.subheader[0].value == t("denoise.rows_heading", "zh")
     captions = " ".join(c.value for c in at.caption)
     assert t("denoise.curve_note", "zh", n=len(dataset("digits").x_test[:N_EVAL])) in captions
-    assert t("denoise.source_here", "zh") in captions
+    assert t("origin.here", "zh") in captions
     images = figure(at.get("plotly_chart")[0])
     assert list(images["layout"]["yaxis"]["ticktext"]) == [t(f"denoise.row_{k}", "zh")
                                                            for k in ("noisy", "dae", "plain", "clean")]

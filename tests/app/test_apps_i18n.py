@@ -94,7 +94,7 @@ def test_the_augmentation_page_in_chinese():
     augment_lab(at)
     assert_chinese(at)
     assert at.subheader[0].value == t("augment.results", "zh")
-    assert t("augment.source_here", "zh") in at.caption[0].value
+    assert t("origin.here", "zh") in at.caption[0].value
     verdicts = [m.value for m in (*at.success, *at.warning)]
     assert len(verdicts) == 1 and verdicts[0].startswith(t("augment.verdict_name.cvae", "zh"))
     bars = figure(at.get("plotly_chart")[0])

@@ -52,7 +52,7 @@ def test_the_generation_page_speaks_chinese_before_and_after_training(generation
     at = generation
     assert [s.value for s in at.subheader] == [z("gen.sampling"), z("gen.grid"), z("gen.traversals"),
                                                z("gen.interpolation")]
-    assert at.caption[0].value == z("gen.pair_caption", source=z("gen.source_here"), hidden=(512, 256), latent=3,
+    assert at.caption[0].value == z("gen.pair_caption", source=z("origin.here"), hidden=(512, 256), latent=3,
                                     dataset=z("data.digits.title"))
     figs = [figure(c) for c in at.get("plotly_chart")]
     assert rows_of(figs[0]) == [z("gen.vae_prior"), z("gen.ae_prior"), z("gen.ae_fitted")]
@@ -76,7 +76,7 @@ def test_the_conditional_vae_speaks_chinese(generation):
     assert at.selectbox(key="gen_digit").label == z("gen.digit")
     captions = [c.value for c in at.caption]
     assert z("gen.cvae_caption") in captions
-    assert z("gen.cvae_model_caption", source=z("gen.source_here"), latent=3, dataset=z("data.digits.title")) \
+    assert z("gen.cvae_model_caption", source=z("origin.here"), latent=3, dataset=z("data.digits.title")) \
         in captions
 
 
