@@ -102,7 +102,8 @@ def _offer(ds: Dataset, digest: str) -> None:
 
 
 def _error(err: UploadError) -> None:
-    """A bad upload's message: aelib.upload words it in English, so a Chinese page puts its own lead-in first."""
+    """A bad upload's message in the page's language (UploadError carries Words), after a lead-in on a Chinese
+    page."""
     st.error(tr("yourdata.upload_error", detail=explain(err)))
 
 

@@ -15,7 +15,22 @@ from aelib.i18n import LANGS, missing_keys, page_slug, parse_lang, t, table
 ROOT = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SAME_IN_BOTH = {"lang.en", "lang.zh"}  # each language's name, in its own script
-WORDED = ("Words", "Explained", "DatasetUnavailable")  # aelib calls whose first argument is a table key
+
+
+def worded_calls() -> tuple[str, ...]:
+    """Words, Explained, DatasetUnavailable and every aelib class derived from them: calls whose first argument is
+    a table key."""
+    names, bases = {"Words", "Explained", "DatasetUnavailable"}, {}  # the last: a RuntimeError that says Words
+    for path in (ROOT / "aelib").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases[node.name] = {getattr(b, "id", getattr(b, "attr", None)) for b in node.bases}
+    while grown := {name for name, of in bases.items() if of & names and name not in names}:
+        names |= grown
+    return tuple(sorted(names))
+
+
+WORDED = worded_calls()
 
 
 def has_words(template: str) -> bool:
