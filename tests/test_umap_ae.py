@@ -12,7 +12,7 @@ from sklearn.metrics import silhouette_score
 from aelib import checkpoint, infer
 from aelib.models import build_model, config_for
 from aelib.train import TrainConfig, train
-from aelib.umap_ae import fuzzy_graph, memberships, umap_cross_entropy
+from aelib.umap_ae import EPS, NEGATIVES, UMAP_A, UMAP_B, fuzzy_graph, memberships, umap_cross_entropy
 
 FAR = math.log2(3) - 1  # with 2 neighbours, sigma makes 1 + w_far = log2(3): the farther one gets 0.585
 
@@ -67,8 +67,13 @@ def test_cross_entropy_by_hand():
     """q = 1 / (1 + a d^2b): a positive pair at distance 0 costs nothing; a negative there costs a lot."""
     z0 = torch.zeros(1, 2)
     far = torch.tensor([[100.0, 0.0]])
-    assert umap_cross_entropy(z0, z0, far.unsqueeze(1).expand(1, 5, 2)).item() == pytest.approx(0, abs=1e-2)  # EPS
-    assert umap_cross_entropy(z0, far, z0.unsqueeze(1).expand(1, 5, 2)).item() > 20
+    def q(d):  # the output similarity, written out by hand
+        return 1 / (1 + UMAP_A * (d * d + EPS) ** UMAP_B)
+
+    by_hand = -math.log(q(0)) - NEGATIVES * math.log(1 - q(100))  # small: only EPS and a far tail keep it above 0
+    got = umap_cross_entropy(z0, z0, far.unsqueeze(1).expand(1, NEGATIVES, 2)).item()
+    assert got == pytest.approx(by_hand, rel=1e-4) and got < 0.05
+    assert umap_cross_entropy(z0, far, z0.unsqueeze(1).expand(1, NEGATIVES, 2)).item() > 20
 
 
 def blobs(n: int = 120, dim: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
