@@ -89,7 +89,8 @@ def test_a_csv_upload_is_checked_previewed_and_added_in_chinese():
     assert at.selectbox(key="upload_label").label == t("yourdata.label_column", "zh")
     assert at.selectbox(key="upload_label").options[0] == t("yourdata.no_label", "zh")
     error = at.error[0].value  # the label column is not numeric until it is chosen as the label
-    assert error.startswith(prefix("yourdata.upload_error", detail=0)) and "Not numeric: column 'kind'" in error
+    reason = t("upload.not_numeric_one", "zh", names="'kind'", example="cat", column="kind")  # in Chinese too
+    assert error == t("yourdata.upload_error", "zh", detail=reason)
     at.selectbox(key="upload_label").set_value("kind").run()
     ok(at)
     assert not at.error and at.success[0].value.startswith(prefix("yourdata.ready", source=0))
