@@ -17,8 +17,11 @@ LOCK_PICKER = "share_lock"
 PAGE = "Train"  # the Train page's URL path  # no-i18n
 
 
-def _defaults() -> dict:
-    return {k: state.SETTINGS[k] for k in SCHEMA}
+def link_defaults(model: str) -> dict:
+    """What a link leaves out means: the app's default for that setting, or the linked model family's own (so
+    /Train?model=umap_ae trains with that family's step size and batch, as picking it from the list does)."""
+    values = state.SETTINGS | state.family_settings(model)
+    return {k: values[k] for k in SCHEMA}
 
 
 def _url_params() -> dict[str, list[str]]:
@@ -35,7 +38,7 @@ def apply_link() -> None:
     if sig and (seen is None or seen["sig"] != sig):
         settings, locked, problems = decode(params, SCHEMA, passthrough=(LANG,))
         if settings or locked:  # a link of junk alone does not reset the learner's settings
-            values = _defaults() | settings
+            values = link_defaults(settings.get("model", state.SETTINGS["model"])) | settings
             st.session_state.update(values)
             st.session_state[state.LOCKED] = {k: values[k] for k in SCHEMA if k in locked}
         seen = st.session_state[APPLIED] = {"sig": sig, "settings": settings, "locked": sorted(locked),
@@ -61,7 +64,8 @@ def current_settings() -> dict:
 
 def link_query(locked: list[str]) -> str:
     """The query string of a link to the current settings (keeping the language)."""
-    params = encode(current_settings(), set(locked), SCHEMA, _defaults())
+    settings = current_settings()
+    params = encode(settings, set(locked), SCHEMA, link_defaults(settings["model"]))
     lang = parse_lang(st.session_state.get(LANG, DEFAULT))
     return urlencode(({LANG: lang} if lang != DEFAULT else {}) | params, safe=",")
 
@@ -88,7 +92,8 @@ def share_expander() -> None:
         base = st.context.url  # this page's address in the browser, without the query (None outside a browser)
         st.code(f"{_page_url(base)}{'?' + query if query else ''}", language=None, wrap_lines=True)
         st.caption(tr("share.copy_caption", end=tr("share.copy_end") if base else tr("share.copy_end_no_base")))
-        back = _defaults() | decode(parse_qs(query), SCHEMA, (LANG,))[0]
+        linked = decode(parse_qs(query), SCHEMA, (LANG,))[0]
+        back = link_defaults(linked.get("model", state.SETTINGS["model"])) | linked
         left_out = [k for k, v in current_settings().items() if not _same(k, v, back[k])]
         if left_out:
             st.caption(tr("share.not_in_link", settings=", ".join(left_out)))

@@ -74,15 +74,20 @@ PAGE_SETTINGS = {
     "cz_dataset": "mnist5k", "cz_latent": [8, 16, 32], "cz_bits": [2, 4, 6, 8], "cz_epochs": 8, "cz_budget": 32}
 
 
-def apply_family_defaults() -> None:
-    """Model picker callback: start the new family from its own defaults (a deep AE's layers, a sequence
-    AE's squared error, a linear AE's larger step size) rather than the last family's values."""
-    family = MODELS[st.session_state["model"]]
+def family_settings(model: str) -> dict:
+    """The settings a model family starts from: its own layers, loss, step size and batch (a deep AE's layers, a
+    sequence AE's squared error, a linear AE's larger step size, the UMAP AE's batch of 64), the rest as SETTINGS."""
+    family = MODELS[model] if model in MODELS else MODELS[SETTINGS["model"]]
     hidden = family.defaults.get("hidden")
-    st.session_state["hidden"] = ", ".join(map(str, hidden)) if hidden else SETTINGS["hidden"]
-    st.session_state["recon_loss"] = family.defaults.get("recon_loss", SETTINGS["recon_loss"])
-    st.session_state["lr"] = family.train_defaults.get("lr", SETTINGS["lr"])
-    st.session_state["batch"] = family.train_defaults.get("batch_size", SETTINGS["batch"])
+    return {"hidden": ", ".join(map(str, hidden)) if hidden else SETTINGS["hidden"],
+            "recon_loss": family.defaults.get("recon_loss", SETTINGS["recon_loss"]),
+            "lr": family.train_defaults.get("lr", SETTINGS["lr"]),
+            "batch": family.train_defaults.get("batch_size", SETTINGS["batch"])}
+
+
+def apply_family_defaults() -> None:
+    """Model picker callback: start the new family from its own defaults rather than the last family's values."""
+    st.session_state.update(family_settings(st.session_state["model"]))
 
 
 def keep_widget_values() -> None:

@@ -7,8 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from aelib.models import MODELS
 from aelib.share import decode
 from appkit.controls import LOCKED_HELP, SCHEMA
+from appkit.share_views import link_defaults
 from appkit.state import SETTINGS
 from tests.app.test_pages import APP, TIMEOUT, on
 
@@ -30,7 +32,7 @@ def shared_link(at: AppTest) -> str:
 def settings_of_link(link: str) -> dict:
     got, locked, problems = decode(parse_qs(urlsplit(link).query), SCHEMA, passthrough=("lang",))
     assert problems == []
-    return {k: SETTINGS[k] for k in SCHEMA} | got, locked
+    return link_defaults(got.get("model", SETTINGS["model"])) | got, locked
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +97,28 @@ def test_a_bad_parameter_is_a_warning_and_the_page_renders():
     assert at.selectbox(key="model").value == "vae"
     assert at.number_input(key="latent_dim").value == SETTINGS["latent_dim"]
     assert at.session_state["dataset"] == SETTINGS["dataset"] and any(b.key == "train" for b in at.button)
+
+
+def test_a_link_naming_a_model_starts_from_that_familys_defaults():
+    """/Train?model=umap_ae trains with that family's step size and batch, as picking it from the list does; a value
+    the link gives wins."""
+    umap = MODELS["umap_ae"].train_defaults
+    assert (umap["lr"], umap["batch_size"]) != (SETTINGS["lr"], SETTINGS["batch"])  # else this test proves nothing
+    at = opened({"model": "umap_ae"})
+    assert (at.session_state["lr"], at.session_state["batch"]) == (umap["lr"], umap["batch_size"])
+    picked = on(AppTest.from_file(APP, default_timeout=TIMEOUT).run(), TRAIN)
+    picked.selectbox(key="model").set_value("umap_ae").run()
+    assert {k: at.session_state[k] for k in SCHEMA} == {k: picked.session_state[k] for k in SCHEMA}
+    assert opened({"model": "umap_ae", "lr": "0.01"}).session_state["lr"] == 0.01
+
+
+def test_a_setting_left_at_the_apps_default_but_not_the_familys_survives_the_link():
+    """A UMAP AE set back to the app's usual step size: the link must say so, since leaving it out would mean the
+    family's own."""
+    at = on(AppTest.from_file(APP, default_timeout=TIMEOUT).run(), TRAIN)
+    at.selectbox(key="model").set_value("umap_ae").run()
+    at.select_slider(key="lr").set_value(SETTINGS["lr"]).run()
+    link = shared_link(at)
+    assert f"lr={SETTINGS['lr']:g}" in link and "batch=" not in link  # the batch is still the family's: left out
+    again = opened({k: v for k, v in parse_qs(urlsplit(link).query).items()})
+    assert {k: again.session_state[k] for k in SCHEMA} == {k: at.session_state[k] for k in SCHEMA}
