@@ -4,18 +4,16 @@ tables."""
 from __future__ import annotations
 
 import ast
-import io
 import re
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
 
 from aelib.i18n import Words, say, table
 from aelib.upload import MAX_BYTES, UploadError, dataset_from_csv, dataset_from_images, dataset_from_table
+from tests.test_upload import digit_images, png, zipped
 
 ROOT = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -32,26 +30,6 @@ def test_the_english_run_finder():
     assert english_runs("“a.zip”不是可以读取的 zip 压缩包。") == []
     assert english_runs("请上传 PNG 或 JPEG 文件") == []
     assert english_runs("标签列“y”has only one class") == ["has only one class"]
-
-
-def png(a: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(a).save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def images(n: int = 40, colour: bool = False, name=lambda i: f"{i % 2}_{i:03d}.png") -> list[tuple[str, bytes]]:
-    rng = np.random.default_rng(0)
-    shape = (8, 8, 3) if colour else (8, 8)
-    return [(name(i), png(rng.integers(0, 256, shape, dtype=np.uint8))) for i in range(n)]
-
-
-def zipped(files: list[tuple[str, bytes]]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, raw in files:
-            z.writestr(name, raw)
-    return buf.getvalue()
 
 
 def frame(n: int = 60, **extra) -> pd.DataFrame:
@@ -71,13 +49,13 @@ def with_nan(rows: list[int], columns: tuple[str, ...] = ("a",)) -> bytes:
 
 
 def mixed_colour() -> list[tuple[str, bytes]]:
-    files = images()
+    files = digit_images()
     files[5] = ("1_005.png", png(np.random.default_rng(1).integers(0, 256, (8, 8, 3), dtype=np.uint8)))
     return files
 
 
 def mixed_sizes() -> list[tuple[str, bytes]]:
-    files = images()
+    files = digit_images()
     files[3] = ("1_003.png", png(np.zeros((10, 8), np.uint8)))
     return files
 
@@ -114,13 +92,15 @@ BAD = {
     "a damaged zip": lambda: dataset_from_images([("a.zip", b"PK\x03\x04damaged")]),
     "neither image nor zip": lambda: dataset_from_images([("notes.txt", b"hello")]),
     "no images": lambda: dataset_from_images([("a.zip", zipped([("x.txt", b"hi")]))]),
-    "one image": lambda: dataset_from_images(images(1)),
-    "too few images": lambda: dataset_from_images(images(5)),
-    "not an image": lambda: dataset_from_images(images(39) + [("1_x.png", b"not a png")]),
-    "too large an image": lambda: dataset_from_images(images(39) + [("1_x.png", png(np.zeros((100, 80), np.uint8)))]),
+    "one image": lambda: dataset_from_images(digit_images(1)),
+    "too few images": lambda: dataset_from_images(digit_images(5)),
+    "not an image": lambda: dataset_from_images(digit_images(39) + [("1_x.png", b"not a png")]),
+    "too large an image": lambda: dataset_from_images(digit_images(39)
+                                                      + [("1_x.png", png(np.zeros((100, 80), np.uint8)))]),
     "images of different sizes": lambda: dataset_from_images(mixed_sizes()),
     "colour and grey images": lambda: dataset_from_images(mixed_colour()),
-    "a single-sample folder": lambda: dataset_from_images(images(39, name=lambda i: f"a/{i}.png")
+    "a single-sample folder": lambda: dataset_from_images([(f"a/{i}.png", b) for i, (_, b)
+                                                           in enumerate(digit_images(39))]
                                                           + [("b/x.png", png(np.zeros((8, 8), np.uint8)))]),
 }
 
