@@ -16,8 +16,15 @@ from tests.app.test_pages import figure, fresh, on
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def zh(page: str) -> AppTest:
-    return on(fresh("zh"), page)
+def zh(page: str, area: str) -> AppTest:
+    """The page opened in Chinese before any run: its title, introduction and "nothing yet" note from `area`'s
+    table, and nothing else in English."""
+    at = on(fresh("zh"), page)
+    assert_chinese(at)
+    assert at.title[0].value == t(f"{area}.title", "zh")
+    assert at.main.markdown[0].value == t(f"{area}.intro", "zh")
+    assert any(i.value == t(f"{area}.empty", "zh") for i in at.info)
+    return at
 
 
 def main_texts(at: AppTest) -> list[str]:
@@ -37,11 +44,7 @@ def chart(at: AppTest, title: str) -> dict:
 
 
 def test_the_compression_page_in_chinese():
-    at = zh("pages/10_Compression.py")
-    assert_chinese(at)
-    assert at.title[0].value == t("compress.title", "zh")
-    assert at.main.markdown[0].value == t("compress.intro", "zh")
-    assert any(i.value == t("compress.empty", "zh") for i in at.info)
+    at = zh("pages/10_Compression.py", "compress")
     assert at.button(key="cz_train").label == t("compress.train", "zh")
     data = at.selectbox(key="cz_dataset")
     assert data.label == t("lab.data", "zh") and t("data.digits.title", "zh") in data.options
@@ -61,11 +64,7 @@ def test_the_compression_page_in_chinese():
 
 
 def test_the_few_labels_page_in_chinese():
-    at = zh("pages/11_Few_labels.py")
-    assert_chinese(at)
-    assert at.title[0].value == t("probe.title", "zh")
-    assert at.main.markdown[0].value == t("probe.intro", "zh")
-    assert any(i.value == t("probe.empty", "zh") for i in at.info)
+    at = zh("pages/11_Few_labels.py", "probe")
     assert at.number_input(key="fl_latent").label == t("probe.code_size", "zh")
 
     probe_lab(at)
@@ -84,11 +83,7 @@ def test_the_few_labels_page_in_chinese():
 
 
 def test_the_augmentation_page_in_chinese():
-    at = zh("pages/12_Augmentation.py")
-    assert_chinese(at)
-    assert at.title[0].value == t("augment.title", "zh")
-    assert at.main.markdown[0].value == t("augment.intro", "zh")
-    assert any(i.value == t("augment.empty", "zh") for i in at.info)
+    at = zh("pages/12_Augmentation.py", "augment")
     assert at.slider(key="aug_jitter").label == t("augment.jitter", "zh")
 
     augment_lab(at)
