@@ -77,7 +77,7 @@ PAGE_SETTINGS = {
 def family_settings(model: str) -> dict:
     """The settings a model family starts from: its own layers, loss, step size and batch (a deep AE's layers, a
     sequence AE's squared error, a linear AE's larger step size, the UMAP AE's batch of 64), the rest as SETTINGS."""
-    family = MODELS[model] if model in MODELS else MODELS[SETTINGS["model"]]
+    family = MODELS[model]
     hidden = family.defaults.get("hidden")
     return {"hidden": ", ".join(map(str, hidden)) if hidden else SETTINGS["hidden"],
             "recon_loss": family.defaults.get("recon_loss", SETTINGS["recon_loss"]),
