@@ -11,7 +11,7 @@ import functools
 import json
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
@@ -115,6 +115,24 @@ class Words(str):
 
     def __repr__(self) -> str:
         return f"Words({self.key!r}, **{self.fields!r})"
+
+
+class Listed(Words):
+    """Names listed as each language writes them: 'a', 'b' in English, “a”、“b” in Chinese (the quote and the
+    separator are the table's "list.quoted" and "list.sep"). A field of Words, said in the same language."""
+
+    def __new__(cls, items: Sequence[object]) -> Listed:
+        names = tuple(str(item) for item in items)
+        obj = str.__new__(cls, _listed(names, DEFAULT))
+        obj.key, obj.fields = "list.quoted", {"items": names}
+        return obj
+
+    def say(self, lang: str = DEFAULT) -> str:
+        return _listed(self.fields["items"], lang)
+
+
+def _listed(names: tuple[str, ...], lang: str) -> str:
+    return t("list.sep", lang).join(t("list.quoted", lang, name=name) for name in names)
 
 
 def _said(key: str, fields: Mapping[str, object], lang: str) -> str:

@@ -18,7 +18,7 @@ from PIL import Image, UnidentifiedImageError
 from sklearn.model_selection import train_test_split
 
 from aelib.data import Dataset, scale_columns
-from aelib.i18n import Explained, Words
+from aelib.i18n import Explained, Listed, Words
 
 MAX_MB = 20  # keep equal to server.maxUploadSize in .streamlit/config.toml (a test checks)
 MAX_BYTES = MAX_MB * 1024 * 1024  # Streamlit counts a megabyte as 2**20 bytes too
@@ -37,9 +37,10 @@ class UploadError(Explained):
     `words`: any language)."""
 
 
-def _names(items: list, limit: int = 5) -> str | Words:
-    """'a', 'b', 'c' — or, past `limit` items, 'a', 'b' and 3 more (Words: the "and 3 more" is translated)."""
-    shown = ", ".join(f"'{n}'" for n in items[:limit])
+def _names(items: list, limit: int = 5) -> Words:
+    """'a', 'b', 'c' — or, past `limit` items, 'a', 'b' and 3 more (Words: quotes, commas and "and 3 more" are
+    said in the learner's language: “a”、“b” in Chinese)."""
+    shown = Listed(items[:limit])
     return Words("upload.names_more", shown=shown, n=len(items) - limit) if len(items) > limit else shown
 
 

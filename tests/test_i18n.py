@@ -187,6 +187,16 @@ def test_words_are_the_english_text_and_can_say_it_in_chinese():
     assert pickle.loads(pickle.dumps(w)).say("zh") == w.say("zh")
 
 
+def test_a_list_of_names_is_quoted_and_separated_as_each_language_writes_it():
+    from aelib.i18n import Listed, Words
+
+    names = Listed(["a", 2, "c"])
+    assert names == "'a', '2', 'c'" and names.say("en") == names
+    assert names.say("zh") == "“a”、“2”、“c”"
+    assert Words("upload.names_more", shown=names, n=4).say("zh").startswith("“a”、“2”、“c”")  # nested: Chinese too
+    assert Listed([]) == "" and Listed(["x"]).say("zh") == "“x”"
+
+
 def test_a_learners_error_keeps_english_for_the_library_and_says_it_in_chinese(tmp_path):
     from aelib.data import DatasetUnavailable, load_dataset
     from aelib.i18n import say

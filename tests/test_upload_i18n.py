@@ -137,7 +137,10 @@ def test_the_english_is_what_it_was():
 
 def test_the_nested_parts_are_said_in_chinese_too():
     many_lines = refusal(BAD["missing values on many lines"]).words.say("zh")
-    assert "第 '2', '4', '6', '8', '10'（还有 15 个）" in many_lines and "more" not in many_lines
+    assert "第 “2”、“4”、“6”、“8”、“10”（还有 15 个）" in many_lines and "more" not in many_lines
+    several = refusal(BAD["several non-numeric columns"]).words.say("zh")  # a list in the same quotes as one name
+    assert several.startswith("“k”、“l”、“m”、“o”、“p”（还有 1 个） 列不是数值（例如“k”列中的“x”）")
+    assert "'" not in several
     assert "标签列“y”" in refusal(BAD["one class"]).words.say("zh")
     assert "文件夹名" in refusal(BAD["a single-sample folder"]).words.say("zh")
 
