@@ -48,7 +48,7 @@ def _ints(text: str | None) -> tuple[int, ...] | None:
 MODEL_FLAGS = {"beta": float, "recon_loss": str, "dropout": float, "noise": str, "noise_level": float,
                "sparsity": str, "sparsity_weight": float, "sparsity_target": float, "contractive_weight": float,
                "codebook_size": int, "vq_dim": int, "commitment": float, "adversarial_weight": float, "rnn": str,
-               "umap_weight": float, "n_neighbors": int}
+               "umap_weight": float, "n_neighbors": int, "jitter_copies": int}
 TRAIN_FLAGS = {"weight_decay": 0.0, "l1_weight": 0.0, "patience": 0, "train_subset": 0, "pretrain_epochs": 0}
 
 

@@ -43,6 +43,7 @@ class ModelConfig:
     rnn: str = "gru"  # seq_ae: "gru" or "lstm"
     umap_weight: float = 1000.0  # umap_ae: weight on the parametric-UMAP term, per edge against recon summed per sample
     n_neighbors: int = 15  # umap_ae: neighbours per point in the fuzzy kNN graph
+    jitter_copies: int = 8  # umap_ae: slightly rotated, scaled and shifted copies of each training image in the graph
 
     def __post_init__(self):
         family = MODELS.get(self.model)
@@ -65,6 +66,7 @@ class ModelConfig:
             (self.rnn in ("gru", "lstm"), f"rnn must be 'gru' or 'lstm', got {self.rnn!r}"),
             (self.umap_weight >= 0, f"the UMAP weight must be >= 0, got {self.umap_weight}"),
             (self.n_neighbors >= 2, f"the neighbourhood graph needs at least 2 neighbours, got {self.n_neighbors}"),
+            (self.jitter_copies >= 0, f"jittered copies must be >= 0, got {self.jitter_copies}"),
             (not self.tied or family.backbone == "dense", Words("error.tied_dense")),
             (not self.tied or family.cls.widths(self).code == family.cls.widths(self).dec_in,
              Words("error.tied_code", model=self.model)),
@@ -146,7 +148,7 @@ MODELS: dict[str, Family] = {
     "umap_ae": Family(UMAPAE, "dense", "UMAP autoencoder (parametric UMAP)",
                       "Also keeps each sample's nearest neighbours close in the code (Sainburg et al. 2021): "
                       "UMAP-like clusters that still place new points and decode.",
-                      ("hidden", "recon_loss", "dropout", "umap_weight", "n_neighbors"),
+                      ("hidden", "recon_loss", "dropout", "umap_weight", "n_neighbors", "jitter_copies"),
                       train_defaults={"lr": 3e-3, "batch_size": 64}),
 }
 

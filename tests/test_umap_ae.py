@@ -130,3 +130,87 @@ def test_config_checks_its_options():
         config_for("umap_ae", (20,), umap_weight=-1.0)
     with pytest.raises(ValueError, match="at least 2 neighbours"):
         config_for("umap_ae", (20,), n_neighbors=1)
+
+
+def dot(size: int = 28, at: tuple[int, int] = (14, 14)) -> torch.Tensor:
+    img = torch.zeros(1, 1, size, size)
+    img[0, 0, at[0], at[1]] = 1.0
+    return img
+
+
+def centre_of_mass(img: torch.Tensor) -> torch.Tensor:
+    """(row, col) of each image's brightness, in pixels: (N, 2)."""
+    img = img[:, 0]
+    rows, cols = torch.meshgrid(torch.arange(img.shape[1]), torch.arange(img.shape[2]), indexing="ij")
+    total = img.sum((1, 2))
+    return torch.stack([(img * rows).sum((1, 2)) / total, (img * cols).sum((1, 2)) / total], 1)
+
+
+def test_jitter_with_no_room_gives_the_image_back(monkeypatch):
+    import aelib.umap_ae as umap_ae
+
+    monkeypatch.setattr(umap_ae, "MAX_ROTATION_DEG", 0.0)
+    monkeypatch.setattr(umap_ae, "MAX_SCALE", 0.0)
+    monkeypatch.setattr(umap_ae, "MAX_SHIFT", 0.0)
+    x = torch.rand(5, 1, 12, 12)
+    torch.testing.assert_close(umap_ae.jittered(x, torch.Generator().manual_seed(0)), x, atol=1e-5, rtol=0)
+
+
+def test_jitter_moves_a_dot_no_further_than_its_bounds(monkeypatch):
+    """A shift of up to 2 px (2/14 of a 28-px image's half-width), no rotation or scaling: the dot's centre moves,
+    by at most 2 px on each axis, and differently in different copies."""
+    import aelib.umap_ae as umap_ae
+
+    monkeypatch.setattr(umap_ae, "MAX_ROTATION_DEG", 0.0)
+    monkeypatch.setattr(umap_ae, "MAX_SCALE", 0.0)
+    monkeypatch.setattr(umap_ae, "MAX_SHIFT", 2 / 14)
+    x = dot().expand(50, 1, 28, 28)
+    moved = centre_of_mass(umap_ae.jittered(x, torch.Generator().manual_seed(0))) - 14
+    assert moved.abs().max() <= 2 + 1e-4 and moved.abs().max() > 1 and moved.std(0).min() > 0.5
+
+
+def test_jitter_keeps_a_digit_a_slightly_different_digit(digits):
+    from aelib.umap_ae import jittered
+
+    x = torch.as_tensor(digits.x_train[:64], dtype=torch.float32).reshape(64, 1, 8, 8)
+    out = jittered(x, torch.Generator().manual_seed(0))
+    assert out.shape == x.shape and out.min() >= x.min() and out.max() <= x.max()
+    change = (out - x).abs().mean((1, 2, 3))
+    assert (change > 0.01).all()  # every copy differs from its original...
+    flat_x, flat_out = x.reshape(64, -1), out.reshape(64, -1)
+    near = torch.cdist(flat_out, flat_x).argmin(1)
+    assert (near == torch.arange(64)).float().mean() > 0.8  # ...yet is still nearest to it, of the 64 originals
+    again = jittered(x, torch.Generator().manual_seed(0))
+    assert torch.equal(out, again)  # seeded
+
+
+def test_graph_points_add_jittered_copies_of_images_only(monkeypatch):
+    import aelib.umap_ae as umap_ae
+
+    images = torch.rand(10, 1, 8, 8)
+    g = torch.Generator().manual_seed(0)
+    points = umap_ae.graph_points(images, 2, g)
+    assert points.shape == (30, 1, 8, 8) and torch.equal(points[:10], images)
+    assert not torch.equal(points[10:20], images) and not torch.equal(points[10:20], points[20:])
+    table = torch.rand(10, 20)
+    assert umap_ae.graph_points(table, 2, g) is table  # a table has no pixels to rotate
+    assert umap_ae.graph_points(images, 0, g) is images
+    monkeypatch.setattr(umap_ae, "MAX_GRAPH", 25)
+    assert len(umap_ae.graph_points(images, 4, g)) == 20  # whole copies only, within the cap
+    monkeypatch.setattr(umap_ae, "MAX_GRAPH", 15)
+    assert umap_ae.graph_points(images, 4, g) is images
+
+
+def test_the_graph_of_an_image_model_holds_the_jittered_copies(digits):
+    x = torch.as_tensor(digits.x_train[:100], dtype=torch.float32).reshape(100, 1, 8, 8)
+    model = build_model(config_for("umap_ae", (1, 8, 8), hidden=(16,), jitter_copies=2))
+    model.generator = torch.Generator().manual_seed(0)
+    model.prepare(x)
+    head, tail, _ = model.edges
+    assert model.copies == 2 and len(model.x_graph) == 300 and torch.equal(model.x_graph[:100], x)
+    assert int(torch.maximum(head, tail).max()) >= 100  # the copies are in the graph, not just beside it
+    copy_of = torch.arange(300) % 100  # a copy's neighbours often include its own original
+    linked = (copy_of[head] == copy_of[tail]) & (head != tail)
+    assert linked.sum() > 100
+    with pytest.raises(ValueError, match="jittered copies must be >= 0"):
+        config_for("umap_ae", (1, 8, 8), jitter_copies=-1)

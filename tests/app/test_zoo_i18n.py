@@ -70,3 +70,11 @@ def test_the_vae_and_sparse_views_speak_chinese():
                 if figure(c)["layout"].get("title", {}).get("text") == t("zoo.sparse.active_title", "zh"))
     assert hist["layout"]["yaxis"]["title"]["text"] == t("zoo.pct_values", "zh")
     assert any(CJK.search(c.value) and "%" in c.value for c in at.caption)
+
+
+def test_the_umap_view_says_how_its_graph_was_built_in_chinese():
+    at = zh_run("umap_ae")
+    assert heading("umap_ae") in [h.value for h in at.subheader]
+    cfg = at.session_state["aelab_run"].model_cfg
+    caption = t("zoo.umap.caption", "zh", k=cfg.n_neighbors, weight=cfg.umap_weight)
+    assert f"{caption} {t('zoo.umap.jitter', 'zh', copies=cfg.jitter_copies)}" in [c.value for c in at.caption]
