@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from aelib.i18n import Words
 from aelib.networks import Widths
 from aelib.noise import corrupt
 
@@ -57,6 +58,10 @@ class Autoencoder(nn.Module):
 
     def prepare(self, x: torch.Tensor) -> None:
         """Data-dependent set-up before training starts (x: the training inputs). Most families need none."""
+
+    def preparing(self, n: int) -> Words | None:
+        """What prepare() will do with n training samples, for a learner who waits on it; None when it is quick."""
+        return None
 
     def backward(self, terms: dict[str, torch.Tensor]) -> None:
         """Gradients for one step (an adversarial model routes its two losses to two networks)."""

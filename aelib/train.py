@@ -59,6 +59,15 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class Preparing:
+    """Emitted (only when progress is asked for) before and after a slow one-off set-up, such as umap_ae's kNN
+    graph: a UI can say what it waits for, and leave that time out of its estimate of the training's."""
+
+    words: Words  # what is being done, in any language
+    done: bool = False
+
+
+@dataclass(frozen=True)
 class EarlyStop:
     """Emitted once when early stopping ends training; the model holds the best epoch's weights."""
 
@@ -176,7 +185,7 @@ def subset_rows(n: int, k: int, seed: int) -> np.ndarray:
 
 def train(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray, cfg: TrainConfig,
           progress_every_s: float | None = None, y_train: np.ndarray | None = None,
-          y_val: np.ndarray | None = None) -> Iterator[EpochStats | Progress | EarlyStop]:
+          y_val: np.ndarray | None = None) -> Iterator[EpochStats | Progress | Preparing | EarlyStop]:
     """Train with Adam, yielding EpochStats after every epoch (and Progress every `progress_every_s`
     seconds inside an epoch, if given). Raises TrainingDiverged after restoring the last good weights when
     an epoch's loss is not finite or exceeds EXPLODED times the untrained model's held-out loss. With
@@ -191,7 +200,12 @@ def train(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray, cfg: Train
     yt = label_tensor(model, None if y_train is None else y_train[rows], len(xt), device)
     yv = label_tensor(model, y_val, len(xv), device)
     model.generator = torch.Generator(device=device).manual_seed(cfg.seed)
+    words = None if progress_every_s is None else model.preparing(len(xt))
+    if words is not None:
+        yield Preparing(words)
     model.prepare(xt)
+    if words is not None:
+        yield Preparing(words, done=True)
     if cfg.pretrain_epochs:
         from aelib.pretrain import greedy_pretrain  # only dense models use it
 

@@ -14,7 +14,7 @@ from aelib.models import build_model
 from aelib.plots import image_rows, loss_curves, series_rows, split_name, term_titles
 from aelib.pretrain import PretrainStats
 from aelib.replay import REPLAY_POINTS, snapshot_epochs
-from aelib.train import EarlyStop, EpochStats, Progress, TrainingDiverged, pick_device, train
+from aelib.train import EarlyStop, EpochStats, Preparing, Progress, TrainingDiverged, pick_device, train
 from appkit import resources
 from appkit.i18n import current_lang, explain, in_lang, tr
 from appkit.state import Run, get_run, give_back_previous, set_run
@@ -51,10 +51,13 @@ def show_results(run: Run, ds: Dataset, curves=None, grid=None) -> None:
             st.caption(tr("training.table_caption", n=ds.input_dim))
 
 
-def _progress_text(run: Run, epoch: int, fraction: float, t0: float) -> str:
-    elapsed = time.perf_counter() - t0
-    left = (tr("training.time_left", s=f"{elapsed / fraction * (1 - fraction):.0f}") if fraction > 0
-            else tr("training.estimating"))
+def _progress_text(run: Run, epoch: int, fraction: float, t0: float, t_epochs: float | None = None) -> str:
+    """The bar's text: time since t0, and the time left estimated from the epochs' pace since t_epochs (after any
+    set-up such as a kNN graph; t0 when there was none)."""
+    now = time.perf_counter()
+    elapsed = now - t0
+    pace = (now - (t_epochs or t0)) / fraction if fraction > 0 else 0.0
+    left = tr("training.time_left", s=f"{pace * (1 - fraction):.0f}") if fraction > 0 else tr("training.estimating")
     return tr("training.progress", epoch=epoch, epochs=run.train_cfg.epochs, elapsed=f"{elapsed:.0f}", left=left)
 
 
@@ -81,21 +84,24 @@ def run_training(run: Run, ds: Dataset) -> None:
         bar.progress(0.0, text=_progress_text(run, 1, 0.0, t0))
         snap_at, x_snap, y_snap = snapshot_epochs(epochs), ds.x_test[:REPLAY_POINTS], ds.y_test[:REPLAY_POINTS]
         run.snapshots = [(0, infer.encode(run.model, x_snap, y_snap))]
-        early = None
+        early, t_epochs = None, None
         for ev in train(run.model, x_tr, x_val, run.train_cfg, progress_every_s=0.3, y_train=y_tr, y_val=y_val):
             if isinstance(ev, PretrainStats):
                 bar.progress(0.0, text=tr("training.pretraining", layer=ev.layer, layers=ev.layers, epoch=ev.epoch,
                                           epochs=ev.epochs, loss=f"{ev.loss:.4f}"))
+            elif isinstance(ev, Preparing):
+                bar.progress(0.0, text=in_lang(ev.words))
+                t_epochs = time.perf_counter() if ev.done else None
             elif isinstance(ev, EarlyStop):
                 early = ev
             elif isinstance(ev, Progress):
                 frac = (ev.epoch - 1 + ev.batch / ev.n_batches) / epochs
-                bar.progress(frac, text=_progress_text(run, ev.epoch, frac, t0))
+                bar.progress(frac, text=_progress_text(run, ev.epoch, frac, t0, t_epochs))
             elif isinstance(ev, EpochStats):
                 run.history.append(ev)
                 if ev.epoch in snap_at:
                     run.snapshots.append((ev.epoch, infer.encode(run.model, x_snap, y_snap)))
-                bar.progress(ev.epoch / epochs, text=_progress_text(run, ev.epoch, ev.epoch / epochs, t0))
+                bar.progress(ev.epoch / epochs, text=_progress_text(run, ev.epoch, ev.epoch / epochs, t0, t_epochs))
                 show_results(run, ds, curves, grid)
         if run.history and run.snapshots[-1][0] != run.history[-1].epoch:  # early stopping ended it: the kept weights
             run.snapshots.append((run.history[-1].epoch, infer.encode(run.model, x_snap, y_snap)))

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from aelib.experiment import history_dicts, training_split
-from aelib.models import build_model
+from aelib.models import build_model, config_for
 from aelib.train import (
     EarlyStop,
     EpochStats,
@@ -107,6 +107,23 @@ def test_progress_events(tiny, small_digits):
     # each epoch's Progress events come before its EpochStats
     kinds = ["S" if isinstance(e, EpochStats) else "P" for e in events]
     assert kinds == (["P"] * n_batches + ["S"]) * 2
+
+
+def test_a_slow_set_up_is_announced_before_and_after(small_digits):
+    """umap_ae builds a kNN graph (with jittered copies) before its first epoch: with progress asked for, train()
+    says so first, and again once it is done; plain models and runs without progress say nothing."""
+    from aelib.train import Preparing
+
+    cfg = config_for("umap_ae", small_digits.shape, hidden=(16,), jitter_copies=2)
+    events = list(train(build_model(cfg), small_digits.x_train, small_digits.x_test, TrainConfig(epochs=1),
+                        progress_every_s=3600))
+    assert [type(e) for e in events] == [Preparing, Preparing, EpochStats]
+    assert [e.done for e in events[:2]] == [False, True]
+    points = f"{3 * len(small_digits.x_train):,}"  # the training images and two jittered copies of each
+    assert events[0].words.key == "training.preparing_graph" and points in events[0].words
+    assert points in events[0].words.say("zh")
+    quiet = train(build_model(cfg), small_digits.x_train, small_digits.x_test, TrainConfig(epochs=1))
+    assert [type(e) for e in quiet] == [EpochStats]
 
 
 def test_progress_every_s_large_yields_none(tiny, small_digits):

@@ -214,3 +214,19 @@ def test_the_graph_of_an_image_model_holds_the_jittered_copies(digits):
     assert linked.sum() > 100
     with pytest.raises(ValueError, match="jittered copies must be >= 0"):
         config_for("umap_ae", (1, 8, 8), jitter_copies=-1)
+
+
+def test_the_graph_measures_wide_samples_on_their_principal_components(digits, monkeypatch):
+    """Narrow data as they are; wider than GRAPH_DIMS, its principal components, which keep most neighbours."""
+    import aelib.umap_ae as umap_ae
+
+    x = digits.x_train.astype(np.float32)  # 64 pixels: narrower than GRAPH_DIMS
+    np.testing.assert_array_equal(umap_ae.graph_space(x), x)
+    monkeypatch.setattr(umap_ae, "GRAPH_DIMS", 20)
+    reduced = umap_ae.graph_space(x)
+    assert reduced.shape == (len(x), 20)
+    np.testing.assert_array_equal(umap_ae.graph_space(x), reduced)  # seeded: the same graph every time
+    pixels, _ = memberships(x, 15)
+    components, _ = memberships(reduced, 15)
+    shared = np.mean([len(set(a) & set(b)) / len(a) for a, b in zip(pixels, components, strict=True)])
+    assert shared > 0.7, shared  # most of each point's 14 neighbours are the same
