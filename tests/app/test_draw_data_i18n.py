@@ -89,7 +89,7 @@ def test_a_csv_upload_is_checked_previewed_and_added_in_chinese():
     assert at.selectbox(key="upload_label").label == t("yourdata.label_column", "zh")
     assert at.selectbox(key="upload_label").options[0] == t("yourdata.no_label", "zh")
     error = at.error[0].value  # the label column is not numeric until it is chosen as the label
-    reason = t("upload.not_numeric_one", "zh", names="'kind'", example="cat", column="kind")  # in Chinese too
+    reason = t("upload.not_numeric_one", "zh", names="“kind”", example="cat", column="kind")  # in Chinese too
     assert error == t("yourdata.upload_error", "zh", detail=reason)
     at.selectbox(key="upload_label").set_value("kind").run()
     ok(at)
