@@ -154,11 +154,11 @@ class UMAPAE(Autoencoder):
         self.copies = 0  # jittered copies of each training image in the graph
 
     def prepare(self, x: torch.Tensor) -> None:
-        self.copies = copies_used(tuple(x.shape), self.cfg.jitter_copies)
-        x = graph_points(x.detach(), self.cfg.jitter_copies, self.generator)
-        head, tail, weight = fuzzy_graph(graph_space(x.cpu().numpy()), self.cfg.n_neighbors)
+        points = graph_points(x.detach(), self.cfg.jitter_copies, self.generator)
+        self.copies = len(points) // len(x) - 1
+        head, tail, weight = fuzzy_graph(graph_space(points.cpu().numpy()), self.cfg.n_neighbors)
         dev = x.device
-        self.x_graph = x
+        self.x_graph = points
         self.edges = (torch.as_tensor(head, device=dev), torch.as_tensor(tail, device=dev),
                       torch.as_tensor(weight, dtype=torch.float32, device=dev))
 

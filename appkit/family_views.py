@@ -220,5 +220,5 @@ def _neighbourhoods(run: Run, ds: Dataset) -> None:
     st.plotly_chart(latent_scatter(z[:, :2], ds.y_test, ds.class_names, ds.test_ids,
                                    title=tr("zoo.umap.title") + _first_two(z), lang=current_lang()))
     caption = tr("zoo.umap.caption", k=run.model_cfg.n_neighbors, weight=run.model_cfg.umap_weight)
-    copies = getattr(run.model, "copies", 0)  # 0 for a loaded checkpoint: its graph was not kept
+    copies = run.model.copies  # 0 for a loaded checkpoint: its graph was not kept
     st.caption(f"{caption} {tr('zoo.umap.jitter', copies=copies)}" if copies else caption)

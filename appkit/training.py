@@ -56,8 +56,9 @@ def _progress_text(run: Run, epoch: int, fraction: float, t0: float, t_epochs: f
     set-up such as a kNN graph; t0 when there was none)."""
     now = time.perf_counter()
     elapsed = now - t0
-    pace = (now - (t_epochs or t0)) / fraction if fraction > 0 else 0.0
-    left = tr("training.time_left", s=f"{pace * (1 - fraction):.0f}") if fraction > 0 else tr("training.estimating")
+    left = tr("training.estimating")
+    if fraction > 0:
+        left = tr("training.time_left", s=f"{(now - (t_epochs or t0)) / fraction * (1 - fraction):.0f}")
     return tr("training.progress", epoch=epoch, epochs=run.train_cfg.epochs, elapsed=f"{elapsed:.0f}", left=left)
 
 
