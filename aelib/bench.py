@@ -13,10 +13,10 @@ from pathlib import Path
 
 import torch
 
-from aelib.anomaly import RECIPE, detect, one_class_split, summary
 from aelib.data import DatasetUnavailable, load_dataset, sample_rows
 from aelib.experiment import compare, fit, model_config, summarize, train_config
 from aelib.jobs import Jobs, digest
+from aelib.labs.anomaly import RECIPE, detect, one_class_split, summary
 from aelib.models import MODELS, build_model
 from aelib.projections import project_tsne, project_umap, warm_up_umap
 from aelib.train import TrainConfig, as_batch_tensor, train

@@ -5,12 +5,14 @@ import argparse
 import json
 import sys
 
-from aelib import anomaly, augment, bench, checkpoint, compression, denoise_lab, probe, quickstart, superres
+from aelib import bench
 from aelib.data import DATASETS, DatasetUnavailable, load_dataset
+from aelib.data.noise import NOISES
 from aelib.experiment import compare, fit, history_dicts, model_config, summarize, train_config, warnings_for
+from aelib.labs import anomaly, augmentation, compression, denoising, few_labels, superres
 from aelib.models import MODELS
-from aelib.noise import NOISES
 from aelib.projections import TSNE_ITER
+from aelib.sharing import checkpoint, quickstart
 from aelib.train import EpochStats, TrainConfig, TrainingDiverged
 
 
@@ -91,27 +93,27 @@ def cmd_anomaly(args) -> None:
             **anomaly.summary(scored), "seconds": round(seconds, 2)}, args.json)
 
 
-def cmd_denoise(args) -> None:
+def cmd_denoising(args) -> None:
     """A denoising AE and a plain AE with the same network; mean PSNR (dB) on the held-out split at the noise."""
     ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
-    _print(denoise_lab.report(ds, args.noise, args.noise_level, TrainConfig(epochs=args.epochs, seed=args.seed),
+    _print(denoising.report(ds, args.noise, args.noise_level, TrainConfig(epochs=args.epochs, seed=args.seed),
                               args.latent_dim), args.json)
 
 
-def cmd_probe(args) -> None:
+def cmd_few_labels(args) -> None:
     """An AE trained without labels; logistic regression on k labels per class with raw, PCA and AE features."""
     ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
     k = None if args.labels_per_class == 0 else args.labels_per_class
-    _print(probe.report(ds, args.model, args.latent_dim, k, TrainConfig(epochs=args.epochs, seed=args.seed),
+    _print(few_labels.report(ds, args.model, args.latent_dim, k, TrainConfig(epochs=args.epochs, seed=args.seed),
                         args.repeats, args.curve), args.json)
 
 
-def cmd_augment(args) -> None:
+def cmd_augmentation(args) -> None:
     """Few labels plus generated samples (cVAE on the labelled set; jittered codes of an unlabelled-data AE)."""
     ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
-    cfg = augment.AugmentConfig(args.labels_per_class, args.generated_per_class, args.repeats, args.epochs,
+    cfg = augmentation.AugmentConfig(args.labels_per_class, args.generated_per_class, args.repeats, args.epochs,
                                 ae_epochs=args.ae_epochs, jitter=args.jitter, seed=args.seed)
-    _print(augment.report(ds, cfg), args.json)
+    _print(augmentation.report(ds, cfg), args.json)
 
 
 def cmd_superres(args) -> None:
@@ -120,7 +122,7 @@ def cmd_superres(args) -> None:
     _print(superres.report(ds, args.scale, superres.train_config(args.epochs, args.seed)), args.json)
 
 
-def cmd_compress(args) -> None:
+def cmd_compression(args) -> None:
     """Quantised AE codes and PCA coefficients against JPEG: mean PSNR and bytes per held-out image."""
     ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
     _print(compression.report(ds, _ints(args.latent_dims), _ints(args.bits),
@@ -148,7 +150,7 @@ def cmd_bench(args) -> None:
         _print(result, args.json)
 
 
-def cmd_pretrain(args) -> None:
+def cmd_quickstart(args) -> None:
     """Train the quick-start setups (the Train page's defaults) and write them as bundled checkpoints."""
     names = [n.strip() for n in args.setups.split(",") if n.strip()]
     unknown = [n for n in names if n not in quickstart.SETUPS]
@@ -209,42 +211,47 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--latent-dim", type=int, default=None, help=f"default {anomaly.RECIPE['latent_dim']}")
     a.add_argument("--epochs", type=int, default=20)
     a.set_defaults(fn=cmd_anomaly)
-    d = sub.add_parser("denoise", parents=[common], help="denoising AE vs plain AE: PSNR of noisy and cleaned")
+    d = sub.add_parser("denoising", aliases=["denoise"], parents=[common],
+                       help="denoising AE vs plain AE: PSNR of noisy and cleaned")
     d.add_argument("--noise", default="gaussian", choices=list(NOISES))
     d.add_argument("--noise-level", type=float, default=0.5)
-    d.add_argument("--latent-dim", type=int, default=denoise_lab.LATENT_DIM)
+    d.add_argument("--latent-dim", type=int, default=denoising.LATENT_DIM)
     d.add_argument("--epochs", type=int, default=10, help="for each of the two models")
-    d.set_defaults(fn=cmd_denoise)
-    pr = sub.add_parser("probe", parents=[common], help="few labels: logistic regression on raw, PCA and AE features")
+    d.set_defaults(fn=cmd_denoising)
+    pr = sub.add_parser("few-labels", aliases=["probe"], parents=[common],
+                        help="logistic regression on raw, PCA and AE features")
     pr.add_argument("--model", default="ae", choices=list(MODELS),
                     help="the feature extractor (trained without labels)")
-    pr.add_argument("--latent-dim", type=int, default=probe.LATENT_DIM, help="code size; PCA gets as many components")
+    pr.add_argument("--latent-dim", type=int, default=few_labels.LATENT_DIM,
+                    help="code size; PCA gets as many components")
     pr.add_argument("--labels-per-class", type=int, default=10, help="labelled training examples per class (0: all)")
-    pr.add_argument("--repeats", type=int, default=probe.REPEATS, help="random draws of the labelled examples")
+    pr.add_argument("--repeats", type=int, default=few_labels.REPEATS, help="random draws of the labelled examples")
     pr.add_argument("--epochs", type=int, default=20, help="for the autoencoder")
     pr.add_argument("--curve", action="store_true", help="also every k from 1 to all, with the same autoencoder")
-    pr.set_defaults(fn=cmd_probe)
-    au = sub.add_parser("augment", parents=[common], help="few labels plus generated samples: does it help?")
-    au.add_argument("--labels-per-class", type=int, default=augment.AugmentConfig.labels_per_class)
-    au.add_argument("--generated-per-class", type=int, default=augment.AugmentConfig.generated_per_class)
-    au.add_argument("--repeats", type=int, default=augment.AugmentConfig.repeats, help="draws of the labelled set")
-    au.add_argument("--epochs", type=int, default=augment.AugmentConfig.cvae_epochs,
+    pr.set_defaults(fn=cmd_few_labels)
+    au = sub.add_parser("augmentation", aliases=["augment"], parents=[common],
+                        help="few labels plus generated samples: does it help?")
+    au.add_argument("--labels-per-class", type=int, default=augmentation.AugmentConfig.labels_per_class)
+    au.add_argument("--generated-per-class", type=int, default=augmentation.AugmentConfig.generated_per_class)
+    au.add_argument("--repeats", type=int, default=augmentation.AugmentConfig.repeats, help="draws of the labelled set")
+    au.add_argument("--epochs", type=int, default=augmentation.AugmentConfig.cvae_epochs,
                     help="for the cVAE, on the labelled examples only")
-    au.add_argument("--ae-epochs", type=int, default=augment.AugmentConfig.ae_epochs,
+    au.add_argument("--ae-epochs", type=int, default=augmentation.AugmentConfig.ae_epochs,
                     help="for the jittered-codes AE, on all training images without labels")
-    au.add_argument("--jitter", type=float, default=augment.AugmentConfig.jitter,
+    au.add_argument("--jitter", type=float, default=augmentation.AugmentConfig.jitter,
                     help="code noise, in units of each code dimension's spread")
-    au.set_defaults(fn=cmd_augment)
+    au.set_defaults(fn=cmd_augmentation)
     sr = sub.add_parser("superres", parents=[common], help="super-resolution: a conv model against bicubic upsampling")
     sr.add_argument("--scale", type=int, default=2, choices=list(superres.SCALES), help="shrink factor (2: 28 to 14)")
     sr.add_argument("--epochs", type=int, default=20)
     sr.set_defaults(fn=cmd_superres)
-    cz = sub.add_parser("compress", parents=[common], help="rate-distortion: quantised AE and PCA codes against JPEG")
+    cz = sub.add_parser("compression", aliases=["compress"], parents=[common],
+                        help="rate-distortion: quantised AE and PCA codes against JPEG")
     cz.add_argument("--latent-dims", default=",".join(map(str, compression.LATENT_DIMS)),
                     help="code sizes, e.g. 8,16,32")
     cz.add_argument("--bits", default=",".join(map(str, compression.BITS)), help="bits per code number, e.g. 2,4,6,8")
     cz.add_argument("--epochs", type=int, default=15, help="for each autoencoder")
-    cz.set_defaults(fn=cmd_compress)
+    cz.set_defaults(fn=cmd_compression)
     b = sub.add_parser("bench", help="benchmarks, recorded in BENCHMARKS.md with --write")
     b.add_argument("--overhead", action="store_true", help="aelib's trainer vs a bare PyTorch loop (default)")
     b.add_argument("--quality", action="store_true", help="the mnist5k quality targets: 2-D/30-D AE, PCA, t-SNE")
@@ -256,7 +263,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--write", default=None, help="also record the result in this markdown file")
     b.add_argument("--json", action="store_true")
     b.set_defaults(fn=cmd_bench)
-    q = sub.add_parser("pretrain", help="train the quick-start checkpoints a class can explore before training",
+    q = sub.add_parser("quickstart", aliases=["pretrain"],
+                       help="train the quick-start checkpoints a class can explore before training",
                        description="Train the default setups (seed 0) and write model.safetensors, config.json and "
                                    "history.json for each into OUT/<setup>/ (the app lists assets/checkpoints/). "
                                    "Not --pretrain-epochs, which is greedy layer-wise pretraining.")
@@ -267,7 +275,7 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--seed", type=int, default=0)
     q.add_argument("--data-dir", default=None, help="folder for downloaded sets (default ~/.cache/aelab)")
     q.add_argument("--json", action="store_true", help="print one JSON object per setup")
-    q.set_defaults(fn=cmd_pretrain)
+    q.set_defaults(fn=cmd_quickstart)
     return p
 
 

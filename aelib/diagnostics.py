@@ -9,10 +9,10 @@ from scipy.linalg import subspace_angles
 from sklearn.decomposition import PCA
 
 from aelib import infer
-from aelib.autoencoder import jacobian_frobenius
-from aelib.generative import kl_per_dim
+from aelib.data.noise import corrupt_array
 from aelib.models import Autoencoder
-from aelib.noise import corrupt_array
+from aelib.models.autoencoder import jacobian_frobenius
+from aelib.models.variational import kl_per_dim
 from aelib.train import as_batch_tensor, label_tensor
 
 ACTIVE = 0.1  # a sparse code unit counts as active on a sample when its activation exceeds this

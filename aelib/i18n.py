@@ -1,5 +1,5 @@
-"""The UI's words in English and Simplified Chinese: string tables in assets/i18n/<lang>.json (plus any
-<part>.<lang>.json, merged in), looked up by key.
+"""The UI's words in English and Simplified Chinese: string tables in assets/i18n/<prefix>.<lang>.json (one file
+per key prefix), looked up by key.
 
 A table is one flat JSON object of dotted keys ("quiz.check": "Check answer"). Values are `str.format` templates
 with named placeholders ("{correct} of {total}"); a literal brace is written twice. Both tables must have the same
@@ -42,13 +42,14 @@ def table(lang: str) -> Mapping[str, str]:
     if lang not in LANGS:  # the file name comes from this fixed list only
         raise ValueError(f"unknown language {lang!r}; expected one of {LANGS}")
     data: dict[str, str] = {}
-    # <lang>.json, then every <part>.<lang>.json (lessons.zh.json, ...): one table, so a part can be edited alone
-    for path in [I18N_DIR / f"{lang}.json", *sorted(I18N_DIR.glob(f"*.{lang}.json"))]:
+    # one <prefix>.<lang>.json per key prefix (anomaly.zh.json holds the anomaly.* keys): a key has one home
+    for path in sorted(I18N_DIR.glob(f"*.{lang}.json")):
         part = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(part, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in part.items()):
             raise ValueError(f"{path.name} must be one flat object of string keys and string values")
-        if clash := sorted(data.keys() & part.keys()):
-            raise ValueError(f"{path.name} repeats keys of another {lang} table: {', '.join(clash[:5])}")
+        prefix = path.name.split(".")[0]
+        if stray := [k for k in part if k.split(".")[0] != prefix]:
+            raise ValueError(f"{path.name} holds keys of another prefix: {', '.join(stray[:5])}")
         data.update(part)
     return MappingProxyType(data)
 

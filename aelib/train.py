@@ -207,7 +207,7 @@ def train(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray, cfg: Train
     if words is not None:
         yield Preparing(words, done=True)
     if cfg.pretrain_epochs:
-        from aelib.pretrain import greedy_pretrain  # only dense models use it
+        from aelib.models.pretrain import greedy_pretrain  # only dense models use it
 
         yield from greedy_pretrain(model, xt, cfg)
     shuffle = torch.Generator().manual_seed(cfg.seed)

@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from aelib import anomaly as an
-from aelib import anomaly_plots as ap
 from aelib import infer
 from aelib.data import DATASETS, DIGIT_NAMES, Dataset, DatasetUnavailable
+from aelib.labs import anomaly as an
+from aelib.labs import anomaly_plots as ap
 from aelib.models import MODELS, ModelConfig, build_model
 from aelib.train import EpochStats, Progress, TrainConfig, TrainingDiverged
-from appkit import resources, uploads
+from appkit import resources, your_data_views
 from appkit.i18n import current_lang, explain, tr
 from appkit.i18n import dataset_title as bundled_title
 from appkit.training import acquire_slot
@@ -53,16 +53,16 @@ def busy() -> bool:
 
 def dataset_names() -> list[str]:
     """The bundled sets and the learner's own uploads (Your data page)."""
-    return [*DATASETS, *uploads.names()]
+    return [*DATASETS, *your_data_views.names()]
 
 
 def dataset_title(name: str) -> str:
     """A dataset's title in the learner's language (call it in the script run, never from a format_func)."""
-    return uploads.title(name) if uploads.is_upload(name) else bundled_title(name)
+    return your_data_views.title(name) if your_data_views.is_upload(name) else bundled_title(name)
 
 
 def protocol_texts() -> tuple[dict[str, str], dict[str, str]]:
-    """The protocols' option labels and their one-sentence explanations (aelib.anomaly.PROTOCOLS in words)."""
+    """The protocols' option labels and their one-sentence explanations (aelib.labs.anomaly.PROTOCOLS in words)."""
     labels = {"one-class": tr("anomaly.protocol.one_class"), "inject": tr("anomaly.protocol.inject")}
     captions = {"one-class": tr("anomaly.protocol.one_class_caption"), "inject": tr("anomaly.protocol.inject_caption")}
     return labels, captions
@@ -85,8 +85,8 @@ def run_message(run: AnomalyRun) -> str:
 
 def load(name: str) -> tuple[Dataset | None, str | None]:
     """(dataset, None), or (None, why not) for a failed download or an upload no longer in the session."""
-    if uploads.is_upload(name):
-        ds = uploads.get(name)
+    if your_data_views.is_upload(name):
+        ds = your_data_views.get(name)
         return (ds, None) if ds is not None else (None, tr("anomaly.upload_gone", title=dataset_title(name)))
     try:
         return resources.dataset(name, 0), None

@@ -12,8 +12,8 @@ import streamlit as st
 from aelib import infer
 from aelib.data import Dataset, sample_rows
 from aelib.plots import image_rows, latent_scatter
-from aelib.projection_plots import perplexity_strip
 from aelib.projections import Projection, nearest, pca_reconstruction, project_pca, score
+from aelib.projections.plots import perplexity_strip
 from appkit import projection_views
 from appkit.i18n import current_lang, explain, tr
 from appkit.state import Run

@@ -5,12 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from aelib.data import DATASETS, Dataset
+from aelib.data.noise import NOISES
 from aelib.experiment import model_config
 from aelib.i18n import t
 from aelib.models import MODELS, ModelConfig
-from aelib.noise import NOISES
-from aelib.pretrain import PRETRAINABLE
-from aelib.share import Choice, Flag, Float, Int, Text
+from aelib.models.pretrain import PRETRAINABLE
+from aelib.sharing.share import Choice, Flag, Float, Int, Text
 from aelib.train import TrainConfig, available_devices
 from appkit import state
 from appkit.i18n import family_summary, family_title, tr
@@ -19,13 +19,13 @@ LOCKED_HELP = t("controls.locked_help")  # English; the widgets show tr("control
 
 
 def noise_titles() -> dict[str, str]:
-    """The noise kinds' names (aelib.noise.NOISES keys) in the learner's language."""
+    """The noise kinds' names (aelib.data.noise.NOISES keys) in the learner's language."""
     return {"gaussian": tr("controls.noise.gaussian"), "salt_pepper": tr("controls.noise.salt_pepper"),
             "mask": tr("controls.noise.mask")}
 
 
 def noise_descriptions() -> dict[str, str]:
-    """What each noise does (aelib.noise.NOISES' descriptions) in the learner's language."""
+    """What each noise does (aelib.data.noise.NOISES' descriptions) in the learner's language."""
     return {"gaussian": tr("controls.noise_desc.gaussian"), "salt_pepper": tr("controls.noise_desc.salt_pepper"),
             "mask": tr("controls.noise_desc.mask")}
 
@@ -46,7 +46,7 @@ def _widths_text(text: str) -> str:
 
 
 # Every Train setting a share link may carry, with the values its widget allows: the widgets below read their
-# ranges and choices from here, and aelib.share validates a link against it. (data_dir and device stay out:
+# ranges and choices from here, and aelib.sharing.share validates a link against it. (data_dir and device stay out:
 # a path and a machine's devices mean nothing on another computer.)
 SCHEMA = {
     "dataset": Choice(tuple(DATASETS)), "model": Choice(tuple(MODELS)), "latent_dim": Int(1, 1024),

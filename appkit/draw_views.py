@@ -6,8 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from aelib.canvas import MNIST_SIDE, Reference, ink, plane, preprocess, read, reference
 from aelib.data import Dataset
+from aelib.labs.draw import MNIST_SIDE, Reference, ink, plane, preprocess, read, reference
 from aelib.plots import image_rows, latent_scatter
 from appkit.i18n import current_lang, explain, tr
 from appkit.state import Run
@@ -85,7 +85,7 @@ def show_reading(run: Run, ds: Dataset, drawing: np.ndarray | None, label: int |
 
 
 def _unreadable(drawing: np.ndarray, err: ValueError) -> str:
-    """Why a drawing cannot be read, in the learner's language: aelib.canvas raises for an empty or a too faint
+    """Why a drawing cannot be read, in the learner's language: aelib.labs.draw raises for an empty or a too faint
     drawing (anything else is not a canvas's pixels, and keeps aelib's own words)."""
     try:
         blank = not (ink(drawing) > 0).any()

@@ -7,10 +7,10 @@ import copy
 
 import streamlit as st
 
-from aelib import export, quickstart
-from aelib.checkpoint import CONFIG, WEIGHTS, CheckpointError
 from aelib.data import Dataset, DatasetUnavailable
 from aelib.i18n import Words
+from aelib.sharing import export, quickstart
+from aelib.sharing.checkpoint import CONFIG, WEIGHTS, CheckpointError
 from appkit import resources, state, widgets
 from appkit.i18n import current_lang, explain, tr
 from appkit.state import Run

@@ -11,8 +11,8 @@ from aelib import diagnostics as dg
 from aelib import infer
 from aelib.data import Dataset
 from aelib.experiment import bottleneck_sweep, fit
+from aelib.models.zoo_plots import bars, curves, histograms, two_clouds
 from aelib.plots import image_rows, latent_scatter, series_rows
-from aelib.zoo_plots import bars, curves, histograms, two_clouds
 from appkit.i18n import current_lang, family_title, tr
 from appkit.state import Run
 from appkit.training import on_request

@@ -9,21 +9,21 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from aelib import generation as gen
 from aelib import infer
 from aelib.data import DATASETS, Dataset
 from aelib.experiment import FROM_TRAIN_PAGE, TRAINED_HERE, model_config
-from aelib.generation_plots import manifold, z_name
+from aelib.labs import generation as gen
+from aelib.labs.generation_plots import manifold, z_name
 from aelib.models import Autoencoder
+from aelib.models.zoo_plots import curves, two_clouds
 from aelib.plots import image_rows
 from aelib.train import TrainConfig
-from aelib.zoo_plots import curves, two_clouds
 from appkit.i18n import dataset_title, explain, tr
 from appkit.lab import Lab
 from appkit.state import Run
 
-PAIR, CVAE = "aelab_gen_pair", "aelab_gen_cvae"
-LAB = Lab("gen")  # the request and error slots
+PAIR, CVAE = "aelab_generation_pair", "aelab_generation_cvae"
+LAB = Lab("generation")  # the request and error slots
 request, busy, take_request, fail, take_error, load = (LAB.request, LAB.busy, LAB.take_request, LAB.fail,
                                                        LAB.take_error, LAB.load)
 IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]
@@ -40,7 +40,7 @@ class Conditional:
 
 def titles() -> dict[str, str]:
     """Each model's short name in the learner's language."""
-    return {"vae": tr("gen.model_vae"), "ae": tr("gen.model_ae")}
+    return {"vae": tr("generation.model_vae"), "ae": tr("generation.model_ae")}
 
 
 def get_pair() -> gen.GenerationPair | None:
@@ -70,11 +70,11 @@ def training_inputs(disabled: bool) -> tuple[str, int, int]:
     """(dataset, latent size, epochs) for the models this page trains."""
     c = st.columns(3)
     names = {k: dataset_title(k) for k in IMAGE_SETS}  # built here: format_func runs outside the script
-    name = c[0].selectbox(tr("gen.data"), IMAGE_SETS, key="gen_dataset", disabled=disabled,
+    name = c[0].selectbox(tr("generation.data"), IMAGE_SETS, key="gen_dataset", disabled=disabled,
                           format_func=names.__getitem__)
-    latent = c[1].number_input(tr("gen.latent"), 1, 64, step=1, key="gen_latent", disabled=disabled,
-                               help=tr("gen.latent_help"))
-    epochs = c[2].number_input(tr("gen.epochs"), 1, 200, step=1, key="gen_epochs", disabled=disabled)
+    latent = c[1].number_input(tr("generation.latent"), 1, 64, step=1, key="gen_latent", disabled=disabled,
+                               help=tr("generation.latent_help"))
+    epochs = c[2].number_input(tr("generation.epochs"), 1, 200, step=1, key="gen_epochs", disabled=disabled)
     return name, int(latent), int(epochs)
 
 
@@ -120,15 +120,16 @@ def _model_samples(pair: gen.GenerationPair, ds: Dataset, seed: int) -> dict[str
 def show_samples(pair: gen.GenerationPair, ds: Dataset, seed: int) -> None:
     """Decoded prior samples of each model, the share that land in holes, and codes-vs-samples scatters."""
     drawn = _model_samples(pair, ds, seed)
-    labels = {"vae_prior": tr("gen.vae_prior"), "ae_prior": tr("gen.ae_prior"), "ae_fitted": tr("gen.ae_fitted")}
+    labels = {"vae_prior": tr("generation.vae_prior"), "ae_prior": tr("generation.ae_prior"),
+              "ae_fitted": tr("generation.ae_fitted")}
     rows = [infer.decode(m, z[:SHOW]) for z, _, m in drawn.values()]
     st.plotly_chart(image_rows(rows, ds.shape, [labels[k] for k in drawn]))
     holes = {k: gen.hole_fraction(z, codes) for k, (z, codes, _) in drawn.items()}
     for col, (k, h) in zip(st.columns(3), holes.items()):
-        col.metric(tr("gen.hole", source=labels[k]), f"{h:.0%}", help=tr("gen.hole_help", n=N_CLOUD))
+        col.metric(tr("generation.hole", source=labels[k]), f"{h:.0%}", help=tr("generation.hole_help", n=N_CLOUD))
     ae = pair.train_codes(ds, "ae")
     mean = ", ".join(f"{v:.1f}" for v in ae.mean(0)[:4]) + (", …" if ae.shape[1] > 4 else "")
-    st.caption(tr("gen.samples_caption", mean=mean, std=f"{ae.std(0).mean():.1f}"))
+    st.caption(tr("generation.samples_caption", mean=mean, std=f"{ae.std(0).mean():.1f}"))
     cols = st.columns(2)
     model_of = {"vae_prior": "vae", "ae_fitted": "ae"}
     names = titles()
@@ -136,18 +137,18 @@ def show_samples(pair: gen.GenerationPair, ds: Dataset, seed: int) -> None:
         dims = gen.spread_order(codes)[:2] if codes.shape[1] > 1 else [0, 0]
         title = names[model_of[k]]
         if codes.shape[1] > 2:
-            title = tr("gen.cloud_wide", model=title)
+            title = tr("generation.cloud_wide", model=title)
         col.plotly_chart(two_clouds(codes[:N_CLOUD][:, dims], z[:, dims],
-                                    (tr("gen.training_codes"), tr("gen.sampled_codes")), title))
+                                    (tr("generation.training_codes"), tr("generation.sampled_codes")), title))
 
 
 def show_grid(pair: gen.GenerationPair, ds: Dataset, n: int) -> None:
     """Each model's decoded grid over the plane of its two widest latent dimensions."""
     if pair.vae.cfg.latent_dim < 2:
-        st.info(tr("gen.grid_needs_two"))
+        st.info(tr("generation.grid_needs_two"))
         return
     cols = st.columns(2)
-    grid_titles = {"vae": tr("gen.grid_title_vae", n=n), "ae": tr("gen.grid_title_ae", n=n)}
+    grid_titles = {"vae": tr("generation.grid_title_vae", n=n), "ae": tr("generation.grid_title_ae", n=n)}
     for col, (name, model) in zip(cols, pair.models().items()):
         codes = pair.train_codes(ds, name)
         dims = tuple(gen.spread_order(codes)[:2])
@@ -155,13 +156,13 @@ def show_grid(pair: gen.GenerationPair, ds: Dataset, n: int) -> None:
         u, v = gen.plane_axes(model, codes, n, dims)
         images = infer.decode(model, gen.latent_grid(center, u, v, dims))
         col.plotly_chart(manifold(images, ds.shape, u, v, dims, grid_titles[name]))
-    st.caption(tr("gen.grid_caption_more") if pair.vae.cfg.latent_dim > 2 else tr("gen.grid_caption"))
+    st.caption(tr("generation.grid_caption_more") if pair.vae.cfg.latent_dim > 2 else tr("generation.grid_caption"))
 
 
 def show_traversals(pair: gen.GenerationPair, ds: Dataset) -> None:
     """One row per latent dimension (widest first): that dimension swept, the others held at the centre."""
     if pair.vae.cfg.latent_dim <= 2:
-        st.caption(tr("gen.traversal_2d"))
+        st.caption(tr("generation.traversal_2d"))
         return
     cols = st.columns(2)
     names = titles()
@@ -171,9 +172,9 @@ def show_traversals(pair: gen.GenerationPair, ds: Dataset) -> None:
         prior = gen.prior_for(model, codes)
         paths = gen.traversals(prior.mean, prior.std, order, STEPS)
         rows = [infer.decode(model, p) for p in paths]
-        col.markdown(tr("gen.bold", text=names[name]))
+        col.markdown(tr("generation.bold", text=names[name]))
         col.plotly_chart(image_rows(rows, ds.shape, [z_name(d) for d in order]))
-    st.caption(tr("gen.traversal_caption", n=MAX_TRAVERSE))
+    st.caption(tr("generation.traversal_caption", n=MAX_TRAVERSE))
 
 
 @st.cache_data(max_entries=2)
@@ -182,9 +183,10 @@ def _norm_table() -> pd.DataFrame:
 
 
 def _norm_columns() -> dict[str, str]:
-    """gen.midpoint_norms()' column names (English, from the library) -> the learner's language."""
-    return {"latent size d": tr("gen.col_d"), "‖z‖ of a sample": tr("gen.col_sample"),  # no-i18n
-            "linear midpoint": tr("gen.col_linear"), "spherical midpoint": tr("gen.col_spherical"),  # no-i18n
+    """generation.midpoint_norms()' column names (English, from the library) -> the learner's language."""
+    return {"latent size d": tr("generation.col_d"), "‖z‖ of a sample": tr("generation.col_sample"),  # no-i18n
+            "linear midpoint": tr("generation.col_linear"),  # no-i18n
+            "spherical midpoint": tr("generation.col_spherical"),  # no-i18n
             "√d": "√d"}
 
 
@@ -193,21 +195,21 @@ def show_interpolation(pair: gen.GenerationPair, ds: Dataset, pick: tuple[int, i
     first, second, example = pick
     idx = [np.flatnonzero(ds.y_test == c) for c in (first, second)]
     if not all(len(i) for i in idx):
-        st.info(tr("gen.no_class_image"))
+        st.info(tr("generation.no_class_image"))
         return
     xa, xb = ds.x_test[idx[0][example % len(idx[0])]], ds.x_test[idx[1][example % len(idx[1])]]
     r = gen.interpolations(pair, xa, xb, STEPS)
-    names = {"pixel": tr("gen.pixel_blend"), "vae_linear": tr("gen.vae_linear"),
-             "vae_spherical": tr("gen.vae_spherical"), "ae_linear": tr("gen.ae_linear"),
-             "ae_spherical": tr("gen.ae_spherical")}
+    names = {"pixel": tr("generation.pixel_blend"), "vae_linear": tr("generation.vae_linear"),
+             "vae_spherical": tr("generation.vae_spherical"), "ae_linear": tr("generation.ae_linear"),
+             "ae_spherical": tr("generation.ae_spherical")}
     st.plotly_chart(image_rows([r[k] for k in names], ds.shape, list(names.values())))
     d = pair.vae.cfg.latent_dim
-    lerp = tr("gen.lerp")
-    norms = {lerp: r["norm_vae_linear"], tr("gen.slerp"): r["norm_vae_spherical"]}
-    fig = curves(r["t"], norms, tr("gen.norm_title"), tr("gen.norm_x"), "‖z‖", dashed=(lerp,))
-    fig.add_hline(y=np.sqrt(d), line_dash="dot", line_color="#888", annotation_text=tr("gen.sqrt_d_line"))
+    lerp = tr("generation.lerp")
+    norms = {lerp: r["norm_vae_linear"], tr("generation.slerp"): r["norm_vae_spherical"]}
+    fig = curves(r["t"], norms, tr("generation.norm_title"), tr("generation.norm_x"), "‖z‖", dashed=(lerp,))
+    fig.add_hline(y=np.sqrt(d), line_dash="dot", line_color="#888", annotation_text=tr("generation.sqrt_d_line"))
     st.plotly_chart(fig)
-    st.caption(tr("gen.interp_caption", d=d))
+    st.caption(tr("generation.interp_caption", d=d))
     st.dataframe(_norm_table().rename(columns=_norm_columns()), hide_index=True)
 
 
@@ -218,4 +220,4 @@ def cvae_section(ds: Dataset, model: Autoencoder, digit: int, seed: int) -> None
     z = gen.standard_normal(model.cfg.latent_dim).sample(SHOW, seed)
     rows = [infer.decode(model, z[:SHOW], np.full(SHOW, c)) for c in range(model.cfg.n_classes)]
     st.plotly_chart(image_rows(rows, ds.shape, list(ds.class_names)))
-    st.caption(tr("gen.cvae_caption"))
+    st.caption(tr("generation.cvae_caption"))

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from aelib import lessons
 from aelib.i18n import t
-from aelib.lessons import LESSONS, Lesson
+from aelib.models.zoo_plots import bars, curves, histograms, two_clouds
 from aelib.plots import image_rows
+from aelib.teach import lessons
+from aelib.teach.lessons import LESSONS, Lesson
 from aelib.train import TrainingDiverged
-from aelib.zoo_plots import bars, curves, histograms, two_clouds
 from appkit import resources
 from appkit.i18n import current_lang, explain, tr
 from appkit.training import acquire_slot

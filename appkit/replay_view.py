@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aelib.data import Dataset
-from aelib.projection_plots import replay_figure
+from aelib.projections.plots import replay_figure
 from aelib.replay import frames, organisation
 from appkit.i18n import current_lang, tr
 from appkit.state import Run

@@ -1,5 +1,5 @@
 """Share links on the Train page (issue 7): a teacher's link is applied once per session and its locked settings
-are held fixed; "Share this setup" offers the current settings as a link. aelib.share does the validating."""
+are held fixed; "Share this setup" offers the current settings as a link. aelib.sharing.share does the validating."""
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode
@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlencode
 import streamlit as st
 
 from aelib.i18n import DEFAULT, parse_lang
-from aelib.share import decode, encode
+from aelib.sharing.share import decode, encode
 from appkit import state
 from appkit.controls import SCHEMA
 from appkit.i18n import LANG, tr
@@ -54,7 +54,7 @@ def _show(seen: dict) -> None:
         locks = (tr("share.locked", locked=", ".join(seen["locked"])) if seen["locked"] else tr("share.unlocked"))
         st.info(tr("share.came_from_link", settings=shown or tr("share.default_settings"), locks=locks),
                 icon=":material/link:")
-    if seen["problems"]:  # aelib.share's own words (English) for each problem
+    if seen["problems"]:  # aelib.sharing.share's own words (English) for each problem
         st.warning(tr("share.ignored") + "\n".join(f"- {p}" for p in seen["problems"]))
 
 

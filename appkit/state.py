@@ -6,8 +6,8 @@ from typing import Any
 
 import streamlit as st
 
-from aelib.anomaly import RECIPE as ANOMALY_RECIPE
 from aelib.i18n import Words
+from aelib.labs.anomaly import RECIPE as ANOMALY_RECIPE
 from aelib.models import MODELS, ModelConfig
 from aelib.projections import TSNE_ITER
 from aelib.train import EpochStats, TrainConfig

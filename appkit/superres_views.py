@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from aelib import superres as sr
 from aelib.data import DATASETS, Dataset
+from aelib.labs import superres as sr
+from aelib.labs.superres_plots import psnr_scatter
 from aelib.plots import image_rows
-from aelib.superres_plots import psnr_scatter
 from appkit.i18n import current_lang, dataset_title, explain, tr
 from appkit.lab import Lab
 

@@ -11,8 +11,8 @@ from aelib.data import Dataset
 from aelib.experiment import history_dicts, summarize, training_split
 from aelib.i18n import Words
 from aelib.models import build_model
+from aelib.models.pretrain import PretrainStats
 from aelib.plots import image_rows, loss_curves, series_rows, split_name, term_titles
-from aelib.pretrain import PretrainStats
 from aelib.replay import REPLAY_POINTS, snapshot_epochs
 from aelib.train import EarlyStop, EpochStats, Preparing, Progress, TrainingDiverged, pick_device, train
 from appkit import resources

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aelib.data import DATASETS, OFFLINE_DEFAULT, Dataset, DatasetUnavailable
-from appkit import resources, uploads
+from appkit import resources, your_data_views
 from appkit.i18n import dataset_description, dataset_title, explain, in_lang, tr
 from appkit.state import Run, get_run
 
@@ -19,14 +19,14 @@ def _use_offline() -> None:
 def dataset_picker(disabled: bool = False) -> Dataset | None:
     """Choose and load a dataset (bundled, or the learner's own from the Your data page). A failed load says
     why and offers the offline set; never raises."""
-    options = [*DATASETS, *uploads.names()]
+    options = [*DATASETS, *your_data_views.names()]
     if st.session_state.get(DATASET_KEY) not in options:  # an own dataset since removed
         st.session_state[DATASET_KEY] = OFFLINE_DEFAULT
-    titles = {k: uploads.title(k) if uploads.is_upload(k) else dataset_title(k) for k in options}
+    titles = {k: your_data_views.title(k) if your_data_views.is_upload(k) else dataset_title(k) for k in options}
     name = st.selectbox(tr("widgets.data"), options, key=DATASET_KEY, disabled=disabled,
                         format_func=titles.__getitem__, help=tr("widgets.data_help"))
-    if uploads.is_upload(name):
-        ds = uploads.get(name)
+    if your_data_views.is_upload(name):
+        ds = your_data_views.get(name)
         st.caption(tr("widgets.split_caption", train=len(ds.x_train), test=len(ds.x_test), source=in_lang(ds.source)))
         return ds
     st.caption(dataset_description(name))
@@ -70,10 +70,10 @@ def run_caption(run: Run) -> None:
 
 
 def run_dataset(run: Run) -> Dataset:
-    if uploads.is_upload(run.dataset):  # the learner's own data lives in their session, not the shared cache
-        ds = uploads.get(run.dataset)
+    if your_data_views.is_upload(run.dataset):  # the learner's own data lives in their session, not the shared cache
+        ds = your_data_views.get(run.dataset)
         if ds is None:
-            st.error(tr("widgets.data_gone", title=uploads.title(run.dataset)))
+            st.error(tr("widgets.data_gone", title=your_data_views.title(run.dataset)))
             st.stop()
         return ds
     return resources.dataset(run.dataset, run.split_seed, run.data_dir)

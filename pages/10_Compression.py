@@ -9,13 +9,13 @@ from appkit.i18n import tr
 page.setup("Compression")
 busy = cv.busy()  # inputs are frozen while the models train
 
-st.title(tr("compress.title"))
-st.markdown(tr("compress.intro"))
-st.caption(tr("compress.psnr_caption"))
+st.title(tr("compression.title"))
+st.markdown(tr("compression.intro"))
+st.caption(tr("compression.psnr_caption"))
 
 settings = cv.training_inputs(busy)
-st.button(tr("compress.train"), type="primary", key="cz_train", disabled=busy, on_click=cv.request,
-          help=tr("compress.train_help"))
+st.button(tr("compression.train"), type="primary", key="cz_train", disabled=busy, on_click=cv.request,
+          help=tr("compression.train_help"))
 
 if busy:
     if cv.take_request():
@@ -24,21 +24,21 @@ if busy:
 
 error = cv.take_error()
 if error:
-    st.error(tr("compress.error", error=error))
+    st.error(tr("compression.error", error=error))
 lab = cv.get_lab()
 if lab is None:
-    st.info(tr("compress.empty"))
+    st.info(tr("compression.empty"))
     st.stop()
 
 ae = next(c for (m, _), c in lab.codecs.items() if m == "ae")
-st.subheader(tr("compress.results"))
-st.caption(tr("compress.results_caption", sizes=", ".join(map(str, lab.latent_dims)), dataset=lab.dataset,
+st.subheader(tr("compression.results"))
+st.caption(tr("compression.results_caption", sizes=", ".join(map(str, lab.latent_dims)), dataset=lab.dataset,
               epochs=len(ae.history), seconds=f"{lab.seconds:.0f}"))
 if settings != (lab.dataset, tuple(lab.latent_dims), len(ae.history)):
-    st.info(tr("compress.stale"))
+    st.info(tr("compression.stale"))
 ds = cv.load(lab.dataset, data_dir=lab.data_dir)
 error = cv.take_error()
 if ds is None:
-    st.error(error or tr("compress.no_data"))
+    st.error(error or tr("compression.no_data"))
 else:
     cv.show_lab(lab, ds)

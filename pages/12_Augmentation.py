@@ -3,26 +3,26 @@ labelled set help a classifier? Measured, and said plainly either way."""
 import streamlit as st
 
 from aelib.experiment import TRAINED_HERE
-from appkit import augment_views as av
+from appkit import augmentation_views as av
 from appkit import page, state
 from appkit.i18n import in_lang, tr
 
 page.setup("Augmentation")
 busy = av.busy()  # inputs are frozen while the generators train
 
-st.title(tr("augment.title"))
-st.markdown(tr("augment.intro"))
+st.title(tr("augmentation.title"))
+st.markdown(tr("augmentation.intro"))
 
 name, values = av.inputs(busy)
 run = state.get_run()
 use_main = av.usable_main_run(run)
 c = st.columns(2)
-c[0].button(tr("augment.train"), type="primary", key="aug_train", disabled=busy,
-            on_click=av.request, args=("new",), width="stretch", help=tr("augment.train_help"))
+c[0].button(tr("augmentation.train"), type="primary", key="aug_train", disabled=busy,
+            on_click=av.request, args=("new",), width="stretch", help=tr("augmentation.train_help"))
 if use_main:
-    c[1].button(tr("augment.use_main", model=run.model_cfg.model, dataset=run.dataset),
+    c[1].button(tr("augmentation.use_main", model=run.model_cfg.model, dataset=run.dataset),
                 key="aug_use_main", disabled=busy, on_click=av.request, args=("main",), width="stretch",
-                help=tr("augment.use_main_help"))
+                help=tr("augmentation.use_main_help"))
 
 if busy:
     what = av.take_request()
@@ -34,24 +34,24 @@ if busy:
 
 error = av.take_error()
 if error:
-    st.error(tr("augment.error", error=error))
+    st.error(tr("augmentation.error", error=error))
 result = av.get_result()
 if result is None:
-    st.info(tr("augment.empty"))
+    st.info(tr("augmentation.empty"))
     st.stop()
 
 cfg = result.cfg
-st.subheader(tr("augment.results"))
+st.subheader(tr("augmentation.results"))
 draws = tr("lab.draw_many", n=cfg.repeats) if cfg.repeats > 1 else tr("lab.draw_one", n=cfg.repeats)
-st.caption(tr("augment.results_caption", dataset=result.dataset, labels=cfg.labels_per_class,
+st.caption(tr("augmentation.results_caption", dataset=result.dataset, labels=cfg.labels_per_class,
               generated=cfg.generated_per_class, draws=draws, cvae_epochs=cfg.cvae_epochs,
               jitter=f"{cfg.jitter:g}", source=in_lang(result.ae_source)))
 if result.ae_source == TRAINED_HERE and (name != result.dataset or values != {
         k: getattr(cfg, k) for k in values}):
-    st.info(tr("augment.stale"))
+    st.info(tr("augmentation.stale"))
 ds = av.result_dataset()
 error = av.take_error()
 if ds is None:
-    st.error(error or tr("augment.no_data"))
+    st.error(error or tr("augmentation.no_data"))
 else:
     av.show(result, ds)

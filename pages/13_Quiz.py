@@ -2,8 +2,8 @@
 an explanation for every option and a running score; predict-then-observe items link to their experiment."""
 import streamlit as st
 
-from aelib import quiz
 from aelib.i18n import page_slug
+from aelib.teach import quiz
 from appkit import i18n, page
 from appkit.i18n import tr
 

@@ -1,7 +1,7 @@
 """Anomaly detection: train an autoencoder on normal samples only and flag what it reconstructs badly."""
 import streamlit as st
 
-from aelib.anomaly import PROTOCOLS
+from aelib.labs.anomaly import PROTOCOLS
 from aelib.models import MODELS
 from appkit import anomaly_views as av
 from appkit import page

@@ -3,16 +3,16 @@ held-out images and compare what each gives back, by eye and by PSNR."""
 import streamlit as st
 
 from aelib.experiment import TRAINED_HERE
-from appkit import denoise_views as dv
+from appkit import denoising_views as dv
 from appkit import page, state
 from appkit.i18n import in_lang, tr
 
 page.setup("Denoising")
 busy = dv.busy()  # inputs are frozen while the pair trains
 
-st.title(tr("denoise.title"))
-st.markdown(tr("denoise.intro"))
-st.caption(tr("denoise.psnr_caption"))
+st.title(tr("denoising.title"))
+st.markdown(tr("denoising.intro"))
+st.caption(tr("denoising.psnr_caption"))
 
 settings = dv.training_inputs(busy)
 run = state.get_run()
@@ -20,12 +20,13 @@ main_is_dae = (run is not None and bool(run.history) and run.model_cfg.model == 
                and run.status != "training")
 noise_titles = dv.noise_titles()
 c = st.columns(2)
-c[0].button(tr("denoise.train"), type="primary", key="dn_train", disabled=busy, on_click=dv.request,
-            args=("new",), width="stretch", help=tr("denoise.train_help"))
+c[0].button(tr("denoising.train"), type="primary", key="dn_train", disabled=busy, on_click=dv.request,
+            args=("new",), width="stretch", help=tr("denoising.train_help"))
 if main_is_dae:
-    c[1].button(tr("denoise.use_main", noise=noise_titles[run.model_cfg.noise], level=f"{run.model_cfg.noise_level:g}"),
+    c[1].button(tr("denoising.use_main", noise=noise_titles[run.model_cfg.noise],
+                   level=f"{run.model_cfg.noise_level:g}"),
                 key="dn_use_main", disabled=busy, on_click=dv.request, args=("main",), width="stretch",
-                help=tr("denoise.use_main_help"))
+                help=tr("denoising.use_main_help"))
 
 if busy:
     what = dv.take_request()
@@ -37,22 +38,22 @@ if busy:
 
 error = dv.take_error()
 if error:
-    st.error(tr("denoise.train_failed", error=error))
+    st.error(tr("denoising.train_failed", error=error))
 pair = dv.get_pair()
 if pair is None:
-    st.info(tr("denoise.empty"))
+    st.info(tr("denoising.empty"))
     st.stop()
 
 dae = pair.dae.cfg
-st.subheader(tr("denoise.rows_heading"))
-st.caption(tr("denoise.models_caption", source=in_lang(pair.source), noise=noise_titles[dae.noise],
+st.subheader(tr("denoising.rows_heading"))
+st.caption(tr("denoising.models_caption", source=in_lang(pair.source), noise=noise_titles[dae.noise],
               level=f"{dae.noise_level:g}", hidden=dae.hidden, latent=dae.latent_dim, dataset=pair.dataset))
 if pair.source == TRAINED_HERE and settings != (pair.dataset, dae.noise, dae.noise_level,
                                                   len(pair.histories[0]), dae.latent_dim):
-    st.info(tr("denoise.settings_differ"))
+    st.info(tr("denoising.settings_differ"))
 ds = dv.load(pair.dataset, data_dir=pair.data_dir)
 error = dv.take_error()
 if ds is None:
-    st.error(error or tr("denoise.dataset_gone"))
+    st.error(error or tr("denoising.dataset_gone"))
 else:
     dv.show_pair(pair, ds)

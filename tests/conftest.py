@@ -13,8 +13,8 @@ from threadpoolctl import threadpool_limits
 
 import aelib.data
 from aelib.data import Dataset, load_dataset
+from aelib.data.synthetic_media import SINE_CLASS_NAMES, SINE_FACTORS, make_sines
 from aelib.models import MODELS, ModelConfig, config_for
-from aelib.synthetic_media import SINE_CLASS_NAMES, SINE_FACTORS, make_sines
 
 TINY = {"hidden": (32,), "channels": (4, 8)}  # small enough for a few CPU steps per test
 SEQ_SHAPE = (16, 1)  # short sine waves: a GRU over 16 steps is quick on a CPU

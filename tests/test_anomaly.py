@@ -1,4 +1,4 @@
-"""aelib.anomaly: scores, the textbook threshold, the protocols, metrics against sklearn and hand-counted
+"""aelib.labs.anomaly: scores, the textbook threshold, the protocols, metrics against sklearn and hand-counted
 cases, and the `anomaly` CLI on a tiny run."""
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from aelib import anomaly as an
-from aelib import anomaly_plots as ap
 from aelib import infer
 from aelib.cli import main
 from aelib.data import load_dataset
+from aelib.labs import anomaly as an
+from aelib.labs import anomaly_plots as ap
 from aelib.models import build_model
 from tests.conftest import shrink
 

@@ -17,15 +17,16 @@ from hypothesis import strategies as st
 from PIL import Image
 from safetensors.torch import save as save_safetensors
 
-from aelib import checkpoint, infer
-from aelib.canvas import preprocess
-from aelib.checkpoint import CheckpointError, load_bytes
+from aelib import infer
 from aelib.data import DatasetUnavailable, load_dataset
+from aelib.data.your_data import MAX_BYTES, MIN_ROWS, UploadError, dataset_from_csv, dataset_from_images
 from aelib.experiment import model_config, warnings_for
+from aelib.labs.draw import preprocess
 from aelib.models import ModelConfig, build_model, config_for
 from aelib.projections import check_tsne, project_tsne
+from aelib.sharing import checkpoint
+from aelib.sharing.checkpoint import CheckpointError, load_bytes
 from aelib.train import EpochStats, TrainConfig, TrainingDiverged, train
-from aelib.upload import MAX_BYTES, MIN_ROWS, UploadError, dataset_from_csv, dataset_from_images
 
 FAST_S = 5.0  # a refusal is immediate: nothing big is parsed, decoded or allocated first
 

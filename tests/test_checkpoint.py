@@ -1,4 +1,4 @@
-"""aelib.checkpoint: safetensors + JSON round trips, refusing bad files, and never a pickle."""
+"""aelib.sharing.checkpoint: safetensors + JSON round trips, refusing bad files, and never a pickle."""
 from __future__ import annotations
 
 import json
@@ -10,10 +10,11 @@ import pytest
 import torch
 from torch import nn
 
-from aelib import checkpoint, infer
-from aelib.checkpoint import CONFIG, HISTORY, WEIGHTS
+from aelib import infer
 from aelib.experiment import history_dicts
 from aelib.models import MODELS, ModelConfig, build_model
+from aelib.sharing import checkpoint
+from aelib.sharing.checkpoint import CONFIG, HISTORY, WEIGHTS
 from aelib.train import TrainConfig, train
 from tests.conftest import SEQ_SHAPE
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from aelib import bench, checkpoint, experiment
+from aelib import bench, experiment
 from aelib.cli import main
 from aelib.data import DATASETS
 from aelib.models import MODELS
+from aelib.sharing import checkpoint
 from tests.conftest import EXTRA_TERMS, REPORT_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from aelib import compression as cz
-from aelib.denoise_lab import mean_psnr, psnr
+from aelib.labs import compression as cz
+from aelib.labs.denoising import mean_psnr, psnr
 
 
 def test_psnr_matches_a_hand_computed_case():

@@ -1,4 +1,4 @@
-"""aelib.data and aelib.synthetic: loading, scaling, the seeded split, torchvision's folder handling."""
+"""aelib.data and aelib.data.synthetic: loading, scaling, the seeded split, torchvision's folder handling."""
 from __future__ import annotations
 
 import struct
@@ -13,8 +13,15 @@ from sklearn.decomposition import PCA
 
 from aelib import data
 from aelib.data import DATASETS, DatasetUnavailable, default_data_dir, load_dataset, sample_rows
-from aelib.synthetic import AMBIENT_DIM, NOISE, SYNTHETIC_NAMES, make_synthetic
-from aelib.synthetic_media import SHAPE_FACTORS, SHAPE_KINDS, SINE_CLASS_NAMES, SINE_FACTORS, make_shapes, make_sines
+from aelib.data.synthetic import AMBIENT_DIM, NOISE, SYNTHETIC_NAMES, make_synthetic
+from aelib.data.synthetic_media import (
+    SHAPE_FACTORS,
+    SHAPE_KINDS,
+    SINE_CLASS_NAMES,
+    SINE_FACTORS,
+    make_shapes,
+    make_sines,
+)
 
 OFFLINE = [n for n in DATASETS if n not in ("mnist", "fashion_mnist")]
 TORCHVISION = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}

@@ -11,6 +11,7 @@ from torch import nn
 from torch.autograd.functional import jacobian
 
 from aelib import diagnostics, infer
+from aelib.data.noise import corrupt
 from aelib.diagnostics import (
     codebook_stats,
     contractive_penalty,
@@ -22,9 +23,8 @@ from aelib.diagnostics import (
     principal_angles,
     report,
 )
-from aelib.generative import kl_per_dim
 from aelib.models import MODELS, build_model, config_for
-from aelib.noise import corrupt
+from aelib.models.variational import kl_per_dim
 from aelib.train import TrainConfig, train
 from tests.conftest import REPORT_KEYS, small_shape
 

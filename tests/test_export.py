@@ -1,5 +1,6 @@
-"""aelib.export and aelib.quickstart: exported models come back identical, codes CSV and the one-file HTML
-report hold what they promise, the bundled quick-start checkpoints load, reconstruct well and stay small."""
+"""aelib.sharing.export and aelib.sharing.quickstart: exported models come back identical, codes CSV and the
+one-file HTML report hold what they promise, the bundled quick-start checkpoints load, reconstruct well and stay
+small."""
 from __future__ import annotations
 
 import csv
@@ -10,9 +11,10 @@ import re
 import numpy as np
 import pytest
 
-from aelib import checkpoint, cli, export, infer, quickstart
-from aelib.checkpoint import CheckpointError
+from aelib import cli, infer
 from aelib.experiment import fit, model_config, summarize
+from aelib.sharing import checkpoint, export, quickstart
+from aelib.sharing.checkpoint import CheckpointError
 from aelib.train import TrainConfig
 from tests.conftest import TINY
 

@@ -1,4 +1,4 @@
-"""aelib.generation: interpolation (slerp's endpoints and norms, lerp's short midpoints), the latent grid's
+"""aelib.labs.generation: interpolation (slerp's endpoints and norms, lerp's short midpoints), the latent grid's
 order, traversals, the codes each model is sampled from, holes, and a conditional VAE drawing the class asked for."""
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from aelib import generation as gen
 from aelib import infer
 from aelib.experiment import model_config
-from aelib.generation_plots import manifold
+from aelib.labs import generation as gen
+from aelib.labs.generation_plots import manifold
 from aelib.models import build_model
 from aelib.train import TrainConfig
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from aelib import i18n, quiz
+from aelib import i18n
 from aelib.i18n import LANGS, missing_keys, page_slug, parse_lang, t, table
+from aelib.teach import quiz
 
 ROOT = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -21,7 +22,7 @@ def worded_calls() -> tuple[str, ...]:
     """Words, Explained, DatasetUnavailable and every aelib class derived from them: calls whose first argument is
     a table key."""
     names, bases = {"Words", "Explained", "DatasetUnavailable"}, {}  # the last: a RuntimeError that says Words
-    for path in (ROOT / "aelib").glob("*.py"):
+    for path in (ROOT / "aelib").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ClassDef):
                 bases[node.name] = {getattr(b, "id", getattr(b, "attr", None)) for b in node.bases}
@@ -97,8 +98,8 @@ def test_every_key_the_code_asks_for_exists():
     from aelib.models import MODELS
     from appkit.page import PAGES, SECTIONS, section
 
-    files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "appkit").glob("*.py"),
-             *(ROOT / "aelib").glob("*.py")]
+    files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "appkit").rglob("*.py"),
+             *(ROOT / "aelib").rglob("*.py")]
     literal = set().union(*(used_keys(f) for f in files))
     assert {"quiz.title", "lang.label", "home.title", "error.diverged", "source.mnist5k"} <= literal  # the scan works
     built = ({f"topic.{k}" for k in quiz.TOPICS} | {f"page.{page_slug(p)}" for p in quiz.PAGES}
@@ -193,7 +194,7 @@ def test_a_list_of_names_is_quoted_and_separated_as_each_language_writes_it():
     names = Listed(["a", 2, "c"])
     assert names == "'a', '2', 'c'" and names.say("en") == names
     assert names.say("zh") == "“a”、“2”、“c”"
-    assert Words("upload.names_more", shown=names, n=4).say("zh").startswith("“a”、“2”、“c”")  # nested: Chinese too
+    assert Words("your_data.names_more", shown=names, n=4).say("zh").startswith("“a”、“2”、“c”")  # nested: Chinese too
     assert Listed([]) == "" and Listed(["x"]).say("zh") == "“x”"
 
 

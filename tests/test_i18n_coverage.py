@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # code that draws UI: the home page, the pages and the view modules (appkit modules without text are skipped: the
 # scan finds nothing in them)
-UI_FILES = sorted([ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "appkit").glob("*.py")])
+UI_FILES = sorted([ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "appkit").rglob("*.py")])
 # words that are the same in Chinese text: method and data names, units, symbols, authors' names in citations
 TERMS = set("""
 AE VAE VAEs CVAE VQ AAE GAN GANs PCA SVD UMAP SNE MNIST Fashion CSV PNG JPEG JSON HTML SVG PSNR MSE BCE KL ELBO
@@ -109,7 +109,7 @@ def _takes_lang() -> dict[str, int]:
     A name that aelib also defines without `lang` (compression.rate_distortion beside compression_plots') is left
     out: a scan by name cannot tell the two apart."""
     position, plain = {}, set()
-    for path in (ROOT / "aelib").glob("*.py"):
+    for path in (ROOT / "aelib").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef):
                 names = [a.arg for a in node.args.args]

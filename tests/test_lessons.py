@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aelib import lessons
 from aelib.i18n import LANGS, missing_keys, placeholders, table
+from aelib.teach import lessons
 from tests.test_i18n import ROOT, used_keys
 
 

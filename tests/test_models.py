@@ -1,4 +1,4 @@
-"""aelib.models and aelib.networks: shapes, losses, the config, seeding, and the KL formula."""
+"""aelib.models and aelib.models.networks: shapes, losses, the config, seeding, and the KL formula."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,7 @@ from torch.distributions import Normal, kl_divergence
 
 from aelib.experiment import model_config, warnings_for
 from aelib.models import MODELS, VAE, VQVAE, ModelConfig, build_model, config_for, kl_per_dim, kl_to_standard_normal
-from aelib.networks import BACKBONES
+from aelib.models.networks import BACKBONES
 from tests.conftest import EXTRA_TERMS, SHAPES, small_shape
 
 CASES = [(name, shape) for name, fam in MODELS.items() for shape in SHAPES[fam.backbone]]

@@ -1,10 +1,10 @@
-"""aelib.noise: the corruptions a denoising autoencoder learns to undo."""
+"""aelib.data.noise: the corruptions a denoising autoencoder learns to undo."""
 from __future__ import annotations
 
 import pytest
 import torch
 
-from aelib.noise import NOISES, corrupt
+from aelib.data.noise import NOISES, corrupt
 
 
 def grey(n: int = 20000, value: float = 0.5) -> torch.Tensor:

@@ -1,4 +1,4 @@
-"""aelib.pretrain: greedy layer-wise pretraining of dense autoencoders, on its own and inside train()."""
+"""aelib.models.pretrain: greedy layer-wise pretraining of dense autoencoders, on its own and inside train()."""
 from __future__ import annotations
 
 import pytest
@@ -7,8 +7,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from aelib.models import build_model
-from aelib.networks import TiedLinear
-from aelib.pretrain import PretrainStats, greedy_pretrain
+from aelib.models.networks import TiedLinear
+from aelib.models.pretrain import PretrainStats, greedy_pretrain
 from aelib.train import EpochStats, TrainConfig, train
 
 

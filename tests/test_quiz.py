@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from aelib import quiz
 from aelib.i18n import LANGS, page_slug
+from aelib.teach import quiz
 
 QUESTIONS = quiz.load_questions()
 BY_ID = {q.id: q for q in QUESTIONS}

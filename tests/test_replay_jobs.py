@@ -8,8 +8,8 @@ import pytest
 from sklearn.decomposition import PCA
 
 from aelib.jobs import Jobs
-from aelib.projection_plots import perplexity_strip, replay_figure
 from aelib.projections import nearest, pca_reconstruction
+from aelib.projections.plots import perplexity_strip, replay_figure
 from aelib.replay import frames, organisation, snapshot_epochs
 from appkit.compare_views import selected_ids
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aelib.upload import MAX_MB
+from aelib.data.your_data import MAX_MB
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [ROOT / "app.py", *sorted(p for d in ("aelib", "appkit", "pages") for p in (ROOT / d).rglob("*.py"))]
@@ -107,7 +107,7 @@ def server_config() -> dict:
 def test_upload_size_is_limited_in_the_server_config():
     limit = server_config()["maxUploadSize"]
     assert isinstance(limit, int) and 1 <= limit <= 50  # Streamlit's default (200 MB) is too much for a classroom
-    assert limit == MAX_MB  # aelib.upload checks the same number for bytes that arrive another way
+    assert limit == MAX_MB  # aelib.data.your_data checks the same number for bytes that arrive another way
 
 
 def test_xsrf_protection_is_left_on():

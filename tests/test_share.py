@@ -1,4 +1,4 @@
-"""aelib.share (issue 7's share links, issue 8's untrusted URLs): a setup round-trips through its query parameters,
+"""aelib.sharing.share: a setup round-trips through its query parameters,
 and junk in a link becomes a problem in words, never an exception, never a value."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from aelib.data import DATASETS
 from aelib.models import MODELS
-from aelib.share import LOCK, MAX_PARAMS, MAX_PROBLEMS, Choice, Flag, Float, Int, Text, decode, encode
+from aelib.sharing.share import LOCK, MAX_PARAMS, MAX_PROBLEMS, Choice, Flag, Float, Int, Text, decode, encode
 from appkit.controls import SCHEMA
 from appkit.state import SETTINGS
 

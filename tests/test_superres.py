@@ -7,8 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from aelib import superres as sr
-from aelib.denoise_lab import mean_psnr
+from aelib.labs import superres as sr
+from aelib.labs.denoising import mean_psnr
 from tests.conftest import shrink
 
 

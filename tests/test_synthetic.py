@@ -1,11 +1,11 @@
-"""aelib.synthetic_media: sine waves, injected sequence anomalies, and dSprites-like shapes with known factors."""
+"""aelib.data.synthetic_media: sine waves, injected sequence anomalies, and dSprites-like shapes with known factors."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from aelib.synthetic_media import (
+from aelib.data.synthetic_media import (
     ANOMALY_KINDS,
     SHAPE_FACTORS,
     SHAPE_KINDS,

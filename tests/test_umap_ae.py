@@ -9,10 +9,11 @@ import pytest
 import torch
 from sklearn.metrics import silhouette_score
 
-from aelib import checkpoint, infer
+from aelib import infer
 from aelib.models import build_model, config_for
+from aelib.models.umap_ae import EPS, NEGATIVES, UMAP_A, UMAP_B, fuzzy_graph, memberships, umap_cross_entropy
+from aelib.sharing import checkpoint
 from aelib.train import TrainConfig, train
-from aelib.umap_ae import EPS, NEGATIVES, UMAP_A, UMAP_B, fuzzy_graph, memberships, umap_cross_entropy
 
 FAR = math.log2(3) - 1  # with 2 neighbours, sigma makes 1 + w_far = log2(3): the farther one gets 0.585
 
@@ -147,7 +148,7 @@ def centre_of_mass(img: torch.Tensor) -> torch.Tensor:
 
 
 def test_jitter_with_no_room_gives_the_image_back(monkeypatch):
-    import aelib.umap_ae as umap_ae
+    import aelib.models.umap_ae as umap_ae
 
     monkeypatch.setattr(umap_ae, "MAX_ROTATION_DEG", 0.0)
     monkeypatch.setattr(umap_ae, "MAX_SCALE", 0.0)
@@ -159,7 +160,7 @@ def test_jitter_with_no_room_gives_the_image_back(monkeypatch):
 def test_jitter_moves_a_dot_no_further_than_its_bounds(monkeypatch):
     """A shift of up to 2 px (2/14 of a 28-px image's half-width), no rotation or scaling: the dot's centre moves,
     by at most 2 px on each axis, and differently in different copies."""
-    import aelib.umap_ae as umap_ae
+    import aelib.models.umap_ae as umap_ae
 
     monkeypatch.setattr(umap_ae, "MAX_ROTATION_DEG", 0.0)
     monkeypatch.setattr(umap_ae, "MAX_SCALE", 0.0)
@@ -170,7 +171,7 @@ def test_jitter_moves_a_dot_no_further_than_its_bounds(monkeypatch):
 
 
 def test_jitter_keeps_a_digit_a_slightly_different_digit(digits):
-    from aelib.umap_ae import jittered
+    from aelib.models.umap_ae import jittered
 
     x = torch.as_tensor(digits.x_train[:64], dtype=torch.float32).reshape(64, 1, 8, 8)
     out = jittered(x, torch.Generator().manual_seed(0))
@@ -185,7 +186,7 @@ def test_jitter_keeps_a_digit_a_slightly_different_digit(digits):
 
 
 def test_graph_points_add_jittered_copies_of_images_only(monkeypatch):
-    import aelib.umap_ae as umap_ae
+    import aelib.models.umap_ae as umap_ae
 
     images = torch.rand(10, 1, 8, 8)
     g = torch.Generator().manual_seed(0)
@@ -218,7 +219,7 @@ def test_the_graph_of_an_image_model_holds_the_jittered_copies(digits):
 
 def test_the_graph_measures_wide_samples_on_their_principal_components(digits, monkeypatch):
     """Narrow data as they are; wider than GRAPH_DIMS, its principal components, which keep most neighbours."""
-    import aelib.umap_ae as umap_ae
+    import aelib.models.umap_ae as umap_ae
 
     x = digits.x_train.astype(np.float32)  # 64 pixels: narrower than GRAPH_DIMS
     np.testing.assert_array_equal(umap_ae.graph_space(x), x)

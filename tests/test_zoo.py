@@ -11,9 +11,9 @@ from torch import nn
 from torch.autograd.functional import jacobian
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
-from aelib.autoencoder import jacobian_frobenius, kl_bernoulli
 from aelib.models import MODELS, ModelConfig, build_model, config_for
-from aelib.networks import TiedLinear
+from aelib.models.autoencoder import jacobian_frobenius, kl_bernoulli
+from aelib.models.networks import TiedLinear
 
 DISC = "discriminator."  # the AAE's discriminator parameters
 

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from aelib.i18n import t
-from appkit.denoise_views import N_EVAL
+from appkit.denoising_views import N_EVAL
 from appkit.resources import dataset
 from tests.app.test_anomaly_page import train_tiny_detector
 from tests.app.test_denoise_page import tiny_pair
@@ -78,22 +78,22 @@ def test_anomaly_results_are_chinese(anomaly_zh):
 
 def test_the_denoising_page_speaks_chinese_before_and_after_training():
     at = on(fresh("zh"), DENOISE)
-    assert at.title[0].value == t("denoise.title", "zh") != t("denoise.title", "en")
-    assert any(m.value == t("denoise.intro", "zh") for m in at.markdown)
-    assert [i.value for i in at.info] == [t("denoise.empty", "zh")]
-    assert at.button(key="dn_train").label == t("denoise.train", "zh")
-    assert list(at.selectbox(key="dn_noise").options) == [t(f"denoise.noise.{k}", "zh")
+    assert at.title[0].value == t("denoising.title", "zh") != t("denoising.title", "en")
+    assert any(m.value == t("denoising.intro", "zh") for m in at.markdown)
+    assert [i.value for i in at.info] == [t("denoising.empty", "zh")]
+    assert at.button(key="dn_train").label == t("denoising.train", "zh")
+    assert list(at.selectbox(key="dn_noise").options) == [t(f"denoising.noise.{k}", "zh")
                                                           for k in ("gaussian", "salt_pepper", "mask")]
 
     at = tiny_pair(fresh("zh"))
-    assert [m.label for m in at.metric] == [t("denoise.metric_noisy", "zh"), t("denoise.metric_dae", "zh"),
-                                            t("denoise.metric_plain", "zh")]
-    assert at.subheader[0].value == t("denoise.rows_heading", "zh")
+    assert [m.label for m in at.metric] == [t("denoising.metric_noisy", "zh"), t("denoising.metric_dae", "zh"),
+                                            t("denoising.metric_plain", "zh")]
+    assert at.subheader[0].value == t("denoising.rows_heading", "zh")
     captions = " ".join(c.value for c in at.caption)
-    assert t("denoise.curve_note", "zh", n=len(dataset("digits").x_test[:N_EVAL])) in captions
+    assert t("denoising.curve_note", "zh", n=len(dataset("digits").x_test[:N_EVAL])) in captions
     assert t("origin.here", "zh") in captions
     images = figure(at.get("plotly_chart")[0])
-    assert list(images["layout"]["yaxis"]["ticktext"]) == [t(f"denoise.row_{k}", "zh")
+    assert list(images["layout"]["yaxis"]["ticktext"]) == [t(f"denoising.row_{k}", "zh")
                                                            for k in ("noisy", "dae", "plain", "clean")]
-    assert titles(at)[1] == t("denoise.curve_title", "zh", noise=t("denoise.noise.gaussian", "zh"))
+    assert titles(at)[1] == t("denoising.curve_title", "zh", noise=t("denoising.noise.gaussian", "zh"))
     assert all(not m.delta or m.delta.endswith("（相比含噪输入）") for m in at.metric)

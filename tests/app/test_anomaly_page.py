@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aelib import anomaly as an
+from aelib.labs import anomaly as an
 from appkit.anomaly_views import RUN
 from tests.app.test_pages import figure, fresh, on, values
 

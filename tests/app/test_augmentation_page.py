@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aelib import augment
-from appkit.augment_views import RESULT
+from aelib.labs import augmentation
+from appkit.augmentation_views import RESULT
 from tests.app.test_pages import figure, fresh, on, tiny_run
 
 PAGE = "pages/12_Augmentation.py"
@@ -63,7 +63,7 @@ def test_failed_training_is_a_message(monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("a conditional VAE needs each sample's class label")
 
-    monkeypatch.setattr(augment, "experiment", broken)
+    monkeypatch.setattr(augmentation, "experiment", broken)
     at = on(fresh(), PAGE)
     at.button(key="aug_train").click().run()
     assert not at.exception

@@ -8,8 +8,8 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aelib import export
 from aelib.i18n import t
+from aelib.sharing import export
 from appkit import export_views
 from appkit.state import RUN
 from tests.app.test_pages import APP, TIMEOUT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aelib import compression
+from aelib.labs import compression
 from aelib.train import TrainingDiverged
 from appkit.compression_views import RESULT
 from tests.app.test_pages import figure, fresh, on

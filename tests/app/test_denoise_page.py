@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aelib import denoise_lab
+from aelib.labs import denoising
 from aelib.train import TrainingDiverged
-from appkit.denoise_views import N_EVAL, PAIR
+from appkit.denoising_views import N_EVAL, PAIR
 from appkit.resources import dataset
 from tests.app.test_pages import figure, fresh, on, tiny_run, values
 
@@ -58,17 +58,17 @@ def test_the_button_trains_both_models_and_shows_images_and_curve(trained):
     assert list(images["layout"]["yaxis"]["ticktext"]) == ["noisy input", "denoising AE", "plain AE", "clean"]
     fig = curve_fig(trained)
     assert [t["name"] for t in fig["data"]] == ["noisy input", "denoising AE", "plain AE"]
-    assert list(values(fig["data"][0]["x"])) == pytest.approx(list(denoise_lab.CURVE_LEVELS))
+    assert list(values(fig["data"][0]["x"])) == pytest.approx(list(denoising.CURVE_LEVELS))
 
 
 def honest_notes_match(at, kind: str, level: float) -> None:
     """The page admits a loss exactly where the library's numbers show one: at the level shown, and on the curve."""
     pair = at.session_state[PAIR]
     x = dataset("digits").x_test[:N_EVAL]
-    r = denoise_lab.side_by_side(pair, x, kind, level)
+    r = denoising.side_by_side(pair, x, kind, level)
     loses = not r["psnr_denoised"].mean() > r["psnr_plain"].mean()
     assert any("does **not** beat the plain one" in i.value for i in at.info) == loses
-    worse = denoise_lab.losing_levels(denoise_lab.psnr_curve(pair.dae, pair.plain, x, kind))
+    worse = denoising.losing_levels(denoising.psnr_curve(pair.dae, pair.plain, x, kind))
     caption = " ".join(c.value for c in at.caption)
     assert ("does not beat the plain AE at level" in caption) == bool(worse)
     assert all(f"{v:g}" in caption for v in worse)
@@ -77,7 +77,7 @@ def honest_notes_match(at, kind: str, level: float) -> None:
 def test_shown_psnrs_are_the_library_s_numbers(trained):
     pair = trained.session_state[PAIR]
     x = dataset("digits").x_test[:N_EVAL]
-    r = denoise_lab.side_by_side(pair, x, "gaussian", 0.5)
+    r = denoising.side_by_side(pair, x, "gaussian", 0.5)
     assert metric(trained, "Noisy input (PSNR)") == f"{r['psnr_noisy'].mean():.1f} dB"
     assert metric(trained, "Denoising AE") == f"{r['psnr_denoised'].mean():.1f} dB"
     assert metric(trained, "Plain AE") == f"{r['psnr_plain'].mean():.1f} dB"
@@ -86,7 +86,7 @@ def test_shown_psnrs_are_the_library_s_numbers(trained):
 
 def test_changing_the_test_noise_rerenders_without_retraining(trained, monkeypatch):
     calls = []
-    monkeypatch.setattr(denoise_lab, "train_pair", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(denoising, "train_pair", lambda *a, **k: calls.append(a))
     pair = trained.session_state[PAIR]
     weights = next(pair.dae.parameters()).detach().clone()
     before = metric(trained, "Noisy input (PSNR)")
@@ -135,7 +135,7 @@ def test_failed_training_is_a_message_and_keeps_the_previous_pair(monkeypatch):
     def diverge(*args, **kwargs):
         raise TrainingDiverged(1, 0)
 
-    monkeypatch.setattr(denoise_lab, "train_pair", diverge)
+    monkeypatch.setattr(denoising, "train_pair", diverge)
     at.number_input(key="dn_epochs").set_value(2).run()
     at.button(key="dn_train").click().run()
     assert not at.exception

@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from aelib.anomaly import per_sample_errors
-from aelib.canvas import preprocess
 from aelib.data import load_dataset
+from aelib.labs.anomaly import per_sample_errors
+from aelib.labs.draw import preprocess
 from tests.app.test_pages import figure, fresh, on, tiny_run, values
 
 PAGE = "pages/6_Draw_a_digit.py"

@@ -75,37 +75,37 @@ def test_a_model_on_other_data_is_told_why_in_chinese():
 
 def test_the_your_data_page_speaks_chinese():
     at = ok(on(fresh("zh"), YOUR_DATA))
-    assert at.title[0].value == t("yourdata.title", "zh")
-    assert any(m.value == t("yourdata.intro", "zh") for m in at.markdown)
-    assert [tab.label for tab in at.tabs] == [t("yourdata.tab_csv", "zh"), t("yourdata.tab_images", "zh")]
-    assert any(c.value == t("yourdata.none_yet", "zh") for c in at.caption)
-    assert at.subheader[0].value == t("yourdata.yours", "zh")
+    assert at.title[0].value == t("your_data.title", "zh")
+    assert any(m.value == t("your_data.intro", "zh") for m in at.markdown)
+    assert [tab.label for tab in at.tabs] == [t("your_data.tab_csv", "zh"), t("your_data.tab_images", "zh")]
+    assert any(c.value == t("your_data.none_yet", "zh") for c in at.caption)
+    assert at.subheader[0].value == t("your_data.yours", "zh")
 
 
 def test_a_csv_upload_is_checked_previewed_and_added_in_chinese():
     at = on(fresh("zh"), YOUR_DATA)
     at.file_uploader(key="upload_csv").set_value(("pets.csv", pets(90), "text/csv")).run()
     ok(at)
-    assert at.selectbox(key="upload_label").label == t("yourdata.label_column", "zh")
-    assert at.selectbox(key="upload_label").options[0] == t("yourdata.no_label", "zh")
+    assert at.selectbox(key="upload_label").label == t("your_data.label_column", "zh")
+    assert at.selectbox(key="upload_label").options[0] == t("your_data.no_label", "zh")
     error = at.error[0].value  # the label column is not numeric until it is chosen as the label
-    reason = t("upload.not_numeric_one", "zh", names="“kind”", example="cat", column="kind")  # in Chinese too
-    assert error == t("yourdata.upload_error", "zh", detail=reason)
+    reason = t("your_data.not_numeric_one", "zh", names="“kind”", example="cat", column="kind")  # in Chinese too
+    assert error == t("your_data.upload_error", "zh", detail=reason)
     at.selectbox(key="upload_label").set_value("kind").run()
     ok(at)
-    assert not at.error and at.success[0].value.startswith(prefix("yourdata.ready", source=0))
-    assert [m.label for m in at.metric] == [t(k, "zh") for k in ("yourdata.shape", "yourdata.split",
-                                                                   "yourdata.classes")]
-    assert at.button(key="upload_add").label == t("yourdata.add", "zh")
+    assert not at.error and at.success[0].value.startswith(prefix("your_data.ready", source=0))
+    assert [m.label for m in at.metric] == [t(k, "zh") for k in ("your_data.shape", "your_data.split",
+                                                                   "your_data.classes")]
+    assert at.button(key="upload_add").label == t("your_data.add", "zh")
     at.button(key="upload_add").click().run()
     ok(at)
-    name = t("yourdata.dataset_title", "zh", name="pets.csv")
+    name = t("your_data.dataset_title", "zh", name="pets.csv")
     assert any(m.value.startswith(f"**{name}**") for m in at.markdown)
-    assert at.button(key="upload_remove_yours: pets.csv").label == t("yourdata.remove", "zh")
-    assert any(c.value == t("yourdata.session_only", "zh") for c in at.caption)
+    assert at.button(key="upload_remove_yours: pets.csv").label == t("your_data.remove", "zh")
+    assert any(c.value == t("your_data.session_only", "zh") for c in at.caption)
     at.file_uploader(key="upload_csv").set_value(("pets.csv", pets(90), "text/csv")).run()
     at.selectbox(key="upload_label").set_value("kind").run()
-    assert [i.value for i in at.info] == [t("yourdata.already_added", "zh", title=name)]
+    assert [i.value for i in at.info] == [t("your_data.already_added", "zh", title=name)]
     on(at, "pages/1_Train.py")  # the Train page's picker names the set in Chinese too
     assert name in at.selectbox(key="dataset").options
 
@@ -116,4 +116,4 @@ def test_an_image_upload_is_previewed_in_chinese():
     ok(at)
     assert [m.value for m in at.metric] == ["1 × 8 × 8", "32 / 8", "2"]
     preview = figure(at.get("plotly_chart")[0])
-    assert preview["layout"]["yaxis"]["ticktext"] == [t("yourdata.row_training", "zh")]
+    assert preview["layout"]["yaxis"]["ticktext"] == [t("your_data.row_training", "zh")]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aelib import export, infer
+from aelib import infer
 from aelib.data import load_dataset
 from aelib.experiment import fit, model_config
 from aelib.models import build_model
+from aelib.sharing import export
 from aelib.train import TrainConfig
 from appkit import export_views
 from appkit.state import RUN

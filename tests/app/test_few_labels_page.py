@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aelib import probe
+from aelib.labs import few_labels
 from aelib.train import TrainingDiverged
-from appkit.probe_views import RESULT
+from appkit.few_labels_views import RESULT
 from tests.app.test_pages import figure, fresh, on, tiny_run
 
 PAGE = "pages/11_Few_labels.py"
@@ -43,7 +43,7 @@ def test_the_button_measures_three_curves_and_a_table(trained):
     assert "aelab_run" not in trained.session_state  # the Train page's model slot is left alone
     fig = figure(trained.get("plotly_chart")[0])
     names = [t["name"] for t in fig["data"] if t.get("showlegend") is not False]
-    assert [n.split(" (")[0] for n in names] == [probe.FEATURE_TITLES[f] for f in probe.FEATURE_SETS]
+    assert [n.split(" (")[0] for n in names] == [few_labels.FEATURE_TITLES[f] for f in few_labels.FEATURE_SETS]
     df = trained.dataframe[0].value
     assert list(df["labels per class"]) == [str(k) for k in lab.curve["k"]]
     assert df.iloc[-1, 1] == f"{lab.curve['raw']['mean'][-1]:.3f} ± 0.000"
@@ -75,7 +75,7 @@ def test_failed_training_is_a_message(monkeypatch):
     def diverge(*args, **kwargs):
         raise TrainingDiverged(1, 0)
 
-    monkeypatch.setattr(probe, "train_extractor", diverge)
+    monkeypatch.setattr(few_labels, "train_extractor", diverge)
     at = on(fresh(), PAGE)
     at.button(key="fl_train").click().run()
     assert not at.exception

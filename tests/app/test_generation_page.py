@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aelib import generation
 from aelib.data import DatasetUnavailable
+from aelib.labs import generation
 from aelib.models import build_model, config_for
 from aelib.train import EpochStats, TrainConfig, TrainingDiverged
 from appkit import resources

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aelib import superres
 from aelib.i18n import t
+from aelib.labs import superres
 from appkit.resources import dataset
 from appkit.superres_views import N_EVAL, RESULT
 from tests.app.test_pages import figure, fresh, on
@@ -34,11 +34,11 @@ def titles(at: AppTest) -> list[str]:
 @pytest.fixture(scope="module")
 def generation():
     at = zh(GEN)
-    assert at.title[0].value == z("gen.title")
-    assert at.markdown[0].value == z("gen.intro")
-    assert [i.value for i in at.info] == [z("gen.empty"), z("gen.cvae_empty")]
-    assert at.button(key="gen_train").label == z("gen.train")
-    assert at.number_input(key="gen_latent").label == z("gen.latent")
+    assert at.title[0].value == z("generation.title")
+    assert at.markdown[0].value == z("generation.intro")
+    assert [i.value for i in at.info] == [z("generation.empty"), z("generation.cvae_empty")]
+    assert at.button(key="gen_train").label == z("generation.train")
+    assert at.number_input(key="gen_latent").label == z("generation.latent")
     assert z("data.digits.title") in at.selectbox(key="gen_dataset").options
     at.selectbox(key="gen_dataset").set_value("digits").run()
     at.number_input(key="gen_latent").set_value(3).run()
@@ -50,33 +50,36 @@ def generation():
 
 def test_the_generation_page_speaks_chinese_before_and_after_training(generation):
     at = generation
-    assert [s.value for s in at.subheader] == [z("gen.sampling"), z("gen.grid"), z("gen.traversals"),
-                                               z("gen.interpolation")]
-    assert at.caption[0].value == z("gen.pair_caption", source=z("origin.here"), hidden=(512, 256), latent=3,
+    assert [s.value for s in at.subheader] == [z("generation.sampling"), z("generation.grid"),
+                                               z("generation.traversals"),
+                                               z("generation.interpolation")]
+    assert at.caption[0].value == z("generation.pair_caption", source=z("origin.here"), hidden=(512, 256), latent=3,
                                     dataset=z("data.digits.title"))
     figs = [figure(c) for c in at.get("plotly_chart")]
-    assert rows_of(figs[0]) == [z("gen.vae_prior"), z("gen.ae_prior"), z("gen.ae_fitted")]
-    assert [m.label for m in at.metric] == [z("gen.hole", source=z(k)) for k in ("gen.vae_prior", "gen.ae_prior",
-                                                                                 "gen.ae_fitted")]
-    assert z("gen.grid_title_vae", n=at.slider(key="gen_grid").value) in titles(at)
-    assert z("gen.norm_title") in titles(at)
-    assert any(rows_of(f) == [z(k) for k in ("gen.pixel_blend", "gen.vae_linear", "gen.vae_spherical",
-                                             "gen.ae_linear", "gen.ae_spherical")] for f in figs)
+    assert rows_of(figs[0]) == [z("generation.vae_prior"), z("generation.ae_prior"), z("generation.ae_fitted")]
+    kinds = ("generation.vae_prior", "generation.ae_prior", "generation.ae_fitted")
+    assert [m.label for m in at.metric] == [z("generation.hole", source=z(k)) for k in kinds]
+    assert z("generation.grid_title_vae", n=at.slider(key="gen_grid").value) in titles(at)
+    assert z("generation.norm_title") in titles(at)
+    assert any(rows_of(f) == [z(k) for k in ("generation.pixel_blend", "generation.vae_linear",
+                                             "generation.vae_spherical",
+                                             "generation.ae_linear", "generation.ae_spherical")] for f in figs)
     captions = [c.value for c in at.caption]
-    assert z("gen.interp_caption", d=3) in captions and z("gen.grid_caption_more") in captions
-    assert z("gen.traversal_caption", n=8) in captions
-    assert list(at.dataframe[0].value.columns) == [z("gen.col_d"), z("gen.col_sample"), z("gen.col_linear"),
-                                                   z("gen.col_spherical"), "√d"]
+    assert z("generation.interp_caption", d=3) in captions and z("generation.grid_caption_more") in captions
+    assert z("generation.traversal_caption", n=8) in captions
+    assert list(at.dataframe[0].value.columns) == [z("generation.col_d"), z("generation.col_sample"),
+                                                   z("generation.col_linear"),
+                                                   z("generation.col_spherical"), "√d"]
 
 
 def test_the_conditional_vae_speaks_chinese(generation):
     at = generation
     at.button(key="gen_train_cvae").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.selectbox(key="gen_digit").label == z("gen.digit")
+    assert at.selectbox(key="gen_digit").label == z("generation.digit")
     captions = [c.value for c in at.caption]
-    assert z("gen.cvae_caption") in captions
-    assert z("gen.cvae_model_caption", source=z("origin.here"), latent=3, dataset=z("data.digits.title")) \
+    assert z("generation.cvae_caption") in captions
+    assert z("generation.cvae_model_caption", source=z("origin.here"), latent=3, dataset=z("data.digits.title")) \
         in captions
 
 
@@ -116,9 +119,9 @@ def test_the_libraries_progress_texts_are_said_in_the_learners_language():
     learner's language."""
     import streamlit as st
 
-    from aelib import generation
     from aelib.experiment import model_config
     from aelib.i18n import Words
+    from aelib.labs import generation
     from aelib.train import TrainConfig
     from appkit.i18n import in_lang
 
@@ -130,7 +133,7 @@ def test_the_libraries_progress_texts_are_said_in_the_learners_language():
     superres.fit(ds, superres.SuperResConfig(ds.shape, 2), superres.train_config(1, 0), log)
     said = [texts[i] for i in (0, 1, 2, -1)]
     assert all(isinstance(w, Words) for w in said)
-    keys = ["gen.progress_vae", "gen.progress_ae", "gen.progress_cvae", "superres.progress"]
+    keys = ["generation.progress_vae", "generation.progress_ae", "generation.progress_cvae", "superres.progress"]
     assert [str(w) for w in said] == [t(k, epoch=1, epochs=1) for k in keys]  # English: as before
     st.session_state["lang"] = "zh"
     try:

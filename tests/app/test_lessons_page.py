@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aelib import lessons
 from aelib.i18n import LANGS, t
+from aelib.teach import lessons
 from tests.app.test_pages import APP, TIMEOUT
 
 PAGE = "pages/14_Lessons.py"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aelib import quiz
 from aelib.i18n import LANGS, t
+from aelib.teach import quiz
 from tests.app.test_pages import APP, TIMEOUT
 
 PAGE = "pages/13_Quiz.py"

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from aelib.models import MODELS
-from aelib.share import decode
+from aelib.sharing.share import decode
 from appkit.controls import LOCKED_HELP, SCHEMA
 from appkit.share_views import link_defaults
 from appkit.state import SETTINGS

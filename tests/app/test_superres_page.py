@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aelib import superres
+from aelib.labs import superres
 from aelib.train import TrainingDiverged
 from appkit.resources import dataset
 from appkit.superres_views import N_EVAL, RESULT

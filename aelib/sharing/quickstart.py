@@ -1,0 +1,92 @@
+"""Quick-start checkpoints: small models of the default setups, trained once (`python -m aelib pretrain`) and
+bundled in assets/checkpoints/, so a class can explore before anyone trains. (Not aelib.models.pretrain, which is
+greedy layer-wise pretraining.)"""
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from aelib import infer
+from aelib.data import load_dataset
+from aelib.experiment import fit, history_dicts, model_config, train_config
+from aelib.models import Autoencoder
+from aelib.sharing import checkpoint
+from aelib.sharing.export import Imported, read_model_files
+from aelib.train import EpochStats
+
+FOLDER = Path(__file__).resolve().parents[2] / "assets" / "checkpoints"
+# float16 halves the files; kept only if the reconstructions stay this close to float32's (values in [0, 1])
+HALF_TOLERANCE = 2e-3
+
+
+@dataclass(frozen=True)
+class Setup:
+    title: str  # what the learner picks from
+    dataset: str
+    model: str
+    latent_dim: int
+    epochs: int
+
+
+# The Train page's default (a 2-D dense AE on mnist5k, 30 epochs) first, then its VAE counterpart. (A conv AE
+# would add little to the files but many CPU minutes to `pretrain`.)
+SETUPS = {
+    "ae_mnist5k": Setup("Dense autoencoder, 2-D codes, 5,000 MNIST digits (the Train page's default)",
+                        "mnist5k", "ae", 2, 30),
+    "vae_mnist5k": Setup("Variational autoencoder (VAE), 2-D codes, 5,000 MNIST digits", "mnist5k", "vae", 2, 30),
+}
+
+
+def _half_is_faithful(model: Autoencoder, x: np.ndarray, y: np.ndarray) -> bool:
+    """Do float16 weights (cast back to float32 on load) reconstruct like the float32 ones?"""
+    rounded = copy.deepcopy(model).half().float()
+    return float(np.abs(infer.reconstruct(rounded, x, y) - infer.reconstruct(model, x, y)).max()) < HALF_TOLERANCE
+
+
+def make(name: str, out_dir: str | Path = FOLDER, seed: int = 0, data_dir: str | None = None,
+         log: Callable[[EpochStats], None] | None = None) -> dict:
+    """Train one setup with its defaults and write out_dir/name/{model.safetensors, config.json, history.json}."""
+    setup = SETUPS[name]
+    ds = load_dataset(setup.dataset, seed=seed, data_dir=data_dir)
+    tcfg = train_config(setup.model, epochs=setup.epochs, seed=seed)
+    net, history = fit(ds, model_config(ds, setup.model, setup.latent_dim), tcfg, log=log)
+    half = _half_is_faithful(net, ds.x_test, ds.y_test)
+    stored = copy.deepcopy(net).half() if half else net  # load_bytes casts back to float32
+    folder = checkpoint.save(stored, Path(out_dir) / name, history_dicts(history),
+                             {"dataset": ds.name, "title": setup.title, "train": asdict(tcfg),
+                              "stored_as": "float16" if half else "float32"})
+    size = sum(f.stat().st_size for f in folder.iterdir())
+    return {"name": name, "folder": str(folder), "bytes": size, "float16": half,
+            "test_mse": round(infer.mse(checkpoint.load(folder), ds.x_test, ds.y_test), 5)}
+
+
+def available(folder: str | Path = FOLDER) -> dict[str, str]:
+    """{name: title} of the checkpoints in folder (those with a config.json), in SETUPS order."""
+    root = Path(folder)
+    found = {}
+    for sub in sorted(root.iterdir()) if root.is_dir() else []:
+        try:
+            found[sub.name] = json.loads((sub / checkpoint.CONFIG).read_text(encoding="utf-8")).get("title", sub.name)
+        except (OSError, ValueError):
+            continue
+    order = list(SETUPS)
+    return dict(sorted(found.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+
+
+def load(name: str, folder: str | Path = FOLDER) -> Imported:
+    """A bundled checkpoint with its history, checked like any upload (load_bytes: safetensors only, shapes)."""
+    sub = Path(folder) / name
+    try:
+        weights = (sub / checkpoint.WEIGHTS).read_bytes()
+        config_text = (sub / checkpoint.CONFIG).read_text(encoding="utf-8")
+        history = json.loads((sub / checkpoint.HISTORY).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise checkpoint.CheckpointError("checkpoint.quickstart", path=sub, detail=err) from err
+    imported = read_model_files(weights, config_text, where=f"{sub}/")
+    imported.history = [EpochStats(**h) for h in history]
+    return imported

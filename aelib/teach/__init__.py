@@ -1,0 +1,1 @@
+"""Teaching content: the guided lessons and the quiz."""
