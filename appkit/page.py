@@ -48,6 +48,8 @@ def setup(title: str) -> None:
     with st.sidebar:
         st.markdown("### AE Lab")
         i18n.language_picker()
+        if state.get_run() is not None:  # a reload or an edited ?lang= starts a new session: say so first
+            st.caption(i18n.tr("lang.keep_model"))
         for path, label, icon in PAGES:
             if path in SECTIONS:
                 st.caption(i18n.tr(SECTIONS[path]))
