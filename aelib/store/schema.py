@@ -1,0 +1,137 @@
+"""The store's tables and their history: each table as it is now, the ordered migrations that build them from an
+empty database, and upgrade(), which brings any older store to the newest version in one transaction.
+
+A table here is its latest definition. Migrations so far only add tables, so each one creates its tables from
+these definitions; a migration that changes an existing table must also freeze the earlier definition for the
+migration that first created it (tests/test_store.py checks a migrated database against these definitions)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+metadata = sa.MetaData()
+ID = 43  # characters of an id column: secrets.token_urlsafe(32) or shorter
+_CASCADE = {"ondelete": "CASCADE"}
+
+schema_version = sa.Table("schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
+
+workspaces = sa.Table(
+    "workspaces", metadata,
+    sa.Column("id", sa.String(ID), primary_key=True),
+    sa.Column("created_at", sa.Float, nullable=False),  # seconds since the epoch, UTC
+    sa.Column("touched_at", sa.Float, nullable=False),  # last visit or write: retention counts from here
+    sa.Column("pinned", sa.Boolean, nullable=False, default=False),  # never removed by gc (a teacher's class)
+)
+
+runs = sa.Table(
+    "runs", metadata,
+    sa.Column("id", sa.String(ID), primary_key=True),
+    sa.Column("workspace_id", sa.String(ID), sa.ForeignKey("workspaces.id", **_CASCADE), nullable=False,
+              index=True),
+    sa.Column("identity", sa.String(64), nullable=False, default="", index=True),  # content hash of the run
+    # the identity again while this run is *the* training of it (running or finished): unique, so two processes
+    # never train the same identity at once; NULL for a learner's own copy, and released when a run fails
+    sa.Column("claim", sa.String(64), nullable=True, unique=True),
+    sa.Column("name", sa.String(200), nullable=False, default=""),
+    sa.Column("dataset", sa.String(100), nullable=False),
+    sa.Column("model", sa.String(40), nullable=False),  # the family, for listings (also in model_config)
+    sa.Column("model_config", sa.Text, nullable=False),  # ModelConfig.to_json()
+    sa.Column("train_config", sa.Text, nullable=False),  # JSON object
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False, default="{}"),  # JSON object: metrics and notes
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("finished_at", sa.Float, nullable=True),
+    sa.Column("owner", sa.String(200), nullable=False, default=""),  # the process training it
+    sa.Column("lease_until", sa.Float, nullable=True),  # the owner's heartbeat: past this, the run is abandoned
+)
+
+epochs = sa.Table(
+    "epochs", metadata,
+    sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.id", **_CASCADE), primary_key=True),
+    sa.Column("epoch", sa.Integer, primary_key=True),
+    sa.Column("stats", sa.Text, nullable=False),  # JSON object: EpochStats as a dict
+)
+
+blobs = sa.Table(
+    "blobs", metadata,
+    sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.id", **_CASCADE), primary_key=True),
+    sa.Column("kind", sa.String(40), primary_key=True),  # "weights" (safetensors bytes), "replay/<epoch>", ...
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+uploads = sa.Table(
+    "uploads", metadata,
+    sa.Column("id", sa.String(ID), primary_key=True),
+    sa.Column("workspace_id", sa.String(ID), sa.ForeignKey("workspaces.id", **_CASCADE), nullable=False,
+              index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+quiz_answers = sa.Table(
+    "quiz_answers", metadata,
+    sa.Column("workspace_id", sa.String(ID), sa.ForeignKey("workspaces.id", **_CASCADE), primary_key=True),
+    sa.Column("question", sa.String(100), primary_key=True),
+    sa.Column("answer", sa.Text, nullable=False),  # JSON
+    sa.Column("correct", sa.Boolean, nullable=False),
+    sa.Column("answered_at", sa.Float, nullable=False),
+)
+
+
+def _create(*tables: sa.Table) -> Callable[[Connection], None]:
+    def migrate(conn: Connection) -> None:
+        metadata.create_all(conn, tables=list(tables))
+    return migrate
+
+
+# (version, what it adds, how): applied in order, each once; never edit a released one, add the next
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "workspaces, runs, epochs and blobs", _create(workspaces, runs, epochs, blobs)),
+    (2, "uploaded datasets and quiz answers", _create(uploads, quiz_answers)),
+]
+LATEST = MIGRATIONS[-1][0]
+
+
+class StoreUnavailable(RuntimeError):
+    """The store cannot be used: the database is unreachable or refuses us (a page then keeps that session's work
+    in memory; the CLI says so and exits)."""
+
+
+class StoreTooNew(StoreUnavailable):
+    """The database was written by a newer AE Lab: this one does not know its tables and must not touch them."""
+
+
+def current_version(conn: Connection) -> int:
+    """The schema version of the database conn is in (0: empty)."""
+    if not sa.inspect(conn).has_table("schema_version"):
+        return 0
+    return conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
+
+
+def upgrade(engine: Engine, target: int = LATEST) -> int:
+    """Apply the migrations above the database's version up to target, all in one transaction (DDL is
+    transactional in SQLite and PostgreSQL, so a failed step leaves the old version whole); returns the version.
+    Several processes may start at once: PostgreSQL serialises them on an advisory lock, SQLite on BEGIN IMMEDIATE."""
+    with engine.execution_options(aelab_write=True).begin() as conn:
+        if engine.url.get_backend_name() == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(2020051700)"))  # any fixed number, the same for all
+        version = current_version(conn)
+        if version > LATEST:
+            raise StoreTooNew(f"the store at {engine.url.render_as_string(hide_password=True)} has schema version "
+                              f"{version}, newer than this AE Lab knows ({LATEST}): upgrade AE Lab to open it")
+        steps = [(number, migrate) for number, _, migrate in MIGRATIONS if version < number <= target]
+        if not steps:
+            return version
+        if version == 0:
+            schema_version.create(conn)
+        for number, migrate in steps:
+            migrate(conn)
+            version = number
+        conn.execute(schema_version.delete())
+        conn.execute(schema_version.insert().values(version=version))
+    return version
