@@ -3,7 +3,6 @@ pages share: the config for a dataset, warnings worth showing, training to the e
 finished run, and the AE-vs-PCA-vs-t-SNE comparison on held-out points."""
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
 
@@ -11,10 +10,11 @@ import numpy as np
 
 from aelib import diagnostics, infer
 from aelib.data import Dataset, load_dataset, sample_rows
+from aelib.estimators import AutoencoderTransformer, ae_projection
 from aelib.i18n import Words, t
 from aelib.metrics import knn_accuracy, pca_test_mse, trustworthiness
 from aelib.models import MODELS, Autoencoder, ModelConfig, build_model, config_for
-from aelib.projections import TSNE_ITER, Projection, project_pca, project_tsne, project_umap, score
+from aelib.projections import TSNE_ITER, project_pca, project_tsne, project_umap, score
 from aelib.train import EpochStats, TrainConfig, subset_rows, train
 
 COMPARE_METHODS = ("pca", "tsne", "umap", "ae")
@@ -44,7 +44,7 @@ def train_config(model: str = "ae", **given) -> TrainConfig:
     return TrainConfig(**{**MODELS[model].train_defaults, **{k: v for k, v in given.items() if v is not None}})
 
 
-def warnings_for(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig | None = None, lang: str = "en") -> list[str]:
+def warnings_for(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig | None = None, *, lang: str) -> list[str]:
     """Legal but probably unintended choices, in words (in `lang`)."""
     out = []
     if cfg.latent_dim >= ds.input_dim and not MODELS[cfg.model].overcomplete_ok:
@@ -105,13 +105,9 @@ def compare(dataset: str, methods: list[str], n: int, seed: int = 0, perplexity:
             proj = project_tsne(x_test, perplexity=perplexity, seed=seed, max_iter=tsne_iter)
         elif m == "umap":
             proj = project_umap(ds.x_train, x_test, seed=seed)
-        else:
-            net, history = fit(ds, model_config(ds, "ae", 2), TrainConfig(epochs=epochs, seed=seed))
-            t0 = time.perf_counter()
-            z_test = infer.encode(net, x_test)
-            place = time.perf_counter() - t0
-            proj = Projection("ae", z_test, infer.encode(net, ds.x_train), sum(h.seconds for h in history) + place,
-                              place, infer.mse(net, x_test))
+        else:  # the same estimator a notebook would use, with the same seed: the same numbers
+            est = AutoencoderTransformer("ae", 2, epochs=epochs, random_state=seed, input_shape=ds.shape)
+            proj = ae_projection(est.fit(ds.x_train), ds.x_train, x_test)
         out[m] = score(proj, x_test, ds.y_train, y_test, seed)
     return out
 

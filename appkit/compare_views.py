@@ -2,7 +2,6 @@
 selection shows, the metrics table and the "how to misread t-SNE" strip."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,11 +10,12 @@ import streamlit as st
 
 from aelib import infer
 from aelib.data import Dataset, sample_rows
+from aelib.estimators import AutoencoderTransformer, ae_projection
 from aelib.plots import image_rows, latent_scatter
 from aelib.projections import Projection, nearest, pca_reconstruction, project_pca, score
 from aelib.projections.plots import perplexity_strip
 from appkit import projection_views
-from appkit.i18n import current_lang, explain, tr
+from appkit.i18n import current_lang, explain, in_lang, tr
 from appkit.state import Run
 
 SELECTED, SOURCE = "cmp_selected", "cmp_source"  # the linked selection: sample ids, and the panel it came from
@@ -71,12 +71,9 @@ def controls(ds: Dataset) -> Settings:
 
 def _autoencoder(run: Run, ds: Dataset, x: np.ndarray, y: np.ndarray, key: tuple) -> tuple[Projection, dict]:
     """The model's codes of these points, scored like the others; kept with the run (a rerun is a lookup)."""
-    if key not in run.extras:
-        z_train = infer.encode(run.model, ds.x_train, ds.y_train)
-        t0 = time.perf_counter()
-        z_test = infer.encode(run.model, x, y)
-        proj = Projection("ae", z_test, z_train, run.seconds, time.perf_counter() - t0,
-                          infer.mse(run.model, x, y))
+    if key not in run.extras:  # through the estimator a notebook uses, so both compute the same numbers
+        est = AutoencoderTransformer.from_model(run.model)
+        proj = ae_projection(est, ds.x_train, x, ds.y_train, y, fit_seconds=run.seconds)
         run.extras[key] = (proj, score(proj, x, ds.y_train, y, key[-1]))
     return run.extras[key]
 
@@ -202,13 +199,10 @@ def show_selection(run: Run, ds: Dataset, x: np.ndarray, y: np.ndarray, ids: np.
 
 def metrics_table(results: dict) -> None:
     cannot = tr("compare.cannot")
-    # aelib.projections.score says how 5-NN was measured in English: these are its two answers
-    protocols = {"fit on train codes, scored on test": tr("compare.protocol_train_test"),  # no-i18n
-                 "5-fold cross-validation inside the embedding": tr("compare.protocol_cv")}  # no-i18n
     names = method_names()
     table = pd.DataFrame([{tr("compare.col_method"): names.get(k, k),
                            tr("compare.col_knn"): m["knn_accuracy"],
-                           tr("compare.col_protocol"): protocols.get(m["knn_protocol"], m["knn_protocol"]),
+                           tr("compare.col_protocol"): in_lang(m["knn_protocol"]),
                            tr("compare.col_trust"): m["trustworthiness"],
                            tr("compare.col_continuity"): m["continuity"],
                            tr("compare.col_silhouette"): m["silhouette"],
