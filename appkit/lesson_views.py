@@ -98,7 +98,7 @@ def show_error() -> None:
 
 
 def show_result(lesson: Lesson) -> None:
-    """The figures, then whether the prediction was right and why, with the experiment's own numbers."""
+    """The figures, then whether the prediction was right and why: the sentences the run's own numbers call for."""
     done = results().get(lesson.id)
     if done is None:
         return
@@ -109,7 +109,8 @@ def show_result(lesson: Lesson) -> None:
         st.success(tr("lessons.right", answer=answer), icon=":material/check_circle:")
     else:
         st.error(tr("lessons.wrong", answer=answer), icon=":material/cancel:")
-    st.info(tr(f"lesson.{lesson.id}.explain", **lesson.facts(done["result"])), icon=":material/lightbulb:")
+    st.info(" ".join(tr(key, **facts) for key, facts in lesson.explanation(done["result"])),
+            icon=":material/lightbulb:")
     st.button(tr("lessons.again"), key="lesson_again", on_click=_forget, args=(lesson.id,),
               icon=":material/restart_alt:", help=tr("lessons.again_help"))
 

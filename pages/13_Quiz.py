@@ -1,15 +1,17 @@
-"""Quiz: the interview canon on autoencoders as multiple choice, one question at a time, with immediate feedback,
-an explanation for every option and a running score; predict-then-observe items link to their experiment."""
+"""Quiz: the interview canon on autoencoders, one question at a time (multiple choice, or a number to type), with
+immediate feedback, an explanation for every option and a running score; predict-then-observe items link to their
+experiment; the glossary of the terms both languages use closes the page."""
 import streamlit as st
 
 from aelib.i18n import page_slug
-from aelib.teach import quiz
+from aelib.teach import glossary, quiz
 from appkit import i18n, page
 from appkit.i18n import tr
 
 page.setup("Quiz")
 lang = i18n.current_lang()
 ANSWERS, POS, CHOICE = "quiz_answers", "quiz_pos", "quiz_choice_"  # session keys; answers: question id -> option
+NUMBER = "quiz_number_"  # a numeric item's input; its answer is the number typed
 LINKS = {label: path for path, label, _ in page.PAGES}
 
 
@@ -17,15 +19,15 @@ def go(to: int) -> None:
     st.session_state[POS] = to
 
 
-def check(qid: str) -> None:
-    choice = st.session_state.get(CHOICE + qid)
+def check(qid: str, numeric: bool) -> None:
+    choice = st.session_state.get((NUMBER if numeric else CHOICE) + qid)
     if choice is not None:
         st.session_state[ANSWERS].setdefault(qid, choice)  # the first answer counts
 
 
 def restart() -> None:
     st.session_state[ANSWERS], st.session_state[POS] = {}, 0
-    for key in [k for k in st.session_state if str(k).startswith(CHOICE)]:
+    for key in [k for k in st.session_state if str(k).startswith((CHOICE, NUMBER))]:
         del st.session_state[key]
 
 
@@ -48,21 +50,29 @@ pos = min(st.session_state.get(POS, 0), len(shown) - 1)
 q = shown[pos]
 done = q.id in answers
 with st.container(border=True):
-    st.caption(tr("quiz.question_of", i=pos + 1, n=len(shown), topic=tr(f"topic.{q.topic}")))
+    st.caption(tr("quiz.question_of", i=pos + 1, n=len(shown), topic=tr(f"topic.{q.topic}"),
+                  level=tr(f"quiz.level.{q.level}")))
     if "predict" in q.tags:
         st.badge(tr("quiz.predict_badge"), color="violet")
     st.markdown(f"##### {q.stem[lang]}")
-    st.radio(tr("quiz.choose"), range(len(q.options)), index=answers.get(q.id), key=CHOICE + q.id, disabled=done,
-             format_func=lambda i: q.options[i].text[lang])
-    if not done:
-        st.button(tr("quiz.check"), type="primary", key="quiz_check", on_click=check, args=(q.id,),
-                  disabled=st.session_state.get(CHOICE + q.id) is None, help=tr("quiz.check_help"))
+    numeric = q.kind == "numeric"
+    if numeric:
+        st.number_input(tr("quiz.your_number"), value=answers.get(q.id), key=NUMBER + q.id, disabled=done,
+                        step=0.1, format="%g", help=tr("quiz.your_number_help"))
     else:
-        picked, answer = q.options[answers[q.id]], q.options[q.answer]
-        if picked.correct:
-            st.success(picked.why[lang], icon=":material/check_circle:")  # it opens with "Right."
+        st.radio(tr("quiz.choose"), range(len(q.options)), index=answers.get(q.id), key=CHOICE + q.id,
+                 disabled=done, format_func=lambda i: q.options[i].text[lang])
+    key = (NUMBER if numeric else CHOICE) + q.id
+    if not done:
+        st.button(tr("quiz.check"), type="primary", key="quiz_check", on_click=check, args=(q.id, numeric),
+                  disabled=st.session_state.get(key) is None, help=tr("quiz.check_help"))
+    else:
+        matched, answer = q.match(answers[q.id]), q.options[q.answer]
+        if matched is not None and q.options[matched].correct:
+            st.success(q.options[matched].why[lang], icon=":material/check_circle:")  # it opens with "Right."
         else:
-            st.error(tr("quiz.incorrect", why=picked.why[lang]), icon=":material/cancel:")
+            why = q.options[matched].why[lang] if matched is not None else tr("quiz.unmatched", value=answers[q.id])
+            st.error(tr("quiz.incorrect", why=why), icon=":material/cancel:")
             st.info(tr("quiz.right_answer", option=answer.text[lang], why=answer.why[lang]))
         if "misconception" in q.tags:
             st.caption(tr("quiz.misconception"))
@@ -94,3 +104,9 @@ nav[3].button(tr("quiz.restart"), key="quiz_restart", on_click=restart, help=tr(
 if not todo:
     st.success(tr("quiz.done", total=score.total, correct=score.correct,
                   percent=round(100 * score.correct / score.total)))
+with st.expander(tr("quiz.glossary"), icon=":material/translate:"):
+    st.caption(tr("quiz.glossary_intro"))
+    terms = glossary.load_terms()
+    st.dataframe({tr("quiz.glossary_en"): [term.name["en"] for term in terms],
+                  tr("quiz.glossary_zh"): [term.name["zh"] for term in terms],
+                  tr("quiz.glossary_not"): [", ".join(term.rejected) for term in terms]}, hide_index=True)

@@ -61,13 +61,13 @@ def test_a_lesson_number_from_the_url_is_parsed_never_trusted(value, number):
 
 
 def lesson_keys(lesson: lessons.Lesson) -> list[str]:
-    parts = ["title", "concept", "setup", "question", "explain"]
+    parts = ["title", "concept", "setup", "question"]
     return [f"lesson.{lesson.id}.{p}" for p in parts] + [f"lesson.{lesson.id}.option.{i}"
                                                           for i in range(lesson.n_options)]
 
 
 def test_the_registry_has_six_complete_lessons():
-    assert len(lessons.LESSONS) >= 6 and len(lessons.BY_ID) == len(lessons.LESSONS)
+    assert len(lessons.LESSONS) >= 6 and len({lesson.id for lesson in lessons.LESSONS}) == len(lessons.LESSONS)
     assert missing_keys() == []
     for lesson in lessons.LESSONS:
         assert (ROOT / lesson.page).is_file()
@@ -76,19 +76,77 @@ def test_the_registry_has_six_complete_lessons():
             assert [k for k in lesson_keys(lesson) if not table(lang).get(k)] == [], lang
 
 
-def test_each_explanation_gets_the_numbers_it_names():
-    fake = {"bottleneck": {"sizes": [2, 32], "ae": [0.1, 0.01]},
-            "linear_pca": {"k": 4, "angles": [1.0], "random": [70.0], "ae_mse": 0.1, "pca_mse": 0.1},
-            "overfitting": {"cures": list(lessons.CURES), "gap": [0.1] * 4, "train": [0.01] * 4, "test": [0.1] * 4},
-            "vae": {"kl": 2.0, "vae": {"holes": 0.1, "std": [1.0]}, "ae": {"holes": 0.5, "std": [3.0]}},
-            "denoising": {"psnr": {"noisy": 9.0, "denoised": 14.0, "plain": 12.0}},
-            "anomaly": {"auroc": 0.9, "normal": [0.01], "anomalous": [0.1], "recall": 1.0, "precision": 0.9}}
-    for lesson in lessons.LESSONS:
-        facts = lesson.facts(fake[lesson.id])
-        for lang in LANGS:
-            template = table(lang)[f"lesson.{lesson.id}.explain"]
-            assert placeholders(template) <= facts.keys()
-            template.format(**facts)
+def overfit(gap_none: float, cure_gap: float, cure_test: float, train: float = 0.01) -> dict:
+    test = train + gap_none
+    return {"cures": list(lessons.CURES), "gap": [gap_none, cure_gap, cure_gap, cure_gap],
+            "train": [train, cure_test - cure_gap, cure_test - cure_gap, cure_test - cure_gap],
+            "test": [test, cure_test, cure_test, cure_test], "epochs": [100, 100, 100, 31]}
+
+
+def vae(kl: float, std: list, holes: tuple, mse: tuple) -> dict:
+    return {"kl": kl, "vae": {"holes": holes[0], "std": std, "mse": mse[0]},
+            "ae": {"holes": holes[1], "std": [3.0, 2.0], "mse": mse[1]}}
+
+
+def anomaly(auroc: float) -> dict:
+    return {"auroc": auroc, "normal": [0.01], "anomalous": [0.1], "recall": 0.8, "precision": 0.9, "threshold": 0.02,
+            "textbook": 0.015, "n_cal": 36, "false_alarms": 0.05}
+
+
+# Results a learner can get, good and bad: together they reach every sentence each explanation has.
+OUTCOMES = {
+    "bottleneck": [{"sizes": [2, 32], "ae": a, "pca": [0.05, p]}
+                   for a, p in (([0.1, 0.01], 0.02), ([0.01, 0.0105], 0.005), ([0.01, 0.1], 0.2))],
+    "linear_pca": [{"k": 4, "angles": [a], "random": [70.0], "ae_mse": m, "pca_mse": 0.1}
+                   for a, m in ((1.0, 0.1), (40.0, 0.2), (80.0, 0.09))],
+    "overfitting": [overfit(0.1, 0.05, 0.08), overfit(0.1, 0.05, 0.2), overfit(0.001, 0.01, 0.02)],
+    "vae": [vae(2.0, [0.9, 0.8], (0.1, 0.5), (0.03, 0.02)), vae(0.05, [0.1, 0.05], (0.6, 0.5), (0.02, 0.03))],
+    "denoising": [{"psnr": {"noisy": 9.0, "denoised": d, "plain": p}}
+                  for d, p in ((14.0, 12.0), (12.2, 12.0), (11.0, 13.0), (12.0, 8.0))],
+    "anomaly": [anomaly(a) for a in (0.95, 0.8, 0.6, 0.4)],
+}
+
+
+@pytest.mark.parametrize("lesson", lessons.LESSONS, ids=lambda lesson: lesson.id)
+def test_each_explanation_tells_what_the_run_showed(lesson):
+    """Every sentence is reached by some outcome, formats with that run's numbers in both languages, and no
+    explanation sentence sits unused in the tables."""
+    reached = set()
+    for result in OUTCOMES[lesson.id]:
+        for key, facts in lesson.explanation(result):
+            reached.add(key)
+            for lang in LANGS:
+                assert placeholders(table(lang)[key]) <= facts.keys(), key
+                table(lang)[key].format(**facts)
+    written = {k for k in table("en") if k.startswith(f"lesson.{lesson.id}.explain.")}
+    assert reached == written
+
+
+def test_the_explanation_follows_the_numbers_not_the_expected_answer():
+    def parts(lesson_id: str, result: dict) -> list[str]:
+        lesson = next(x for x in lessons.LESSONS if x.id == lesson_id)
+        return [key.rsplit(".explain.", 1)[1] for key, _ in lesson.explanation(result)]
+
+    assert "no_gap" in parts("overfitting", overfit(0.001, 0.01, 0.02))
+    assert "dropout.narrowed" in parts("overfitting", overfit(0.1, 0.05, 0.2))  # gap closed, held-out no better
+    assert "collapse" in parts("vae", vae(0.05, [0.1, 0.05], (0.6, 0.5), (0.02, 0.03)))
+    assert "no_fewer_holes" in parts("vae", vae(0.05, [0.1, 0.05], (0.6, 0.5), (0.02, 0.03)))
+    assert "spread_off" in parts("vae", vae(0.05, [0.1, 0.05], (0.6, 0.5), (0.02, 0.03)))
+    assert parts("anomaly", anomaly(0.4))[0] == "inverted"
+    assert "plain_wins" in parts("denoising", OUTCOMES["denoising"][2])
+    assert "fall" in parts("bottleneck", OUTCOMES["bottleneck"][2])
+
+
+def test_the_anomaly_threshold_is_a_held_out_percentile(ds):
+    r = lessons.anomalies(ds, epochs=5)
+    assert r["n_cal"] >= 10 and 0 <= r["false_alarms"] <= 0.5
+    assert np.isfinite(r["threshold"]) and np.isfinite(r["textbook"])
+
+
+def test_the_vae_lesson_shows_the_elbo_for_beta_one_and_the_weighted_loss_apart():
+    formulas = " ".join(next(x for x in lessons.LESSONS if x.id == "vae").formulas)
+    assert r"\beta\, D" in formulas and "only for } \\beta = 1" in formulas
+    assert r"\tfrac{\lambda}{2}" in " ".join(next(x for x in lessons.LESSONS if x.id == "overfitting").formulas)
 
 
 def test_every_key_the_lessons_page_asks_for_exists():
@@ -96,6 +154,7 @@ def test_every_key_the_lessons_page_asks_for_exists():
     literal = set().union(*(used_keys(f) for f in files))
     assert {"lessons.title", "lessons.run", "lesson.vae.kl"} <= literal
     built = {k for lesson in lessons.LESSONS for k in lesson_keys(lesson)} | {"page.lessons"}
+    built |= {key for lesson in lessons.LESSONS for r in OUTCOMES[lesson.id] for key, _ in lesson.explanation(r)}
     built |= {f"lesson.overfitting.cure.{c}" for c in lessons.CURES}
     built |= {f"lesson.denoising.psnr_{k}" for k in ("noisy", "dae", "plain")}
     assert sorted((literal | built) - table("en").keys()) == []

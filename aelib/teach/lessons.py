@@ -1,10 +1,12 @@
 """The guided lessons: each one's math (language-neutral LaTeX), its prediction question's right answer, the
 full page it links to, and its preset experiment — a short run on scikit-learn's 8×8 digits that returns plain
-numbers and arrays. The words are in assets/i18n/lessons.<lang>.json under "lesson.<id>.*"."""
+numbers and arrays, and its explanation: the numbers the run produced and, from them, which sentences of
+"lesson.<id>.explain.*" (assets/i18n/lesson.<lang>.json) tell what this run actually showed."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.linalg import subspace_angles
@@ -31,7 +33,13 @@ class Lesson:
     n_options: int  # prediction options lesson.<id>.option.0 .. n-1
     answer: int  # the index of the right prediction
     run: Callable[[Dataset, int, Log], dict]  # (digits, seed, log) -> the result's numbers and arrays
-    facts: Callable[[dict], dict]  # the result -> the numbers lesson.<id>.explain's placeholders name
+    facts: Callable[[dict], dict]  # the result -> the numbers the explanation's placeholders name
+    story: Callable[[dict], tuple[str, ...]]  # those numbers -> the explanation's parts, in order
+
+    def explanation(self, result: dict) -> list[tuple[str, dict]]:
+        """(table key, numbers) for each sentence of the explanation of this run, chosen by what it showed."""
+        facts = self.facts(result)
+        return [(f"lesson.{self.id}.explain.{part}", facts) for part in self.story(facts)]
 
 
 def load(seed: int = 0) -> Dataset:
@@ -156,12 +164,19 @@ def denoising(ds: Dataset, seed: int = 0, log: Log | None = None, epochs: int = 
 # -- 6: anomaly detection ------------------------------------------------------------------------------------
 
 NORMAL = (1,)  # train on ones only; every other digit is an anomaly
+CALIBRATE, PERCENTILE = 0.2, 95  # share of the normal training rows held out to set the threshold; its percentile
 
 
 def anomalies(ds: Dataset, seed: int = 0, log: Log | None = None, epochs: int = 40) -> dict:
-    """An AE trained only on the normal digit; reconstruction errors of held-out normal and anomalous digits,
-    the area under the ROC curve, and the textbook threshold (mean + 2 std of the training errors)."""
+    """An AE trained only on the normal digit, less a fifth of its rows held out to calibrate: the threshold is
+    the 95th percentile of those held-out normal errors (about 5 % false alarms by construction). Reconstruction
+    errors of held-out normal and anomalous digits, the area under the ROC curve, the metrics at that threshold,
+    and for comparison the textbook mean + 2 std of the (in-sample, so optimistic) training errors."""
     split = anomaly.one_class_split(ds, NORMAL)
+    rows = np.random.default_rng(seed).permutation(len(split.x_train))
+    n_cal = max(1, int(CALIBRATE * len(rows)))
+    x_cal = split.x_train[rows[:n_cal]]
+    split = replace(split, x_train=split.x_train[rows[n_cal:]])
     mcfg = model_config(ds, "ae", 8)
     tcfg = train_config("ae", epochs=epochs, seed=seed, batch_size=32)
     model = build_model(mcfg, seed=seed)
@@ -169,17 +184,26 @@ def anomalies(ds: Dataset, seed: int = 0, log: Log | None = None, epochs: int = 
         if isinstance(ev, EpochStats) and log is not None:
             log(ev.epoch / ev.epochs)
     scored = anomaly.score_split(model, split)
-    summary = anomaly.summary(scored)
+    tau = float(np.percentile(anomaly.per_sample_errors(model, x_cal), PERCENTILE))
+    summary = anomaly.summary(scored, tau)
     worst = anomaly.worst(scored.test_errors, SHOW)
-    return {"normal": scored.test_errors[~split.is_anomaly], "anomalous": scored.test_errors[split.is_anomaly],
-            "threshold": scored.threshold, "auroc": summary["auroc"], "recall": summary["recall"],
-            "precision": summary["precision"], "worst": split.x_test[worst], "worst_labels": split.y_test[worst]}
+    normal = scored.test_errors[~split.is_anomaly]
+    return {"normal": normal, "anomalous": scored.test_errors[split.is_anomaly], "threshold": tau,
+            "textbook": scored.threshold, "n_cal": n_cal, "false_alarms": float(np.mean(normal > tau)),
+            "auroc": summary["auroc"], "recall": summary["recall"], "precision": summary["precision"],
+            "worst": split.x_test[worst], "worst_labels": split.y_test[worst]}
 
 
-# -- the numbers each explanation quotes ---------------------------------------------------------------------
+# -- the numbers each explanation quotes, and which sentences they call for -------------------------------------
 
 def _facts_bottleneck(r: dict) -> dict:
-    return {"small": r["ae"][0], "large": r["ae"][-1], "k_small": r["sizes"][0], "k_large": r["sizes"][-1]}
+    return {"small": r["ae"][0], "large": r["ae"][-1], "k_small": r["sizes"][0], "k_large": r["sizes"][-1],
+            "pca_large": r["pca"][-1]}
+
+
+def _story_bottleneck(f: dict) -> tuple[str, ...]:
+    trend = "rise" if f["small"] > 1.1 * f["large"] else "fall" if f["large"] > 1.1 * f["small"] else "flat"
+    return "numbers", trend, "ae_beats_pca" if f["large"] < f["pca_large"] else "pca_beats_ae"
 
 
 def _facts_linear(r: dict) -> dict:
@@ -187,24 +211,64 @@ def _facts_linear(r: dict) -> dict:
             "pca_mse": r["pca_mse"]}
 
 
+def _story_linear(f: dict) -> tuple[str, ...]:
+    angle, rnd = f["max_angle"], f["min_random"]
+    found = "found" if angle < 10 and 3 * angle < rnd else "partly" if angle < rnd else "not_found"
+    ratio = f["ae_mse"] / f["pca_mse"]
+    mse = "mse_above" if ratio > 1.05 else "mse_below" if ratio < 0.95 else "mse_match"
+    return found, mse, "closing"
+
+
 def _facts_overfitting(r: dict) -> dict:
-    gaps = dict(zip(r["cures"], r["gap"]))
+    gaps, tests, epochs = (dict(zip(r["cures"], r[k])) for k in ("gap", "test", "epochs"))
     return {"n": TINY, "train": r["train"][0], "test": r["test"][0], "gap": gaps["none"],
-            "dropout": gaps["dropout"], "weight_decay": gaps["weight_decay"], "early": gaps["early_stopping"]}
+            "dropout": gaps["dropout"], "weight_decay": gaps["weight_decay"], "early": gaps["early_stopping"],
+            "test_dropout": tests["dropout"], "test_weight_decay": tests["weight_decay"],
+            "test_early": tests["early_stopping"], "epochs_early": epochs["early_stopping"], "epochs": epochs["none"]}
+
+
+def _story_overfitting(f: dict) -> tuple[str, ...]:
+    gap = "gap" if f["gap"] > 0.005 and f["test"] > 1.5 * f["train"] else "no_gap"
+    parts = [gap]
+    for cure, key in (("dropout", "dropout"), ("weight_decay", "weight_decay"), ("early_stopping", "early")):
+        narrowed, better = f[key] < f["gap"], f[f"test_{key}"] < f["test"]
+        parts.append(f"{cure}.{'helped' if narrowed and better else 'narrowed' if narrowed else 'no_help'}")
+    return (*parts, "closing")
 
 
 def _facts_vae(r: dict) -> dict:
     return {"kl": r["kl"], "holes_vae": 100 * r["vae"]["holes"], "holes_ae": 100 * r["ae"]["holes"],
-            "std_ae": max(r["ae"]["std"]), "std_vae": max(r["vae"]["std"])}
+            "std_ae": max(r["ae"]["std"]), "std_vae": max(r["vae"]["std"]), "std_vae_lo": min(r["vae"]["std"]),
+            "mse_vae": r["vae"]["mse"], "mse_ae": r["ae"]["mse"]}
+
+
+def _story_vae(f: dict) -> tuple[str, ...]:
+    return ("collapse" if f["kl"] < 0.1 else "kl", "spread_near" if 0.5 <= f["std_vae"] <= 1.5 else "spread_off",
+            "fewer_holes" if f["holes_vae"] < f["holes_ae"] else "no_fewer_holes",
+            "blur" if f["mse_vae"] > f["mse_ae"] else "no_blur")
 
 
 def _facts_denoising(r: dict) -> dict:
     return {"level": NOISE_LEVEL, **r["psnr"]}
 
 
+def _story_denoising(f: dict) -> tuple[str, ...]:
+    diff = f["denoised"] - f["plain"]
+    return ("numbers", "dae_wins" if diff > 0.5 else "plain_wins" if diff < -0.5 else "tie",
+            "plain_cleans" if f["plain"] > f["noisy"] else "plain_passes", "closing")
+
+
 def _facts_anomaly(r: dict) -> dict:
     return {"auroc": r["auroc"], "normal": float(np.median(r["normal"])), "anomalous": float(np.median(r["anomalous"])),
-            "recall": 100 * r["recall"], "precision": 100 * r["precision"]}
+            "recall": 100 * r["recall"], "precision": 100 * r["precision"], "tau": r["threshold"],
+            "textbook": r["textbook"], "n_cal": r["n_cal"], "false_alarms": 100 * r["false_alarms"],
+            "percentile": PERCENTILE}
+
+
+def _story_anomaly(f: dict) -> tuple[str, ...]:
+    a = f["auroc"]
+    grade = "strong" if a >= 0.9 else "moderate" if a >= 0.7 else "weak" if a >= 0.5 else "inverted"
+    return grade, "medians", "threshold", "closing"
 
 
 # -- the registry --------------------------------------------------------------------------------------------
@@ -213,37 +277,39 @@ LESSONS = (
     Lesson("bottleneck", "pages/1_Train.py", (
         r"z = f_\theta(x) \in \mathbb{R}^k,\quad \hat x = g_\phi(z),\quad k \ll D",
         r"\min_{\theta,\phi}\ \frac{1}{N}\sum_{i=1}^{N} \lVert x_i - g_\phi(f_\theta(x_i)) \rVert^2"),
-        3, 0, bottleneck, _facts_bottleneck),
+        3, 0, bottleneck, _facts_bottleneck, _story_bottleneck),
     Lesson("linear_pca", "pages/3_Compare.py", (
         r"\hat x = W_d W_e x,\qquad \min_{W_e, W_d} \lVert X - X W_e^\top W_d^\top \rVert_F^2",
         r"\operatorname{span}(W_d) = \operatorname{span}(u_1, \dots, u_k)\quad\text{(Baldi \& Hornik 1989)}"),
-        3, 1, linear_pca, _facts_linear),
+        3, 1, linear_pca, _facts_linear, _story_linear),
     Lesson("overfitting", "pages/1_Train.py", (
         r"\text{gap} = \mathcal{L}_{\text{held-out}} - \mathcal{L}_{\text{train}}",
-        r"\mathcal{L}_{\lambda} = \mathcal{L} + \lambda \lVert w \rVert_2^2,\qquad "
+        r"\mathcal{L}_{\lambda} = \mathcal{L} + \tfrac{\lambda}{2} \lVert w \rVert_2^2\ "
+        r"(\nabla_w: +\lambda w,\ \text{Adam's weight\_decay} = \lambda),\qquad "
         r"\tilde h = \frac{m \odot h}{1-p},\ m_j \sim \operatorname{Bernoulli}(1-p)"),
-        3, 1, overfitting, _facts_overfitting),
+        3, 1, overfitting, _facts_overfitting, _story_overfitting),
     Lesson("vae", "pages/8_Generation.py", (
         r"z = \mu_\phi(x) + \sigma_\phi(x) \odot \varepsilon,\qquad \varepsilon \sim \mathcal{N}(0, I)",
         r"\log p(x) \ge \mathbb{E}_{q_\phi(z\mid x)}[\log p_\theta(x\mid z)] - "
-        r"\beta\, D_{\mathrm{KL}}\big(q_\phi(z\mid x)\,\Vert\,\mathcal{N}(0, I)\big)",
+        r"D_{\mathrm{KL}}\big(q_\phi(z\mid x)\,\Vert\,\mathcal{N}(0, I)\big)\quad\text{(the ELBO)}",
+        r"\mathcal{L}_\beta = -\mathbb{E}_{q_\phi(z\mid x)}[\log p_\theta(x\mid z)] + "
+        r"\beta\, D_{\mathrm{KL}}\quad\text{(trained; the negative ELBO only for } \beta = 1)",
         r"D_{\mathrm{KL}} = \tfrac12 \sum_j \big(\mu_j^2 + \sigma_j^2 - \log \sigma_j^2 - 1\big)"),
-        3, 0, vae_vs_ae, _facts_vae),
+        3, 0, vae_vs_ae, _facts_vae, _story_vae),
     Lesson("denoising", "pages/5_Denoising.py", (
         r"\tilde x = x + \sigma\,\varepsilon,\qquad \min\ \lVert x - g(f(\tilde x)) \rVert^2",
         r"\mathrm{PSNR} = 10 \log_{10} \frac{1}{\mathrm{MSE}(x, \hat x)}\ \text{dB}"),
-        3, 2, denoising, _facts_denoising),
+        3, 2, denoising, _facts_denoising, _story_denoising),
     Lesson("anomaly", "pages/4_Anomaly.py", (
         r"s(x) = \frac{1}{D} \lVert x - g(f(x)) \rVert^2",
-        r"\text{anomaly} \iff s(x) > \tau,\qquad \tau = \bar s_{\text{train}} + 2\, \sigma_{s,\text{train}}"),
-        3, 1, anomalies, _facts_anomaly),
+        r"\text{anomaly} \iff s(x) > \tau,\qquad \tau = Q_{0.95}\big(s(x)\ \text{on held-out normal samples}\big)"),
+        3, 1, anomalies, _facts_anomaly, _story_anomaly),
 )
-BY_ID = {lesson.id: lesson for lesson in LESSONS}
 
 
 def parse_number(value: object) -> int:
     """A lesson number (1-based) from an untrusted value (?lesson=3): a known number, else 1."""
-    if isinstance(value, str) and value.strip().isdigit() and len(value) <= 4:
-        n = int(value.strip())
+    if isinstance(value, str) and len(value) <= 8 and re.fullmatch(r"[0-9]{1,4}", value.strip(" ")):
+        n = int(value.strip(" "))  # ASCII digits only: str.isdigit() also takes "²" and "①", which int() refuses
         return n if 1 <= n <= len(LESSONS) else 1
     return 1

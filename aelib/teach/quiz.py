@@ -1,5 +1,7 @@
 """The quiz: questions on the autoencoder interview canon from assets/quiz/questions.json, checked on load
-(every text in every language, every option explained, at least one correct option), and scored.
+(every text in every language, every option explained, at least one correct option, a difficulty level), and
+scored. Most items are multiple choice; a numeric item asks for a number and keeps its options as the expected
+answers (the right one and the usual slips), each explained, so a typed number gets the explanation it deserves.
 
 One file holds both languages side by side ({"en": ..., "zh": ...} for every text), so a translator sees the
 English next to the Chinese and a missing language is a validation error, not a silent fallback.
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +18,18 @@ from pathlib import Path
 from aelib.i18n import LANGS
 
 QUESTIONS = Path(__file__).resolve().parents[2] / "assets" / "quiz" / "questions.json"
-# The canon, in the order the page lists it; a question's topic must be one of these.
-TOPICS = ("principle", "types", "training", "evaluation", "regularisation", "applications", "comparison")
+# The canon, in the order the page lists it (basics, then variants, then applications); a question's topic must be
+# one of these, and the file lists its questions in the order of their topics' stages.
+TOPICS = ("principle", "training", "regularisation", "evaluation", "types", "comparison", "applications")
+STAGES = ("basics", "variants", "applications")
+STAGE = {"principle": "basics", "training": "basics", "regularisation": "basics", "evaluation": "basics",
+         "types": "variants", "comparison": "variants", "applications": "applications"}
+LEVELS = ("basic", "intermediate", "advanced")  # difficulty
+KINDS = ("choice", "numeric")  # numeric: type a number; it is right within the question's tolerance
 # "predict": a predict-then-observe item (it must name a page in try_it); "misconception": it corrects a claim met
-# in circulating interview answers (the page says so once answered).
-TAGS = ("predict", "misconception")
+# in circulating interview answers (the page says so once answered); "derivation": it asks for a step of a
+# derivation; "case": a short case note on where autoencoders are used.
+TAGS = ("predict", "misconception", "derivation", "case")
 # The app's pages a try_it may name (English sidebar labels; later ones may not exist yet — the page then names
 # the experiment without linking to it).
 PAGES = ("Train", "Latent space", "Compare", "Anomaly detection", "Denoising", "Draw a digit", "Your data",
@@ -37,6 +47,7 @@ class Option:
     text: Text
     correct: bool
     why: Text  # why this option is right or wrong
+    value: float | None = None  # a numeric item's expected answer that this option stands for
 
 
 @dataclass(frozen=True)
@@ -54,14 +65,34 @@ class Question:
     tags: tuple[str, ...] = ()
     try_it: TryIt | None = None
     refs: tuple[str, ...] = ()  # papers and docs, as short citations
+    level: str = "basic"  # one of LEVELS
+    kind: str = "choice"  # one of KINDS
+    tolerance: float = 0.0  # numeric items: how far from the right value an answer may be
 
     @property
     def answer(self) -> int:
         """Index of the first correct option (the one the feedback names)."""
         return next(i for i, o in enumerate(self.options) if o.correct)
 
-    def is_correct(self, choice: int) -> bool:
-        return 0 <= choice < len(self.options) and self.options[choice].correct
+    @property
+    def stage(self) -> str:
+        return STAGE[self.topic]
+
+    def match(self, answer: float | int) -> int | None:
+        """The option an answer stands for: a choice item's index as given (None if out of range); for a numeric
+        item the option whose value lies within the tolerance of the typed number (the nearest), else None."""
+        if self.kind == "choice":
+            ok = isinstance(answer, int) and not isinstance(answer, bool) and 0 <= answer < len(self.options)
+            return answer if ok else None
+        if not isinstance(answer, (int, float)) or isinstance(answer, bool) or not math.isfinite(answer):
+            return None
+        near = [(abs(o.value - answer), i) for i, o in enumerate(self.options)
+                if abs(o.value - answer) <= self.tolerance * (1 + 1e-9)]
+        return min(near)[1] if near else None
+
+    def is_correct(self, answer: float | int) -> bool:
+        matched = self.match(answer)
+        return matched is not None and self.options[matched].correct
 
 
 @dataclass(frozen=True)
@@ -78,8 +109,29 @@ def _text_problems(where: str, text: object) -> list[str]:
             if not (isinstance(text.get(lang), str) and text[lang].strip())]
 
 
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _numeric_problems(q: Mapping, options: list, where: str) -> list[str]:
+    tolerance = q.get("tolerance")
+    found = [] if _number(tolerance) and tolerance > 0 else [f"{where}: a numeric item needs a tolerance > 0"]
+    found += [f"{where}.options[{j}]: a numeric item's option needs a number 'value'"
+              for j, o in enumerate(options) if not _number(o.get("value"))]
+    if sum(o.get("correct") is True for o in options) != 1:
+        found.append(f"{where}: a numeric item needs exactly one correct option")
+    if not found:
+        values = sorted(o["value"] for o in options)
+        if any(b - a <= 2 * tolerance for a, b in zip(values, values[1:])):
+            found.append(f"{where}: two options lie within twice the tolerance of each other")
+    return found
+
+
 def _question_problems(q: Mapping, where: str) -> list[str]:
     problems = [] if q.get("topic") in TOPICS else [f"{where}: unknown topic {q.get('topic')!r}"]
+    problems += [] if q.get("level") in LEVELS else [f"{where}: unknown level {q.get('level')!r}"]
+    kind = q.get("kind", "choice")
+    problems += [] if kind in KINDS else [f"{where}: unknown kind {kind!r}"]
     problems += _text_problems(f"{where}.stem", q.get("stem"))
     options = q.get("options")
     if not isinstance(options, list) or len(options) < 2 or not all(isinstance(o, Mapping) for o in options):
@@ -91,6 +143,8 @@ def _question_problems(q: Mapping, where: str) -> list[str]:
             problems.append(f"{where}.options[{j}]: 'correct' must be true or false")
     if not any(o.get("correct") is True for o in options):
         problems.append(f"{where}: no correct option")
+    if kind == "numeric":
+        problems += _numeric_problems(q, options, where)
     tags = q.get("tags", [])
     tags = tags if isinstance(tags, list) else [tags]
     problems += [f"{where}: unknown tag {tag!r}" for tag in tags if tag not in TAGS]
@@ -126,11 +180,14 @@ def problems(raw: object) -> list[str]:
 
 def _build(q: Mapping) -> Question:
     try_it = q.get("try_it")
+    numeric = q.get("kind", "choice") == "numeric"
     return Question(
         id=q["id"], topic=q["topic"], stem=dict(q["stem"]),
-        options=tuple(Option(dict(o["text"]), o["correct"], dict(o["why"])) for o in q["options"]),
+        options=tuple(Option(dict(o["text"]), o["correct"], dict(o["why"]), float(o["value"]) if numeric else None)
+                      for o in q["options"]),
         tags=tuple(q.get("tags", ())), refs=tuple(q.get("refs", ())),
-        try_it=TryIt(try_it["page"], {lang: try_it[lang] for lang in LANGS}) if try_it else None)
+        try_it=TryIt(try_it["page"], {lang: try_it[lang] for lang in LANGS}) if try_it else None,
+        level=q["level"], kind=q.get("kind", "choice"), tolerance=float(q.get("tolerance", 0.0)))
 
 
 def parse(raw: object) -> tuple[Question, ...]:
@@ -153,9 +210,9 @@ def select(questions: Iterable[Question], topics: Iterable[str] = ()) -> list[Qu
     return [q for q in questions if not topics or q.topic in topics]
 
 
-def score(answers: Mapping[str, int], questions: Iterable[Question] | None = None) -> Score:
-    """Score the answers (question id -> chosen option index) over `questions` (default: all bundled ones);
-    answers to questions outside them are ignored."""
+def score(answers: Mapping[str, float], questions: Iterable[Question] | None = None) -> Score:
+    """Score the answers (question id -> chosen option index, or the number typed for a numeric item) over
+    `questions` (default: all bundled ones); answers to questions outside them are ignored."""
     questions = list(load_questions() if questions is None else questions)
     answered = [q for q in questions if q.id in answers]
     return Score(correct=sum(q.is_correct(answers[q.id]) for q in answered), answered=len(answered),

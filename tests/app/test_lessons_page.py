@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from aelib.i18n import LANGS, t
 from aelib.teach import lessons
-from tests.app.test_pages import APP, TIMEOUT
+from tests.app.helpers import APP, TIMEOUT, fits
 
 PAGE = "pages/14_Lessons.py"
 
@@ -42,13 +42,25 @@ def test_running_a_lesson_shows_the_result_and_explanation():
     assert not at.button(key="lesson_run").disabled
     at.button(key="lesson_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.success and at.success[0].value.startswith("Your prediction was right")
+    assert at.success and fits(at.success[0].value, "lessons.right", "en")
     assert any("AUROC is" in i.value for i in at.info)
     assert at.radio[0].disabled and "anomaly" in at.session_state["lesson_results"]
 
 
-@pytest.mark.parametrize("junk", ["0", "99", "abc", "-2", "1e3"])
+@pytest.mark.parametrize("junk", ["0", "99", "abc", "-2", "1e3", "²", "①", "١٢"])
 def test_a_junk_lesson_number_falls_back_to_lesson_one(junk):
     at = open_lesson("zh", junk)
     assert at.header[0].value == t("lesson.bottleneck.title", "zh")
     assert at.query_params["lesson"] == ["1"] or at.query_params["lesson"] == "1"
+
+
+def test_a_lesson_explains_its_run_in_chinese_from_its_own_numbers():
+    at = open_lesson("zh", "6")
+    at.radio[0].set_value(1).run()
+    at.button(key="lesson_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    result = at.session_state["lesson_results"]["anomaly"]["result"]
+    lesson = next(x for x in lessons.LESSONS if x.id == "anomaly")
+    expected = " ".join(t(key, "zh", **facts) for key, facts in lesson.explanation(result))
+    assert any(i.value == expected for i in at.info)
+    assert "AUROC 为" in expected and "第 95 百分位" in expected and "重构" not in expected

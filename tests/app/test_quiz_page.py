@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from aelib.i18n import LANGS, t
 from aelib.teach import quiz
-from tests.app.test_pages import APP, TIMEOUT
+from tests.app.helpers import APP, TIMEOUT
 
 PAGE = "pages/13_Quiz.py"
 QUESTIONS = quiz.load_questions()
@@ -56,14 +56,14 @@ def test_answering_shows_feedback_and_updates_the_score():
     choose(at, q0.answer)
     assert at.success[0].value == q0.options[q0.answer].why["en"] and score(at) == "1 / 1"
     assert at.radio[0].disabled  # the first answer counts
-    assert len(at.expander) == 1  # every option's explanation, on demand
+    assert len(at.expander) == 2  # every option's explanation on demand, then the glossary
     explained = " ".join(m.value for m in at.expander[0].markdown)
     assert all(o.why["en"] in explained for o in q0.options)
 
     at.button(key="quiz_next").click().run()
     wrong = (q1.answer + 1) % len(q1.options)
     choose(at, wrong)
-    assert at.error[0].value == "Not quite. " + q1.options[wrong].why["en"]
+    assert at.error[0].value == t("quiz.incorrect", "en", why=q1.options[wrong].why["en"])
     assert q1.options[q1.answer].why["en"] in at.info[0].value  # and the right answer, explained
     assert score(at) == "1 / 2"
 
@@ -110,3 +110,49 @@ def test_a_predict_question_links_its_experiment_once_answered():
     links = at.main.get("page_link")
     assert len(links) == 1 and links[0].proto.label == t("quiz.try_it", page="Train", what=q.try_it.text["en"])
     assert links[0].proto.page_script_hash  # a real page of the app, not a dead link
+
+
+def open_question(qid: str, lang: str = "en") -> tuple[AppTest, quiz.Question]:
+    """The quiz, moved to question `qid` (as the Next button would, many clicks later)."""
+    q = next(x for x in QUESTIONS if x.id == qid)
+    at = open_quiz(lang)
+    at.session_state["quiz_pos"] = [x.id for x in QUESTIONS].index(qid)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at, q
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_numeric_item_takes_a_typed_number_and_explains_a_usual_slip(lang):
+    at, q = open_question("training-dense-parameters", lang)
+    assert not at.radio and len(at.number_input) == 1  # nothing to pick from: the number must be worked out
+    assert t(f"quiz.level.{q.level}", lang) in at.caption[0].value
+    slip = next(o for o in q.options if o.value == 25088)  # weights counted, biases forgotten
+    at.number_input[0].set_value(25088.0).run()
+    at.button(key="quiz_check").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.error[0].value == t("quiz.incorrect", lang, why=slip.why[lang])
+    assert q.options[q.answer].why[lang] in at.info[0].value
+    assert at.metric[0].value == "0 / 1" and at.number_input[0].disabled
+
+
+def test_a_right_number_scores_and_an_unknown_one_is_told_so():
+    at, q = open_question("evaluation-psnr")
+    at.number_input[0].set_value(20.1).run()  # within the tolerance
+    at.button(key="quiz_check").click().run()
+    assert at.success[0].value == q.options[q.answer].why["en"] and at.metric[0].value == "1 / 1"
+    at, q = open_question("types-kl-numeric")
+    at.number_input[0].set_value(7.0).run()
+    at.button(key="quiz_check").click().run()
+    assert at.error[0].value == t("quiz.incorrect", "en", why=t("quiz.unmatched", "en", value=7.0))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_glossary_is_on_the_quiz_page(lang):
+    from aelib.teach import glossary
+
+    at = open_quiz(lang)
+    box = next(e for e in at.expander if e.label == t("quiz.glossary", lang))
+    table = box.dataframe[0].value
+    assert list(table[t("quiz.glossary_zh", lang)]) == [term.name["zh"] for term in glossary.load_terms()]
+    assert "重建（误差）" in list(table[t("quiz.glossary_zh", lang)])
