@@ -70,7 +70,7 @@ def _train_summary(ds, latent_dim: int, epochs: int, seed: int) -> dict:
 
 
 def quality(seeds: tuple[int, ...] = (0, 1, 2), epochs: int = 30) -> dict:
-    """The issue's quality targets on mnist5k: a 2-D AE (5-NN, trustworthiness, seconds) over several
+    """The quality targets on mnist5k: a 2-D AE (5-NN, trustworthiness, seconds) over several
     seeds, a 30-D AE against PCA-30, and PCA-2 / t-SNE on 2,000 held-out points."""
     keys = ("seconds", "knn_accuracy", "trustworthiness", "test_mse", "pca_test_mse")
     runs = [_train_summary(load_dataset("mnist5k", seed=s), 2, epochs, s) for s in seeds]
@@ -116,9 +116,6 @@ def zoo_table(result: dict) -> str:
                      f"{r['terms']} | {own} |")
     return "\n".join(lines) + f"\n\n{result['epochs']} epochs, seed {result['seed']}, {result['machine']}, " \
                               f"{result['torch_threads']} torch threads."
-
-
-PROJECTION_COLUMNS = ("seconds", "place_seconds", "knn_accuracy", "trustworthiness", "continuity", "silhouette")
 
 
 def projections(n: int = 2000, seed: int = 0) -> dict:

@@ -5,13 +5,18 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from aelib.i18n import Explained, Words
+from aelib.limits import from_env
 from aelib.models import Autoencoder
+
+
+def _run_seconds() -> float:
+    return from_env().run_seconds
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,9 @@ class TrainConfig:
     patience: int = 0  # early stopping: stop after this many epochs without a better validation loss (0: off)
     train_subset: int = 0  # train on only this many samples (0: all) - a tiny set shows overfitting
     pretrain_epochs: int = 0  # greedy layer-wise pretraining epochs per layer before training (dense models)
+    # wall-time cap of the run: training stops (keeping its weights) once it has run this long. The default is the
+    # visitor limit (aelib.limits, AELAB_MAX_RUN_SECONDS); operator commands and library callers may raise it.
+    max_seconds: float = field(default_factory=_run_seconds)
 
     def __post_init__(self):
         if self.epochs < 1:
@@ -37,6 +45,8 @@ class TrainConfig:
         for name in ("weight_decay", "l1_weight", "patience", "train_subset", "pretrain_epochs"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name.replace('_', ' ')} must be >= 0, got {getattr(self, name)}")
+        if not self.max_seconds > 0:
+            raise ValueError(f"the wall-time cap must be a positive number of seconds, got {self.max_seconds}")
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,21 @@ class EarlyStop:
     epoch: int  # the last epoch run
     best_epoch: int  # the epoch whose weights were restored
     patience: int
+
+
+@dataclass(frozen=True)
+class TimeUp:
+    """Emitted once when the run's wall-time cap (TrainConfig.max_seconds) ends training early; the model keeps
+    the weights of its last step, the history its finished epochs."""
+
+    epoch: int  # the epoch that was running
+    epochs_done: int
+    seconds: float  # how long the run had taken
+    limit: float
+
+    @property
+    def words(self) -> Words:
+        return Words("training.time_up", limit=f"{self.limit:g}", done=self.epochs_done, s=f"{self.seconds:.0f}")
 
 
 EXPLODED = 100.0  # an epoch whose loss exceeds this multiple of the untrained model's loss has diverged
@@ -185,14 +210,16 @@ def subset_rows(n: int, k: int, seed: int) -> np.ndarray:
 
 def train(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray, cfg: TrainConfig,
           progress_every_s: float | None = None, y_train: np.ndarray | None = None,
-          y_val: np.ndarray | None = None) -> Iterator[EpochStats | Progress | Preparing | EarlyStop]:
+          y_val: np.ndarray | None = None) -> Iterator[EpochStats | Progress | Preparing | EarlyStop | TimeUp]:
     """Train with Adam, yielding EpochStats after every epoch (and Progress every `progress_every_s`
     seconds inside an epoch, if given). Raises TrainingDiverged after restoring the last good weights when
     an epoch's loss is not finite or exceeds EXPLODED times the untrained model's held-out loss. With
     cfg.patience, stops once x_val's loss has not improved for that many epochs, restoring the best weights
-    (x_val should then be a validation split, not the test set). Greedy pretraining events come first."""
+    (x_val should then be a validation split, not the test set). Greedy pretraining events come first. Once
+    cfg.max_seconds have passed (checked after every step), yields TimeUp and stops, keeping the weights."""
     if len(x_train) == 0 or len(x_val) == 0:
         raise ValueError("training needs at least one training and one held-out sample")
+    began = time.perf_counter()
     device = pick_device(cfg.device)
     model.to(device).train()
     rows = subset_rows(len(x_train), cfg.train_subset, cfg.seed)
@@ -223,6 +250,9 @@ def train(model: Autoencoder, x_train: np.ndarray, x_val: np.ndarray, cfg: Train
         perm = torch.randperm(n, generator=shuffle).to(device)
         sums: dict[str, torch.Tensor] = {}
         for b, idx in enumerate(_batches(n, bs, perm)):
+            if time.perf_counter() - began >= cfg.max_seconds:
+                yield TimeUp(epoch, epoch - 1, time.perf_counter() - began, cfg.max_seconds)
+                return
             terms = model.loss_terms(xt[idx], None if yt is None else yt[idx])
             if cfg.l1_weight:
                 terms["weight_l1"] = weight_l1(model)

@@ -12,7 +12,7 @@ from aelib.i18n import Words
 from aelib.sharing import export, quickstart
 from aelib.sharing.checkpoint import CONFIG, WEIGHTS, CheckpointError
 from appkit import resources, state, widgets
-from appkit.i18n import current_lang, explain, tr
+from appkit.i18n import current_lang, explain, in_lang, plain, tr
 from appkit.state import Run
 
 PRETRAINED, WEIGHTS_FILE, CONFIG_FILE, IMPORT_ERROR = ("pretrained_choice", "import_weights", "import_config",
@@ -58,11 +58,11 @@ def _import() -> None:
     st.session_state.pop(IMPORT_ERROR, None)
     try:
         imported = export.read_model_files(weights.getvalue(), config.getvalue(), where=Words("checkpoint.uploaded"))
-        run = _run_from(imported, tr("export.imported", weights=weights.name, config=config.name,
+        run = _run_from(imported, tr("export.imported", weights=plain(weights.name), config=plain(config.name),
                                      model=imported.model.cfg.model, dataset=imported.dataset)
                         + (tr("export.imported_measured") if imported.measured else ""))
     except (CheckpointError, DatasetUnavailable) as err:
-        st.session_state[IMPORT_ERROR] = explain(err)
+        st.session_state[IMPORT_ERROR] = plain(explain(err))  # it may quote the file: shown as text, never markup
         return
     state.set_run(run)
 
@@ -79,8 +79,8 @@ def quick_start(disabled: bool) -> None:
     with st.container(border=True):
         st.markdown(tr("export.quick_start_heading"))
         st.caption(tr("export.quick_start_caption"))
-        titles = {"ae_mnist5k": tr("export.setup.ae_mnist5k"), "vae_mnist5k": tr("export.setup.vae_mnist5k")}
-        labels = {name: titles.get(name, title) for name, title in names.items()}  # built now: see format_func
+        labels = {name: in_lang(quickstart.SETUPS[name].title) if name in quickstart.SETUPS else title
+                  for name, title in names.items()}  # built now: see format_func
         st.selectbox(tr("export.pretrained_label"), list(names), format_func=labels.__getitem__, key=PRETRAINED,
                      disabled=disabled)
         st.button(tr("export.use_pretrained"), on_click=_use_pretrained, disabled=disabled, key="use_pretrained")

@@ -14,9 +14,9 @@ from aelib.models import build_model
 from aelib.models.pretrain import PretrainStats
 from aelib.plots import image_rows, loss_curves, series_rows, split_name, term_titles
 from aelib.replay import REPLAY_POINTS, snapshot_epochs
-from aelib.train import EarlyStop, EpochStats, Preparing, Progress, TrainingDiverged, pick_device, train
+from aelib.train import EarlyStop, EpochStats, Preparing, Progress, TimeUp, TrainingDiverged, pick_device, train
 from appkit import resources
-from appkit.i18n import current_lang, explain, in_lang, tr
+from appkit.i18n import current_lang, explain, in_lang, plain, tr
 from appkit.state import Run, get_run, give_back_previous, set_run
 
 PREVIEW = 10  # test samples shown as originals vs reconstructions
@@ -30,13 +30,13 @@ def show_results(run: Run, ds: Dataset, curves=None, grid=None) -> None:
     """Loss curves and the originals-vs-reconstructions grid, into placeholders or the page."""
     lang = current_lang()
     loss = tr("controls.recon_bce") if run.model_cfg.recon_loss == "bce" else tr("controls.recon_mse")
-    split = split_name(run.val_name, lang)
+    split = split_name(run.val_name, lang=lang)
     with (curves or st).container():
         st.plotly_chart(loss_curves(history_dicts(run.history), run.val_name, lang=lang))
         extra = [term for term in run.history[-1].train if term not in ("loss", "recon")] if run.history else []
         if extra:
-            titles = term_titles(lang)
-            terms = tr("training.and").join(titles.get(term, term) for term in extra)
+            titles = term_titles(lang=lang)
+            terms = tr("training.and").join(plain(titles.get(term, term)) for term in extra)  # a file's names: text
             st.caption(tr("training.loss_caption_terms", loss=loss, n=ds.input_dim, terms=terms, split=split))
         else:
             st.caption(tr("training.loss_caption", loss=loss, n=ds.input_dim, split=split))
@@ -85,7 +85,7 @@ def run_training(run: Run, ds: Dataset) -> None:
         bar.progress(0.0, text=_progress_text(run, 1, 0.0, t0))
         snap_at, x_snap, y_snap = snapshot_epochs(epochs), ds.x_test[:REPLAY_POINTS], ds.y_test[:REPLAY_POINTS]
         run.snapshots = [(0, infer.encode(run.model, x_snap, y_snap))]
-        early, t_epochs = None, None
+        early, t_epochs, time_up = None, None, None
         for ev in train(run.model, x_tr, x_val, run.train_cfg, progress_every_s=0.3, y_train=y_tr, y_val=y_val):
             if isinstance(ev, PretrainStats):
                 bar.progress(0.0, text=tr("training.pretraining", layer=ev.layer, layers=ev.layers, epoch=ev.epoch,
@@ -95,6 +95,8 @@ def run_training(run: Run, ds: Dataset) -> None:
                 t_epochs = time.perf_counter() if ev.done else None
             elif isinstance(ev, EarlyStop):
                 early = ev
+            elif isinstance(ev, TimeUp):
+                time_up = ev
             elif isinstance(ev, Progress):
                 frac = (ev.epoch - 1 + ev.batch / ev.n_batches) / epochs
                 bar.progress(frac, text=_progress_text(run, ev.epoch, frac, t0, t_epochs))
@@ -113,6 +115,8 @@ def run_training(run: Run, ds: Dataset) -> None:
         if early is not None:
             run.message = Words("training.finished_early", finished=run.message, early=Words(
                 "training.early_stop", patience=early.patience, epoch=early.epoch, best=early.best_epoch))
+        if time_up is not None:  # the server's wall-time cap ended it: a stopped run, saying why
+            run.status, run.message = "stopped", time_up.words
     except TrainingDiverged as err:
         run.status, run.message = "diverged", err.words
     finally:

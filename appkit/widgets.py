@@ -2,14 +2,19 @@
 "train first" notice, and the latent-space scatter."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import streamlit as st
 
-from aelib.data import DATASETS, OFFLINE_DEFAULT, Dataset, DatasetUnavailable
+from aelib.data import DATASETS, OFFLINE_DEFAULT, Dataset, DatasetUnavailable, default_data_dir
+from aelib.i18n import Explained
 from appkit import resources, your_data_views
 from appkit.i18n import dataset_description, dataset_title, explain, in_lang, tr
 from appkit.state import Run, get_run
 
 DATASET_KEY, DATA_DIR_KEY = "dataset", "data_dir"
+FOLDER_SETS = ("mnist", "fashion_mnist")  # the sets that may be read from a folder the visitor names
 
 
 def _use_offline() -> None:
@@ -31,12 +36,12 @@ def dataset_picker(disabled: bool = False) -> Dataset | None:
         return ds
     st.caption(dataset_description(name))
     data_dir = None
-    if name in ("mnist", "fashion_mnist"):
+    if name in FOLDER_SETS:
         data_dir = st.text_input(tr("widgets.data_dir"), key=DATA_DIR_KEY, disabled=disabled,
                                  placeholder=tr("widgets.data_dir_placeholder"), help=tr("widgets.data_dir_help"))
     try:
         ds = resources.dataset(name, 0, data_dir_of(data_dir))
-    except DatasetUnavailable as err:
+    except (DatasetUnavailable, ValueError) as err:  # ValueError: a folder outside the data root
         st.error(explain(err))
         st.button(tr("widgets.use_offline"), on_click=_use_offline, width="stretch")
         return None
@@ -44,8 +49,33 @@ def dataset_picker(disabled: bool = False) -> Dataset | None:
     return ds
 
 
+def picked_data_dir(name: str) -> str | None:
+    """The folder the picker read dataset `name` from (None: the download cache, or a set that reads none)."""
+    return data_dir_of(st.session_state.get(DATA_DIR_KEY)) if name in FOLDER_SETS else None
+
+
+def data_root() -> Path:
+    """The one folder whose subfolders a visitor may name: AELAB_DATA_ROOT, else the app's own download cache."""
+    return Path(os.environ.get("AELAB_DATA_ROOT") or default_data_dir()).expanduser().resolve()
+
+
 def data_dir_of(text: str | None) -> str | None:
-    return (text or "").strip() or None
+    """The folder a visitor typed (relative names are read under data_root()), or None for the download cache.
+    Any folder outside data_root() (after resolving "..", "~" and links) is refused with Explained, so the box
+    cannot probe the server's files; the CLI, run by the operator, names any folder."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    root = data_root()
+    try:
+        if len(text) > 1000 or text.startswith("~"):
+            raise ValueError(text)
+        folder = (root / text).resolve()  # an absolute text replaces root
+    except (ValueError, OSError, RuntimeError):  # a NUL byte, a loop of links, a name too long
+        raise Explained("training.data_dir_outside") from None
+    if not folder.is_relative_to(root):
+        raise Explained("training.data_dir_outside")
+    return str(folder)
 
 
 def require_run() -> Run:

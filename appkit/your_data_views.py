@@ -12,7 +12,7 @@ import streamlit as st
 from aelib.data import Dataset
 from aelib.data.your_data import UploadError, dataset_from_images, dataset_from_table, read_table
 from aelib.plots import image_rows
-from appkit.i18n import explain, in_lang, tr
+from appkit.i18n import explain, in_lang, plain, tr
 from appkit.state import get_run
 
 UPLOADS = "aelab_uploads"
@@ -20,8 +20,8 @@ UPLOADS = "aelab_uploads"
 PREFIX = "yours: "  # no-i18n
 MAX_PER_SESSION = 5  # each may hold up to 20 MB of data in this server's memory
 PREVIEW_ROWS = 5
-
-
+# what Markdown (and Streamlit's :color[...] and $LaTeX$) would read as markup, and the starts of the links GFM
+# makes of bare text (http://, www., a@b); parentheses, colons and points alone make nothing
 @dataclass(frozen=True)
 class Upload:
     ds: Dataset
@@ -81,7 +81,7 @@ def _digest(*parts: bytes | str | None) -> str:
 
 def _offer(ds: Dataset, digest: str) -> None:
     """The preview of a valid upload and the button that adds it (or where it already is)."""
-    st.success(tr("your_data.ready", source=in_lang(ds.source)))
+    st.success(tr("your_data.ready", source=plain(in_lang(ds.source))))
     counts = pd.Series(np.bincount(np.concatenate([ds.y_train, ds.y_test]), minlength=len(ds.class_names)),
                        index=ds.class_names, name=tr("your_data.samples"))
     c1, c2, c3 = st.columns(3)
@@ -94,7 +94,7 @@ def _offer(ds: Dataset, digest: str) -> None:
         st.plotly_chart(image_rows([ds.x_train[:10]], ds.shape, [tr("your_data.row_training")]))
     same = [k for k, up in _store().items() if up.digest == digest]
     if same:
-        st.info(tr("your_data.already_added", title=title(same[0])))
+        st.info(tr("your_data.already_added", title=plain(title(same[0]))))
     elif len(_store()) >= MAX_PER_SESSION:
         st.warning(tr("your_data.too_many", n=MAX_PER_SESSION))
     else:
@@ -104,7 +104,14 @@ def _offer(ds: Dataset, digest: str) -> None:
 def _error(err: UploadError) -> None:
     """A bad upload's message in the page's language (UploadError carries Words), after a lead-in on a Chinese
     page."""
-    st.error(tr("your_data.upload_error", detail=explain(err)))
+    st.error(tr("your_data.upload_error", detail=plain(explain(err))))
+
+
+def _preview(df: pd.DataFrame) -> pd.DataFrame:
+    """The first rows, with text columns as plain strings (the grid's Arrow conversion takes no Python objects
+    such as integers past 64 bits)."""
+    head = df.head(PREVIEW_ROWS)
+    return head.astype({c: str for c in head.columns if head[c].dtype == object})
 
 
 def csv_form(file) -> None:
@@ -115,7 +122,7 @@ def csv_form(file) -> None:
     except UploadError as err:
         _error(err)
         return
-    st.dataframe(df.head(PREVIEW_ROWS), hide_index=True)
+    st.dataframe(_preview(df), hide_index=True)
     unlabelled = tr("your_data.no_label")  # looked up now: format_func may run outside the page's run
     label = st.selectbox(tr("your_data.label_column"), [None, *df.columns], key="upload_label",
                          format_func=lambda c: unlabelled if c is None else c, help=tr("your_data.label_help"))
@@ -146,7 +153,7 @@ def session_list() -> None:
         return
     for key, up in store.items():
         left, right = st.columns([4, 1])
-        left.markdown(f"**{title(key)}** · {in_lang(up.ds.source)}")
+        left.markdown(f"**{plain(title(key))}** · {plain(in_lang(up.ds.source))}")
         used = in_use(key)
         right.button(tr("your_data.remove"), key=f"upload_remove_{key}", on_click=_remove, args=(key,),
                      disabled=used, help=tr("your_data.remove_disabled") if used else None)

@@ -40,8 +40,7 @@ with left:
 with right:
     if busy and state.take_training_request():
         if valid:  # the settings as committed by the click itself
-            run_training(state.Run(ds.name, 0, mcfg, tcfg, data_dir=widgets.data_dir_of(
-                st.session_state.get(widgets.DATA_DIR_KEY))), ds)
+            run_training(state.Run(ds.name, 0, mcfg, tcfg, data_dir=widgets.picked_data_dir(ds.name)), ds)
         st.rerun()  # re-enable the inputs and show the finished run
     notice = state.take_notice()
     if notice:

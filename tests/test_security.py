@@ -1,4 +1,4 @@
-"""Security rules of issue 8, read off the source with `ast` and off the server config: no pickles (no torch.load
+"""Security rules, read off the source with `ast` and off the server config: no pickles (no torch.load
 without weights_only=True, no pickle module), nothing evaluated, nothing from the URL used as a path, uploads
 limited in size, XSRF protection on."""
 from __future__ import annotations

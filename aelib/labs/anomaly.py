@@ -2,8 +2,9 @@
 (one-class splits, injected outliers), the textbook threshold, metrics at a threshold and ROC / PR curves."""
 from __future__ import annotations
 
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn import metrics as skm
@@ -20,7 +21,6 @@ PROTOCOLS = {"one-class": "train on the normal classes only; test on every held-
                           "classes being the anomalies",
              "inject": "train on the clean training split; test on the held-out split with synthetic "
                        "anomalies injected into a fraction of its rows"}
-INJECT_KINDS = ("sequence", "table")  # the data kinds `inject` has anomaly generators for
 INJECT_FRACTION = 0.1  # share of held-out rows that carry an injected anomaly
 
 
@@ -66,7 +66,7 @@ def parse_classes(ds: Dataset, text: str | list | tuple) -> tuple[int, ...]:
     for item in items:
         if item in ds.class_names:
             out.append(ds.class_names.index(item))
-        elif item.lstrip("-").isdigit() and 0 <= int(item) < len(ds.class_names):
+        elif re.fullmatch(r"[0-9]{1,6}", item) and int(item) < len(ds.class_names):  # ASCII digits: not "²"
             out.append(int(item))
         else:
             raise ValueError(f"unknown class {item!r} for {ds.name}; choose from 0..{len(ds.class_names) - 1} "
@@ -222,9 +222,10 @@ def training_events(model: Autoencoder, split: AnomalySplit, tcfg: TrainConfig,
 
 
 def detect(ds: Dataset, split: AnomalySplit, model: str = "conv_ae", latent_dim: int | None = None,
-           epochs: int = 20, seed: int = 0, log=None) -> tuple[Autoencoder, Scored, float]:
-    """Train a detector on the split's normal rows and score it; (model, scored, training seconds)."""
+           epochs: int = 20, seed: int = 0, log=None, device: str = "auto") -> tuple[Autoencoder, Scored, float]:
+    """Train a detector on the split's normal rows (on `device`) and score it; (model, scored, training seconds)."""
     mcfg, tcfg = detector_configs(ds, model, latent_dim, epochs, seed)
+    tcfg = replace(tcfg, device=device)
     if MODELS[model].cls.needs_labels:
         raise ValueError(f"{model} reads class labels, which a detector cannot know for new samples; "
                          "choose an unconditional model")

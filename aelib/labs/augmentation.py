@@ -33,6 +33,7 @@ class AugmentConfig:
     ae_latent: int = 32
     jitter: float = 0.5  # code noise, in units of each code dimension's sd over the training images
     seed: int = 0
+    device: str = "auto"  # where both generators train (aelib.train.pick_device)
 
     def __post_init__(self):
         for name in ("labels_per_class", "repeats", "cvae_epochs", "cvae_latent", "ae_epochs", "ae_latent"):
@@ -101,7 +102,8 @@ def train_jitter_ae(ds: Dataset, cfg: AugmentConfig, log: Report | None = None) 
     """A plain AE on every training image; the labels are never read (a plain AE has no use for them)."""
     report = None if log is None else (
         lambda s: log(s.epoch / s.epochs, Words("progress.autoencoder", epoch=s.epoch, epochs=s.epochs)))
-    return fit(ds, model_config(ds, "ae", cfg.ae_latent), TrainConfig(epochs=cfg.ae_epochs, seed=cfg.seed), report)
+    return fit(ds, model_config(ds, "ae", cfg.ae_latent), TrainConfig(epochs=cfg.ae_epochs, seed=cfg.seed,
+                                                                           device=cfg.device), report)
 
 
 def train_cvae(ds: Dataset, rows: np.ndarray, cfg: AugmentConfig, seed: int) -> Autoencoder:
@@ -110,7 +112,7 @@ def train_cvae(ds: Dataset, rows: np.ndarray, cfg: AugmentConfig, seed: int) -> 
     x, y = ds.x_train[rows], ds.y_train[rows]
     small = replace(ds, x_train=x, y_train=y, x_test=x, y_test=y)
     model, _ = fit(small, model_config(ds, "cvae", cfg.cvae_latent),
-                   TrainConfig(epochs=cfg.cvae_epochs, batch_size=32, seed=seed))
+                   TrainConfig(epochs=cfg.cvae_epochs, batch_size=32, seed=seed, device=cfg.device))
     return model
 
 

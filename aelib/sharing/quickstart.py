@@ -14,9 +14,10 @@ import numpy as np
 from aelib import infer
 from aelib.data import load_dataset
 from aelib.experiment import fit, history_dicts, model_config, train_config
+from aelib.i18n import Words
 from aelib.models import Autoencoder
 from aelib.sharing import checkpoint
-from aelib.sharing.export import Imported, read_model_files
+from aelib.sharing.export import Imported, read_history, read_model_files
 from aelib.train import EpochStats
 
 FOLDER = Path(__file__).resolve().parents[2] / "assets" / "checkpoints"
@@ -26,7 +27,7 @@ HALF_TOLERANCE = 2e-3
 
 @dataclass(frozen=True)
 class Setup:
-    title: str  # what the learner picks from
+    title: str  # what the learner picks from: Words (the table's export.setup.<name>), English in files
     dataset: str
     model: str
     latent_dim: int
@@ -36,9 +37,8 @@ class Setup:
 # The Train page's default (a 2-D dense AE on mnist5k, 30 epochs) first, then its VAE counterpart. (A conv AE
 # would add little to the files but many CPU minutes to `pretrain`.)
 SETUPS = {
-    "ae_mnist5k": Setup("Dense autoencoder, 2-D codes, 5,000 MNIST digits (the Train page's default)",
-                        "mnist5k", "ae", 2, 30),
-    "vae_mnist5k": Setup("Variational autoencoder (VAE), 2-D codes, 5,000 MNIST digits", "mnist5k", "vae", 2, 30),
+    "ae_mnist5k": Setup(Words("export.setup.ae_mnist5k"), "mnist5k", "ae", 2, 30),
+    "vae_mnist5k": Setup(Words("export.setup.vae_mnist5k"), "mnist5k", "vae", 2, 30),
 }
 
 
@@ -84,9 +84,9 @@ def load(name: str, folder: str | Path = FOLDER) -> Imported:
     try:
         weights = (sub / checkpoint.WEIGHTS).read_bytes()
         config_text = (sub / checkpoint.CONFIG).read_text(encoding="utf-8")
-        history = json.loads((sub / checkpoint.HISTORY).read_text(encoding="utf-8"))
+        history = (sub / checkpoint.HISTORY).read_bytes()
     except (OSError, ValueError) as err:
         raise checkpoint.CheckpointError("checkpoint.quickstart", path=sub, detail=err) from err
     imported = read_model_files(weights, config_text, where=f"{sub}/")
-    imported.history = [EpochStats(**h) for h in history]
+    imported.history = read_history(history, f"{sub}/")
     return imported

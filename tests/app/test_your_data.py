@@ -1,5 +1,6 @@
 """The Your data page through AppTest: bad uploads are messages, a good one is previewed, added to this session
-only, picked on the Train page, trained on, and shown by the result pages like a bundled set."""
+only, picked on the Train page, trained on, and shown by the result pages like a bundled set;
+then the same page in Chinese (?lang=zh)."""
 from __future__ import annotations
 
 import io
@@ -10,7 +11,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from tests.app.test_pages import figure, fresh, on, values
+from aelib.i18n import t
+from tests.app.helpers import figure, fresh, ok, on, prefix, values
 
 PAGE = "pages/7_Your_data.py"
 RESULT_PAGES = ["pages/2_Latent_space.py", "pages/3_Compare.py"]
@@ -66,7 +68,7 @@ def trained_on_pets():
 
 def test_the_page_renders_with_nothing_uploaded():
     at = on(fresh(), PAGE)
-    assert any("No datasets of your own yet" in c.value for c in at.caption)
+    assert any(c.value == t("your_data.none_yet", "en") for c in at.caption)
     assert not at.error
 
 
@@ -122,7 +124,8 @@ def test_an_uploaded_set_in_use_cannot_be_removed_and_others_never_see_it(traine
 def test_adding_the_same_file_twice_says_where_it_is(trained_on_pets):
     at = upload_csv(trained_on_pets, pets())
     at.selectbox(key="upload_label").set_value("kind").run()
-    assert any("Already added as **Your data: pets.csv**" in i.value for i in at.info)
+    title = t("your_data.dataset_title", "en", name="pets.csv")
+    assert [i.value for i in at.info] == [t("your_data.already_added", "en", title=title)]
 
 
 def test_a_zip_of_images_is_added_and_removed():
@@ -146,3 +149,52 @@ def test_images_of_mixed_sizes_are_a_message():
     at.file_uploader(key="upload_images").set_value([("a.zip", digit_zip(), "application/zip"),
                                                      ("big.png", buf.getvalue(), "image/png")]).run()
     assert any("differ in size" in e.value and "'big.png' is 9×9" in e.value for e in at.error)
+
+
+# In Chinese (?lang=zh): the page's words, messages and figures come from the zh tables.
+
+
+def test_the_your_data_page_speaks_chinese():
+    at = ok(on(fresh("zh"), PAGE))
+    assert at.title[0].value == t("your_data.title", "zh")
+    assert any(m.value == t("your_data.intro", "zh") for m in at.markdown)
+    assert [tab.label for tab in at.tabs] == [t("your_data.tab_csv", "zh"), t("your_data.tab_images", "zh")]
+    assert any(c.value == t("your_data.none_yet", "zh") for c in at.caption)
+    assert at.subheader[0].value == t("your_data.yours", "zh")
+
+
+def test_a_csv_upload_is_checked_previewed_and_added_in_chinese():
+    at = on(fresh("zh"), PAGE)
+    at.file_uploader(key="upload_csv").set_value(("pets.csv", pets(90), "text/csv")).run()
+    ok(at)
+    assert at.selectbox(key="upload_label").label == t("your_data.label_column", "zh")
+    assert at.selectbox(key="upload_label").options[0] == t("your_data.no_label", "zh")
+    error = at.error[0].value  # the label column is not numeric until it is chosen as the label
+    reason = t("your_data.not_numeric_one", "zh", names="“kind”", example="cat", column="kind")  # in Chinese too
+    assert error == t("your_data.upload_error", "zh", detail=reason)
+    at.selectbox(key="upload_label").set_value("kind").run()
+    ok(at)
+    assert not at.error and at.success[0].value.startswith(prefix("your_data.ready", "zh", source=...))
+    assert [m.label for m in at.metric] == [t(k, "zh") for k in ("your_data.shape", "your_data.split",
+                                                                   "your_data.classes")]
+    assert at.button(key="upload_add").label == t("your_data.add", "zh")
+    at.button(key="upload_add").click().run()
+    ok(at)
+    name = t("your_data.dataset_title", "zh", name="pets.csv")
+    assert any(m.value.startswith(f"**{name}**") for m in at.markdown)
+    assert at.button(key="upload_remove_yours: pets.csv").label == t("your_data.remove", "zh")
+    assert any(c.value == t("your_data.session_only", "zh") for c in at.caption)
+    at.file_uploader(key="upload_csv").set_value(("pets.csv", pets(90), "text/csv")).run()
+    at.selectbox(key="upload_label").set_value("kind").run()
+    assert [i.value for i in at.info] == [t("your_data.already_added", "zh", title=name)]
+    on(at, "pages/1_Train.py")  # the Train page's picker names the set in Chinese too
+    assert name in at.selectbox(key="dataset").options
+
+
+def test_an_image_upload_is_previewed_in_chinese():
+    at = on(fresh("zh"), PAGE)
+    at.file_uploader(key="upload_images").set_value(("digits.zip", digit_zip(), "application/zip")).run()
+    ok(at)
+    assert [m.value for m in at.metric] == ["1 × 8 × 8", "32 / 8", "2"]
+    preview = figure(at.get("plotly_chart")[0])
+    assert preview["layout"]["yaxis"]["ticktext"] == [t("your_data.row_training", "zh")]
