@@ -3,16 +3,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from dataclasses import asdict, replace
 
 from aelib import bench
-from aelib.data import DATASETS, DatasetUnavailable, load_dataset
+from aelib.data import DATASETS, Dataset, DatasetUnavailable, load_dataset
+from aelib.data.hostile import hostile as hostile_uploads
+from aelib.data.hostile import hostile_table
 from aelib.data.noise import NOISES
+from aelib.data.your_data import IMAGE_TYPES, UploadError, dataset_from_csv, dataset_from_images
 from aelib.experiment import compare, fit, history_dicts, model_config, summarize, train_config, warnings_for
+from aelib.i18n import t as text
 from aelib.labs import anomaly, augmentation, compression, denoising, few_labels, superres
-from aelib.models import MODELS
+from aelib.limits import VISITOR, check_train, from_env, whole
+from aelib.models import MODELS, declared_options
 from aelib.projections import TSNE_ITER
-from aelib.sharing import checkpoint, quickstart
+from aelib.sharing import checkpoint, export, quickstart
+from aelib.store import Store, StoreUnavailable, open_store, retention_days
 from aelib.train import EpochStats, TrainConfig, TrainingDiverged
 
 
@@ -29,7 +37,7 @@ def cmd_datasets(args) -> None:
 
 
 def cmd_models(args) -> None:
-    _print({k: f"{v.title}: {v.summary}" for k, v in MODELS.items()}, args.json)
+    _print({k: f"{text(f'family.{k}.title')}: {text(f'family.{k}.summary')}" for k in MODELS}, args.json)
 
 
 def _log_epoch(stats: EpochStats) -> None:
@@ -46,22 +54,78 @@ def _ints(text: str | None) -> tuple[int, ...] | None:
         raise ValueError(f"expected comma-separated whole numbers such as 512,256, got {text!r}") from None
 
 
-# ModelConfig options the train command accepts as --flags (None: the family's default)
-MODEL_FLAGS = {"beta": float, "recon_loss": str, "dropout": float, "noise": str, "noise_level": float,
-               "sparsity": str, "sparsity_weight": float, "sparsity_target": float, "contractive_weight": float,
-               "codebook_size": int, "vq_dim": int, "commitment": float, "adversarial_weight": float, "rnn": str,
-               "umap_weight": float, "n_neighbors": int, "jitter_copies": int}
+def add_model_flags(t: argparse.ArgumentParser) -> None:
+    """--<option> for every option a family declares (None: the family's default; the config checks the value)."""
+    owners: dict[str, list[str]] = {}
+    for model, family in MODELS.items():
+        for option in family.options:
+            owners.setdefault(option.name, []).append(model)
+    group = t.add_argument_group("model options", "each family's own (see `models`); unset: the family's default")
+    for name, option in declared_options().items():
+        kind = ({"action": argparse.BooleanOptionalAction} if isinstance(option.default, bool)
+                else {"type": type(option.default)})
+        words = f"{text(option.label)}; " if option.label else ""
+        group.add_argument("--" + name.replace("_", "-"), default=None, **kind,
+                           help=f"{', '.join(owners[name])}: {words}default {option.default}")
 TRAIN_FLAGS = {"weight_decay": 0.0, "l1_weight": 0.0, "patience": 0, "train_subset": 0, "pretrain_epochs": 0}
 
 
+def own_data_flags(p: argparse.ArgumentParser) -> None:
+    """--csv FILE [--label-column NAME|none] and --images ZIP|FOLDER: a learner's own data, read by the Your data
+    page's parsers under the same limits (aelib.limits.VISITOR)."""
+    own = p.add_mutually_exclusive_group()
+    own.add_argument("--csv", default=None, metavar="FILE", help="train on your own CSV table instead of --dataset")
+    own.add_argument("--images", default=None, metavar="ZIP_OR_FOLDER",
+                     help="train on your own images (a zip, or a folder; labels from sub-folders or name prefixes)")
+    p.add_argument("--label-column", default="none", help="with --csv: the column naming each row's class, or none")
+
+
+def _folder_images(folder: str) -> list[tuple[str, bytes]]:
+    """(path inside the folder, bytes) of its image files, links not followed, refused past the upload limit before
+    they are read."""
+    found, total = [], 0
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            if name.lower().endswith(IMAGE_TYPES) and not os.path.islink(path):
+                total += os.path.getsize(path)
+                if total > VISITOR.upload_bytes:
+                    raise UploadError("your_data.images_too_big", limit=VISITOR.upload_bytes // 1_000_000)
+                found.append(os.path.relpath(path, folder))
+    return [(rel.replace(os.sep, "/"), open(os.path.join(folder, rel), "rb").read()) for rel in found]
+
+
+def own_dataset(args) -> Dataset | None:
+    """The Dataset of --csv or --images (None without either); UploadError as the Your data page says it."""
+    if args.csv:
+        with open(args.csv, "rb") as f:  # read_bytes reads no further than the size limit
+            label = None if args.label_column.lower() == "none" else args.label_column
+            return dataset_from_csv(f, label, name=os.path.basename(args.csv), seed=args.seed)
+    if args.images:
+        if os.path.isdir(args.images):
+            files = _folder_images(args.images)
+        else:
+            if os.path.getsize(args.images) > VISITOR.upload_bytes:
+                raise UploadError("your_data.images_too_big", limit=VISITOR.upload_bytes // 1_000_000)
+            with open(args.images, "rb") as f:
+                files = [(os.path.basename(args.images), f.read())]
+        return dataset_from_images(files, name=os.path.basename(os.path.normpath(args.images)), seed=args.seed)
+    return None
+
+
 def cmd_train(args) -> None:
-    ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
+    if args.out:
+        checkpoint.check_destination(args.out)  # before training: a bad --out must not cost the run
+    ds = own_dataset(args) or load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
     tcfg = train_config(args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                         device=args.device, **{k: getattr(args, k) for k in TRAIN_FLAGS})
-    options = {k: getattr(args, k) for k in MODEL_FLAGS}
+    options = {k: getattr(args, k) for k in ("recon_loss", "dropout", *declared_options())}
     mcfg = model_config(ds, args.model, args.latent_dim, hidden=_ints(args.hidden), channels=_ints(args.channels),
                         tied=args.tied or None, **options)
-    for w in warnings_for(ds, mcfg, tcfg):
+    check_train(asdict(tcfg), from_env())  # the limits a visitor's settings meet on every front end
+    checkpoint.check_sizes(mcfg, from_env())
+    for w in warnings_for(ds, mcfg, tcfg, lang="en"):
         print(f"warning: {w}", file=sys.stderr)
     net, history = fit(ds, mcfg, tcfg, log=None if args.json else _log_epoch)
     summary = summarize(net, ds, history, args.seed)
@@ -88,7 +152,7 @@ def cmd_anomaly(args) -> None:
                          "class as normal")
     split = anomaly.make_split(ds, protocol, args.normal_class, args.fraction, args.seed)
     _, scored, seconds = anomaly.detect(ds, split, args.model, args.latent_dim, args.epochs, args.seed,
-                                        log=None if args.json else _log_epoch)
+                                        log=None if args.json else _log_epoch, device=args.device)
     _print({"dataset": ds.name, "model": args.model, "protocol": protocol, "split": str(split.description),
             **anomaly.summary(scored), "seconds": round(seconds, 2)}, args.json)
 
@@ -96,7 +160,8 @@ def cmd_anomaly(args) -> None:
 def cmd_denoising(args) -> None:
     """A denoising AE and a plain AE with the same network; mean PSNR (dB) on the held-out split at the noise."""
     ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
-    _print(denoising.report(ds, args.noise, args.noise_level, TrainConfig(epochs=args.epochs, seed=args.seed),
+    _print(denoising.report(ds, args.noise, args.noise_level, TrainConfig(epochs=args.epochs, seed=args.seed,
+                                                                            device=args.device),
                               args.latent_dim), args.json)
 
 
@@ -104,7 +169,8 @@ def cmd_few_labels(args) -> None:
     """An AE trained without labels; logistic regression on k labels per class with raw, PCA and AE features."""
     ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
     k = None if args.labels_per_class == 0 else args.labels_per_class
-    _print(few_labels.report(ds, args.model, args.latent_dim, k, TrainConfig(epochs=args.epochs, seed=args.seed),
+    _print(few_labels.report(ds, args.model, args.latent_dim, k, TrainConfig(epochs=args.epochs, seed=args.seed,
+                                                                             device=args.device),
                         args.repeats, args.curve), args.json)
 
 
@@ -112,25 +178,27 @@ def cmd_augmentation(args) -> None:
     """Few labels plus generated samples (cVAE on the labelled set; jittered codes of an unlabelled-data AE)."""
     ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
     cfg = augmentation.AugmentConfig(args.labels_per_class, args.generated_per_class, args.repeats, args.epochs,
-                                ae_epochs=args.ae_epochs, jitter=args.jitter, seed=args.seed)
+                                ae_epochs=args.ae_epochs, jitter=args.jitter, seed=args.seed, device=args.device)
     _print(augmentation.report(ds, cfg), args.json)
 
 
 def cmd_superres(args) -> None:
     """A small conv model restores held-out images from copies shrunk by --scale; mean PSNR against bicubic."""
     ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
-    _print(superres.report(ds, args.scale, superres.train_config(args.epochs, args.seed)), args.json)
+    _print(superres.report(ds, args.scale, superres.train_config(args.epochs, args.seed, device=args.device)),
+           args.json)
 
 
 def cmd_compression(args) -> None:
     """Quantised AE codes and PCA coefficients against JPEG: mean PSNR and bytes per held-out image."""
     ds = load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
     _print(compression.report(ds, _ints(args.latent_dims), _ints(args.bits),
-                              compression.train_config(args.epochs, args.seed)), args.json)
+                              replace(compression.train_config(args.epochs, args.seed), device=args.device)), args.json)
 
 
 def cmd_bench(args) -> None:
-    which = [n for n in ("overhead", "quality", "zoo", "projections", "anomaly") if getattr(args, n)] or ["overhead"]
+    which = [n for n in ("overhead", "quality", "zoo", "projections", "anomaly", "hostile")
+             if getattr(args, n)] or ["overhead"]
     for name in which:
         if name == "overhead":
             result = bench.overhead(epochs=args.epochs or 30, seed=args.seed)
@@ -140,11 +208,13 @@ def cmd_bench(args) -> None:
             result = bench.zoo(epochs=args.epochs or 20, seed=args.seed)
         elif name == "anomaly":
             result = bench.anomaly(epochs=args.epochs or 20, seed=args.seed)
+        elif name == "hostile":
+            result = hostile_uploads(log=None if args.json else lambda line: print(line[:200], file=sys.stderr))
         else:
             result = bench.projections(seed=args.seed)
         if args.write:
             table = {"zoo": bench.zoo_table, "projections": bench.projections_table,
-                     "anomaly": bench.anomaly_table}.get(name, lambda _: None)(result)
+                     "anomaly": bench.anomaly_table, "hostile": hostile_table}.get(name, lambda _: None)(result)
             bench.write_section(args.write, name, f"python -m aelib bench --{name} --write {args.write}", result,
                                 table)
         _print(result, args.json)
@@ -158,6 +228,42 @@ def cmd_quickstart(args) -> None:
         raise ValueError(f"unknown setup {', '.join(unknown)}; choose from {', '.join(quickstart.SETUPS)}")
     for name in names:
         _print(quickstart.make(name, args.out, args.seed, args.data_dir, None if args.json else _log_epoch), args.json)
+
+
+def _store() -> Store:
+    """The store AELAB_DATABASE_URL or AELAB_HOME names; when it cannot be opened, that is the command's error."""
+    try:
+        return open_store()
+    except StoreUnavailable as err:
+        raise ValueError(str(err)) from None
+
+
+def cmd_runs(args) -> None:
+    """The stored runs (all, or one workspace's), newest first: id, workspace, dataset, model, status, metrics."""
+    store = _store()
+    try:
+        found = store.list_runs(args.workspace) if args.workspace else store.all_runs()
+    finally:
+        store.close()
+    rows = [{"id": r.id, "workspace": r.workspace, "name": r.name, "dataset": r.dataset, "model": r.model,
+             "status": str(r.status), "created": round(r.created_at, 3),
+             "metrics": {k: v for k, v in r.summary.items() if isinstance(v, int | float) and not isinstance(v, bool)}}
+            for r in found]
+    if args.json:
+        print(json.dumps({"runs": rows}))
+    for r in [] if args.json else rows:
+        metrics = "  ".join(f"{k} {v:.4g}" for k, v in r["metrics"].items())
+        print(f"{r['id']}  {r['workspace']}  {r['dataset']:<14} {r['model']:<10} {r['status']:<11} {metrics}")
+
+
+def cmd_store(args) -> None:
+    """--stats: what the store holds; --gc: expire abandoned trainings and remove old, unpinned workspaces."""
+    store = _store()
+    try:
+        result = store.gc(retention_days() if args.days is None else args.days) if args.gc else store.stats()
+    finally:
+        store.close()
+    _print(result, args.json)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -182,16 +288,16 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--hidden", default=None, help="dense layer widths, e.g. 512,256,128 (deep_ae: the depth)")
     t.add_argument("--channels", default=None, help="conv_ae channels per layer, e.g. 32,64")
     t.add_argument("--tied", action="store_true", help="dense models: the decoder reuses the encoder's weights")
-    for name, kind in MODEL_FLAGS.items():
-        t.add_argument("--" + name.replace("_", "-"), type=kind, default=None,
-                       help="model option (see `models`); default: the family's")
+    t.add_argument("--recon-loss", default=None, help="bce or mse (default: the family's)")
+    t.add_argument("--dropout", type=float, default=None, help="dense and conv models: dropout after hidden layers")
+    add_model_flags(t)
     t.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty (Adam's weight decay)")
     t.add_argument("--l1", dest="l1_weight", type=float, default=0.0, help="L1 penalty on the weights")
     t.add_argument("--patience", type=int, default=0, help="early stopping on a validation split (0: off)")
     t.add_argument("--train-subset", type=int, default=0, help="train on only this many samples (0: all)")
     t.add_argument("--pretrain-epochs", type=int, default=0, help="ae/deep_ae: greedy layer-wise pretraining")
-    t.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda or mps")
     t.add_argument("--out", default=None, help="save model.safetensors, config.json, history.json here")
+    own_data_flags(t)
     t.set_defaults(fn=cmd_train)
     c = sub.add_parser("compare", parents=[common], help="AE vs PCA vs t-SNE on the same held-out points")
     c.add_argument("--methods", default="pca,tsne,umap,ae", help="any of pca, tsne, umap, ae")
@@ -258,6 +364,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--zoo", action="store_true", help="every model family with its defaults (20 epochs)")
     b.add_argument("--projections", action="store_true", help="PCA, t-SNE, UMAP and a 2-D AE on 2,000 points")
     b.add_argument("--anomaly", action="store_true", help="the ten one-class tasks on mnist5k (mean AUROC)")
+    b.add_argument("--hostile", action="store_true",
+                   help="hostile uploads through the Your data parsers: worst time, memory, crashes")
     b.add_argument("--epochs", type=int, default=None, help="overhead: 30 (default); zoo, anomaly: 20")
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--write", default=None, help="also record the result in this markdown file")
@@ -276,14 +384,42 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--data-dir", default=None, help="folder for downloaded sets (default ~/.cache/aelab)")
     q.add_argument("--json", action="store_true", help="print one JSON object per setup")
     q.set_defaults(fn=cmd_quickstart)
+    for s in (t, a, d, pr, au, sr, cz):  # every command that trains
+        s.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda or mps")
+    i = sub.add_parser("inspect", help="load a saved model with the import panel's checks; print its config and "
+                                       "test metrics")
+    i.add_argument("folder", help="a folder holding model.safetensors and config.json (train --out)")
+    i.add_argument("--data-dir", default=None, help="folder for downloaded sets (default ~/.cache/aelab)")
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(fn=lambda args: _print(export.inspect(args.folder, from_env(), args.data_dir), args.json))
+    r = sub.add_parser("runs", help="list the runs in the workspace store (AELAB_HOME or AELAB_DATABASE_URL)")
+    r.add_argument("--workspace", default=None, help="only this workspace's runs")
+    r.add_argument("--json", action="store_true", help='print one JSON object, {"runs": [...]}')
+    r.set_defaults(fn=cmd_runs)
+    st = sub.add_parser("store", help="the workspace store (AELAB_HOME or AELAB_DATABASE_URL): --stats or --gc")
+    what = st.add_mutually_exclusive_group(required=True)
+    what.add_argument("--stats", action="store_true", help="counts and bytes of what it holds, its schema version")
+    what.add_argument("--gc", action="store_true", help="mark trainings whose process vanished as interrupted, and "
+                      "remove workspaces untouched for --days (pinned ones and live trainings are kept)")
+    st.add_argument("--days", type=float, default=None, help="for --gc (default $AELAB_RETENTION_DAYS, else 90)")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(fn=cmd_store)
     return p
+
+
+def _visitor_limits(args) -> None:
+    """The commands that train (those taking --device) train within the visitor limits' epochs (too few is
+    left to TrainConfig, which says so in its own words)."""
+    if getattr(args, "device", None) is not None and getattr(args, "epochs", None) is not None:
+        whole("--epochs", args.epochs, min(args.epochs, 1), from_env().epochs)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        _visitor_limits(args)
         args.fn(args)
-    except (ValueError, DatasetUnavailable, TrainingDiverged) as err:
+    except (ValueError, OSError, DatasetUnavailable, TrainingDiverged) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -10,7 +10,7 @@ from sklearn.decomposition import PCA
 
 from aelib import infer
 from aelib.data.noise import corrupt_array
-from aelib.models import Autoencoder
+from aelib.models import MODELS, Autoencoder
 from aelib.models.autoencoder import jacobian_frobenius
 from aelib.models.variational import kl_per_dim
 from aelib.train import as_batch_tensor, label_tensor
@@ -47,9 +47,11 @@ def noisy_copies(model: Autoencoder, x: np.ndarray, seed: int = 0) -> np.ndarray
     return corrupt_array(x, model.cfg.noise, model.cfg.noise_level, seed)
 
 
-def denoising_errors(model: Autoencoder, x: np.ndarray, seed: int = 0) -> dict[str, float]:
-    """Per-value MSE to the clean x: of the noisy input, and of the model's output for it."""
-    noisy = noisy_copies(model, x, seed)
+def denoising_errors(model: Autoencoder, x: np.ndarray, seed: int = 0,
+                     noise_from: Autoencoder | None = None) -> dict[str, float]:
+    """Per-value MSE to the clean x: of the noisy input, and of the model's output for it. The noise is that of
+    `noise_from` (a denoising AE; by default the model itself), so a plain AE can be measured at the same noise."""
+    noisy = noisy_copies(noise_from or model, x, seed)
     return {"noisy_mse": float(np.mean((noisy - x) ** 2)),
             "denoise_mse": float(np.mean((infer.reconstruct(model, noisy) - x) ** 2))}
 
@@ -101,31 +103,65 @@ def discriminator_accuracy(model: Autoencoder, x: np.ndarray, seed: int = 0) -> 
     return float(_apply(model, judge, x))
 
 
+# -- each family's own numbers: the function its MODELS entry names (Family.report), all with one signature ----
+
+def subspace_report(model: Autoencoder, x_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray | None,
+                    seed: int) -> dict:
+    """Linear AE: how far its decoder's subspace is from PCA's."""
+    angles = principal_angles(model, x_train, seed)
+    return {"max_principal_angle_deg": round(float(angles.max()), 2),
+            "principal_angles_deg": [round(float(a), 2) for a in angles]}
+
+
+def denoising_report(model: Autoencoder, x_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray | None,
+                     seed: int) -> dict:
+    return {k: round(v, 5) for k, v in denoising_errors(model, x_test, seed).items()}
+
+
+def sparsity_report(model: Autoencoder, x_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray | None,
+                    seed: int) -> dict:
+    return {"active_fraction": round(float(np.mean(code_activity(model, x_test) > ACTIVE)), 4)}
+
+
+def posterior_report(model: Autoencoder, x_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray | None,
+                     seed: int) -> dict:
+    """VAE and conditional VAE: active latent units and the KL each dimension carries."""
+    mu, logvar = vae_posteriors(model, x_test, y_test)
+    return {"active_units": active_units(mu),
+            "kl_per_dim": [round(float(v), 3) for v in kl_per_dimension(mu, logvar)]}
+
+
+def codebook_report(model: Autoencoder, x_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray | None,
+                    seed: int) -> dict:
+    s = codebook_stats(model, x_test)
+    return {k: round(v, 3) if isinstance(v, float) else v for k, v in s.items() if k != "counts"}
+
+
+def contractive_report(model: Autoencoder, x_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray | None,
+                       seed: int) -> dict:
+    return {"contractive_penalty": round(contractive_penalty(model, x_test), 4)}
+
+
+def prior_match_report(model: Autoencoder, x_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray | None,
+                       seed: int) -> dict:
+    """AAE: whether its discriminator can still tell the codes from the prior."""
+    return {"discriminator_accuracy": round(discriminator_accuracy(model, x_test, seed), 3)}
+
+
 def report(model: Autoencoder, x_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray | None = None,
            seed: int = 0) -> dict:
-    """The family's own numbers on the held-out split (empty for families without one)."""
-    name = model.cfg.model
-    if name == "linear_ae":
-        angles = principal_angles(model, x_train, seed)
-        return {"max_principal_angle_deg": round(float(angles.max()), 2),
-                "principal_angles_deg": [round(float(a), 2) for a in angles]}
-    if name == "denoising_ae":
-        return {k: round(v, 5) for k, v in denoising_errors(model, x_test, seed).items()}
-    if name == "sparse_ae":
-        h = code_activity(model, x_test)
-        return {"active_fraction": round(float(np.mean(h > ACTIVE)), 4)}
-    if name in ("vae", "cvae"):
-        mu, logvar = vae_posteriors(model, x_test, y_test)
-        return {"active_units": active_units(mu),
-                "kl_per_dim": [round(float(v), 3) for v in kl_per_dimension(mu, logvar)]}
-    if name == "vq_vae":
-        s = codebook_stats(model, x_test)
-        return {k: round(v, 3) if isinstance(v, float) else v for k, v in s.items() if k != "counts"}
-    if name == "contractive_ae":
-        return {"contractive_penalty": round(contractive_penalty(model, x_test), 4)}
-    if name == "aae":
-        return {"discriminator_accuracy": round(discriminator_accuracy(model, x_test, seed), 3)}
-    return {}
+    """The family's own numbers on the held-out split: the function of this module its MODELS entry names in
+    `report` (empty for families without one)."""
+    name = MODELS[model.cfg.model].report
+    return family_report(name)(model, x_train, x_test, y_test, seed) if name else {}
+
+
+def family_report(name: str):
+    """The report function called `name` here; ValueError for a name this module does not define."""
+    fn = globals().get(name)
+    if not (name.endswith("_report") and callable(fn)):
+        raise ValueError(f"aelib.diagnostics has no report function {name!r}")
+    return fn
 
 
 def conv_filters(model: Autoencoder) -> np.ndarray:

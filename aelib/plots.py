@@ -18,7 +18,7 @@ FONT = 14  # readable on a classroom projector
 SVG_MAX = 3000  # points per scatter drawn as SVG; more would make the page sluggish
 
 
-def term_titles(lang: str = "en") -> dict[str, str]:
+def term_titles(*, lang: str) -> dict[str, str]:
     """The loss terms' names (EpochStats keys) in `lang`."""
     return {"loss": t("plots.term.loss", lang), "recon": t("plots.term.recon", lang), "kl": t("plots.term.kl", lang),
             "sparsity": t("plots.term.sparsity", lang), "contractive": t("plots.term.contractive", lang),
@@ -27,10 +27,8 @@ def term_titles(lang: str = "en") -> dict[str, str]:
             "weight_l1": t("plots.term.weight_l1", lang)}
 
 
-TERM_TITLES = term_titles()  # English
 
-
-def split_name(name: str, lang: str = "en") -> str:
+def split_name(name: str, *, lang: str) -> str:
     """A held-out split's name ("test", "validation", "held-out") in `lang`; any other name as it is."""
     names = {"training": t("plots.split.training", lang), "test": t("plots.split.test", lang),
              "validation": t("plots.split.validation", lang), "held-out": t("plots.split.held_out", lang)}
@@ -42,19 +40,19 @@ def style(i: int) -> tuple[str, str]:
     return PALETTE[i % len(PALETTE)], SYMBOLS[i % len(SYMBOLS)]
 
 
-def loss_curves(history: list[dict], val_name: str = "held-out", lang: str = "en") -> go.Figure:
+def loss_curves(history: list[dict], val_name: str = "held-out", *, lang: str) -> go.Figure:
     """One panel per loss term (the total alone when it is just the reconstruction); train solid, held-out
     dashed. history: EpochStats as dicts."""
     terms = list(history[0]["train"]) if history else ["loss"]
     terms = terms if len(terms) > 2 else ["loss"]
-    titles = term_titles(lang)
+    titles = term_titles(lang=lang)
     fig = make_subplots(rows=1, cols=len(terms), subplot_titles=[titles.get(term, term) for term in terms],
                         horizontal_spacing=0.2 / len(terms))
     epochs = [h["epoch"] for h in history]
     for col, term in enumerate(terms, start=1):
         for split, dash, colour in (("train", "solid", PALETTE[0]), ("val", "dash", PALETTE[6])):
             fig.add_trace(go.Scatter(x=epochs, y=[h[split][term] for h in history], mode="lines+markers",
-                                     name=split_name("training" if split == "train" else val_name, lang),
+                                     name=split_name("training" if split == "train" else val_name, lang=lang),
                                      line={"dash": dash, "color": colour}, legendgroup=split,
                                      showlegend=col == 1), row=1, col=col)
         fig.update_xaxes(title_text=t("plots.epoch", lang), dtick=max(1, round(len(epochs) / 8)), row=1, col=col)
@@ -98,7 +96,7 @@ def axis_label(axis: str, i: int) -> str:
 
 def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np.ndarray | None = None,
                    title: str = "", axis: str = "z", legend: str | None = "right",
-                   highlight: np.ndarray | None = None, lang: str = "en") -> go.Figure:
+                   highlight: np.ndarray | None = None, *, lang: str) -> go.Figure:
     """Points coloured and shaped by class, one legend entry per class (legend "right", "below" or None);
     hover names the sample. Three columns draw a rotatable 3-D scatter. highlight: sample ids to pick out
     (the rest fade in 2-D; in 3-D they get a ring). Beyond SVG_MAX points 2-D draws with WebGL (browsers
@@ -146,7 +144,7 @@ def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np
     return fig
 
 
-def series_rows(x: np.ndarray, x_hat: np.ndarray, shape: tuple[int, ...], lang: str = "en") -> go.Figure:
+def series_rows(x: np.ndarray, x_hat: np.ndarray, shape: tuple[int, ...], *, lang: str) -> go.Figure:
     """Sequences (n, T*F) and their reconstructions as small multiples: original solid, reconstruction dashed
     (first feature only when there are several)."""
     steps, feats = shape
@@ -165,7 +163,7 @@ def series_rows(x: np.ndarray, x_hat: np.ndarray, shape: tuple[int, ...], lang: 
 
 
 def factor_scatter(z: np.ndarray, values: np.ndarray, name: str, ids: np.ndarray | None = None,
-                   axis: str = "z", lang: str = "en") -> go.Figure:
+                   axis: str = "z", *, lang: str) -> go.Figure:
     """Points coloured by a continuous generating factor (a colour-blind-safe sequential scale)."""
     ids = np.arange(len(z)) if ids is None else ids
     trace = go.Scattergl if len(z) > SVG_MAX else go.Scatter

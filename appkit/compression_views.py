@@ -91,7 +91,7 @@ def show_lab(lab: cz.CompressionLab, ds: Dataset) -> None:
         st.info(tr("compression.no_bits"))
         return
     lang = current_lang()
-    methods = method_titles(lang)
+    methods = method_titles(lang=lang)
     x = ds.x_test[:N_EVAL]
     points = cz.rate_distortion(lab, x, tuple(sorted(bits)))
     budget = st.select_slider(tr("compression.budget"), cz.BUDGETS, key="cz_budget")

@@ -2,14 +2,18 @@
 settings. Each returns plain values; `configs()` turns them into aelib configs or a message in words."""
 from __future__ import annotations
 
+import re
+from dataclasses import asdict
+
 import streamlit as st
 
 from aelib.data import DATASETS, Dataset
-from aelib.data.noise import NOISES
 from aelib.experiment import model_config
 from aelib.i18n import t
-from aelib.models import MODELS, ModelConfig
+from aelib.limits import check_train, from_env
+from aelib.models import MODELS, ModelConfig, Option, declared_options
 from aelib.models.pretrain import PRETRAINABLE
+from aelib.sharing.checkpoint import check_sizes
 from aelib.sharing.share import Choice, Flag, Float, Int, Text
 from aelib.train import TrainConfig, available_devices
 from appkit import state
@@ -18,24 +22,17 @@ from appkit.i18n import family_summary, family_title, tr
 LOCKED_HELP = t("controls.locked_help")  # English; the widgets show tr("controls.locked_help")
 
 
-def noise_titles() -> dict[str, str]:
-    """The noise kinds' names (aelib.data.noise.NOISES keys) in the learner's language."""
-    return {"gaussian": tr("controls.noise.gaussian"), "salt_pepper": tr("controls.noise.salt_pepper"),
-            "mask": tr("controls.noise.mask")}
-
-
-def noise_descriptions() -> dict[str, str]:
-    """What each noise does (aelib.data.noise.NOISES' descriptions) in the learner's language."""
-    return {"gaussian": tr("controls.noise_desc.gaussian"), "salt_pepper": tr("controls.noise_desc.salt_pepper"),
-            "mask": tr("controls.noise_desc.mask")}
+# text a message may quote back as it is (anything else might be markup from a link)
+ECHOABLE = re.compile(r"[A-Za-z0-9 ,;._+-]{0,40}")  # no-i18n
 
 
 def parse_widths(text: str) -> tuple[int, ...]:
     """"512, 256" -> (512, 256), or a ValueError that says what is wrong."""
-    try:
-        widths = tuple(int(v) for v in text.replace(";", ",").split(",") if v.strip())
-    except ValueError:
-        raise ValueError(tr("controls.widths_not_numbers", text=repr(text))) from None
+    pieces = [v.strip() for v in text.replace(";", ",").split(",") if v.strip()]
+    if len(pieces) > 64 or not all(re.fullmatch(r"[0-9]{1,6}", v) for v in pieces):  # ASCII digits only
+        shown = repr(text) if ECHOABLE.fullmatch(text) else "…"  # never echo markup a link may carry
+        raise ValueError(tr("controls.widths_not_numbers", text=shown))
+    widths = tuple(int(v) for v in pieces)
     if not widths or min(widths) < 1 or max(widths) > 4096 or len(widths) > 8:
         raise ValueError(tr("controls.widths_range"))
     return widths
@@ -45,23 +42,24 @@ def _widths_text(text: str) -> str:
     return ", ".join(map(str, parse_widths(text)))
 
 
-# Every Train setting a share link may carry, with the values its widget allows: the widgets below read their
-# ranges and choices from here, and aelib.sharing.share validates a link against it. (data_dir and device stay out:
-# a path and a machine's devices mean nothing on another computer.)
-SCHEMA = {
-    "dataset": Choice(tuple(DATASETS)), "model": Choice(tuple(MODELS)), "latent_dim": Int(1, 1024),
-    "hidden": Text(_widths_text), "beta": Float(0.0, 10.0), "noise": Choice(tuple(NOISES)),
-    "noise_level": Float(0.0, 1.0), "sparsity": Choice(("l1", "kl")), "sparsity_weight": Float(0.0, 100.0),
-    "sparsity_target": Float(0.01, 0.5), "contractive_weight": Float(0.0, 100.0),
-    "codebook_size": Choice((8, 16, 32, 64, 128, 256, 512)), "vq_dim": Choice((1, 2, 4, 8, 16)),
-    "commitment": Float(0.0, 2.0), "adversarial_weight": Float(0.0, 100.0), "rnn": Choice(("gru", "lstm")),
-    "recon_loss": Choice(("bce", "mse")),
-    "dropout": Float(0.0, 0.8), "tied": Flag(), "weight_decay": Choice((0.0, 1e-5, 1e-4, 1e-3, 1e-2)),
-    "l1_weight": Choice((0.0, 1e-6, 1e-5, 1e-4, 1e-3)), "patience": Int(0, 50), "train_subset": Int(0, 100_000),
-    "epochs": Int(1, 500), "batch": Choice((16, 32, 64, 128, 256, 512, 1024)),
-    "lr": Choice((1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0)), "seed": Int(0, 2**31 - 1),
-    "pretrain_epochs": Int(0, 50),
-}
+def _schema() -> dict:
+    """Every Train setting a share link may carry, with the values its widget allows: the widgets below read their
+    ranges and choices from here, and aelib.sharing.share validates a link against it. The families' own options
+    come from their declarations in aelib.models. (data_dir and device stay out: a path and a machine's devices
+    mean nothing on another computer.)"""
+    return {
+        "dataset": Choice(tuple(DATASETS)), "model": Choice(tuple(MODELS)), "latent_dim": Int(1, 1024),
+        "hidden": Text(_widths_text), **{k: o.offered for k, o in declared_options().items() if o.widget},
+        "recon_loss": Choice(("bce", "mse")),
+        "dropout": Float(0.0, 0.8), "tied": Flag(), "weight_decay": Choice((0.0, 1e-5, 1e-4, 1e-3, 1e-2)),
+        "l1_weight": Choice((0.0, 1e-6, 1e-5, 1e-4, 1e-3)), "patience": Int(0, 50), "train_subset": Int(0, 100_000),
+        "epochs": Int(1, 500), "batch": Choice((16, 32, 64, 128, 256, 512, 1024)),
+        "lr": Choice((1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0)), "seed": Int(0, 2**31 - 1),
+        "pretrain_epochs": Int(0, 50),
+    }
+
+
+SCHEMA = state.Derived(_schema)
 
 
 def lim(key: str) -> tuple:
@@ -85,50 +83,47 @@ def ui(key: str, busy: bool, help: str | None = None) -> dict:
             "help": f"{tr('controls.locked_help')} {help or ''}".strip() if locked else help}
 
 
+def _choice_words(option: Option) -> dict:
+    """format_func for a choice option whose choices have words (noise kinds, penalties): the names are looked up
+    now, in the learner's language, as AppTest calls format_func outside the script run."""
+    if not option.words:
+        return {}
+    return {"format_func": {c: tr(option.words.format(c)) for c in option.offered.options}.get}
+
+
+def _option_help(option: Option) -> str | None:
+    if option.choice_help:  # a bullet per choice: its name and what it does
+        return "\n".join(f"- {tr(option.words.format(c))}: {tr(option.choice_help.format(c))}"
+                         for c in option.offered.options)
+    return tr(option.help) if option.help else None
+
+
+# How each kind of option widget is drawn: (label, option, its key/disabled/help) -> the widget's value
+WIDGETS = {
+    "slider": lambda label, o, kw: st.slider(label, o.offered.lo, o.offered.hi, step=o.step, **kw),
+    "number": lambda label, o, kw: st.number_input(label, o.offered.lo, o.offered.hi, step=o.step, format=o.format,
+                                                   **kw),
+    "select_slider": lambda label, o, kw: st.select_slider(label, list(o.offered.options), **_choice_words(o), **kw),
+    "radio": lambda label, o, kw: st.radio(label, list(o.offered.options), horizontal=True, **_choice_words(o), **kw),
+    "select": lambda label, o, kw: st.selectbox(label, list(o.offered.options), **_choice_words(o), **kw),
+}
+
+
 def _family_options(model: str, busy: bool) -> dict:
-    """Widgets for the options this family reads; returns their values."""
-    opts_, used = {}, MODELS[model].options
-    if "hidden" in used:
-        opts_["hidden"] = st.text_input(tr("controls.hidden"), **ui("hidden", busy, tr("controls.hidden_help")))
-    if "beta" in used:
-        opts_["beta"] = st.slider(tr("controls.beta"), *lim("beta"), step=0.1,
-                                  **ui("beta", busy, tr("controls.beta_help")))
-    if "noise" in used:
-        titles, descriptions = noise_titles(), noise_descriptions()
-        opts_["noise"] = st.selectbox(tr("controls.noise_label"), opts("noise"), format_func=titles.get, **ui(
-            "noise", busy, "\n".join(f"- {titles[k]}: {descriptions[k]}" for k in NOISES)))
-        opts_["noise_level"] = st.slider(tr("controls.noise_level"), *lim("noise_level"), step=0.05,
-                                         **ui("noise_level", busy))
-    if "sparsity" in used:
-        penalties = {"l1": tr("controls.sparsity_l1"), "kl": tr("controls.sparsity_kl")}
-        opts_["sparsity"] = st.radio(tr("controls.sparsity"), opts("sparsity"), horizontal=True,
-                                     **ui("sparsity", busy), format_func=penalties.get)
-        opts_["sparsity_weight"] = st.number_input(tr("controls.sparsity_weight"), *lim("sparsity_weight"),
-                                                   step=0.05, format="%.3f", **ui("sparsity_weight", busy))
-        if opts_["sparsity"] == "kl":
-            opts_["sparsity_target"] = st.slider(tr("controls.sparsity_target"), *lim("sparsity_target"),
-                                                 step=0.01, **ui("sparsity_target", busy))
-    if "contractive_weight" in used:
-        opts_["contractive_weight"] = st.number_input(tr("controls.contractive"), *lim("contractive_weight"),
-                                                      step=0.05, format="%.3f", **ui("contractive_weight", busy))
-    if "codebook_size" in used:
-        opts_["codebook_size"] = st.select_slider(tr("controls.codebook"), opts("codebook_size"),
-                                                  **ui("codebook_size", busy))
-        opts_["vq_dim"] = st.select_slider(tr("controls.vq_dim"), opts("vq_dim"),
-                                           **ui("vq_dim", busy, tr("controls.vq_dim_help")))
-        opts_["commitment"] = st.slider(tr("controls.commitment"), *lim("commitment"), step=0.05,
-                                        **ui("commitment", busy))
-    if "adversarial_weight" in used:
-        opts_["adversarial_weight"] = st.number_input(tr("controls.adversarial"), *lim("adversarial_weight"), step=0.5,
-                                                      **ui("adversarial_weight", busy))
-    if "rnn" in used:
-        opts_["rnn"] = st.radio(tr("controls.rnn"), opts("rnn"), horizontal=True, format_func=str.upper,
-                                **ui("rnn", busy))
-    if "recon_loss" in used:
+    """Widgets for the options this family reads (its layers, its own declared options, its loss); returns their
+    values. An option declared to show only beside another's value (sparsity_target: with "kl") waits for it."""
+    family, values = MODELS[model], {}
+    if "hidden" in family.reads:
+        values["hidden"] = st.text_input(tr("controls.hidden"), **ui("hidden", busy, tr("controls.hidden_help")))
+    for option in family.options:
+        if option.widget and (option.when is None or values.get(option.when[0]) == option.when[1]):
+            values[option.name] = WIDGETS[option.widget](tr(option.label), option,
+                                                         ui(option.name, busy, _option_help(option)))
+    if "recon_loss" in family.reads:
         losses = {"bce": tr("controls.recon_bce"), "mse": tr("controls.recon_mse")}
-        opts_["recon_loss"] = st.radio(tr("controls.recon_loss"), opts("recon_loss"), horizontal=True,
-                                       **ui("recon_loss", busy), format_func=losses.get)
-    return opts_
+        values["recon_loss"] = st.radio(tr("controls.recon_loss"), opts("recon_loss"), horizontal=True,
+                                        **ui("recon_loss", busy), format_func=losses.get)
+    return values
 
 
 def model_inputs(busy: bool) -> tuple[str, int, dict]:
@@ -148,7 +143,7 @@ def _g(v: float) -> str:
 
 
 def regularisation_inputs(model: str, busy: bool) -> dict:
-    used = MODELS[model].options
+    used = MODELS[model].reads
     with st.expander(tr("controls.regularisation")):
         out = {
             "dropout": st.slider(tr("controls.dropout"), *lim("dropout"), step=0.05, **{
@@ -193,9 +188,12 @@ def configs(ds: Dataset, model: str, latent: int, options: dict, reg: dict,
     options = dict(options)
     if "hidden" in options:
         options["hidden"] = parse_widths(options["hidden"])
-    used = MODELS[model].options
+    used = MODELS[model].reads
     options.update({k: reg[k] for k in ("dropout", "tied") if k in used})
     mcfg = model_config(ds, model, latent, **options)
     tcfg = TrainConfig(**{k: reg[k] for k in ("weight_decay", "l1_weight", "patience", "train_subset")},
                        **{**training, "pretrain_epochs": training.get("pretrain_epochs", 0)})
+    limits = from_env()  # the limits every front end's settings meet (aelib.limits): a link, a form, a file
+    check_train(asdict(tcfg), limits)
+    check_sizes(mcfg, limits)
     return mcfg, tcfg

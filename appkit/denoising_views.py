@@ -16,7 +16,7 @@ from aelib.models import ModelConfig
 from aelib.models.zoo_plots import curves
 from aelib.plots import image_rows
 from aelib.train import TrainConfig
-from appkit.i18n import current_lang, dataset_title, explain, tr
+from appkit.i18n import current_lang, dataset_title, explain, in_lang, tr
 from appkit.lab import Lab
 from appkit.state import Run
 
@@ -32,16 +32,13 @@ N_EVAL = 500  # held-out images the PSNRs are averaged over
 def noise_titles() -> dict[str, str]:
     """The noises' names (aelib.data.noise.NOISES keys) in the learner's language; built in the script run, so a
     format_func can look them up outside it."""
-    return {"gaussian": tr("denoising.noise.gaussian"), "salt_pepper": tr("denoising.noise.salt_pepper"),
-            "mask": tr("denoising.noise.mask")}
+    return {kind: in_lang(noise.title) for kind, noise in NOISES.items()}
 
 
 def noise_help() -> str:
-    """What each noise does at a level (aelib.data.noise.NOISES in words)."""
-    names = noise_titles()
-    what = {"gaussian": tr("denoising.noise_help.gaussian"), "salt_pepper": tr("denoising.noise_help.salt_pepper"),
-            "mask": tr("denoising.noise_help.mask")}
-    return "\n\n".join(tr("denoising.noise_help_line", noise=names[k], what=what[k]) for k in NOISES)
+    """What each noise does at a level (aelib.data.noise.NOISES' descriptions, in the learner's language)."""
+    return "\n\n".join(tr("denoising.noise_help_line", noise=in_lang(noise.title), what=in_lang(noise.description))
+                       for noise in NOISES.values())
 
 
 def get_pair() -> dl.DenoisePair | None:
@@ -66,8 +63,7 @@ def training_inputs(disabled: bool) -> tuple[str, str, float, int, int]:
 def train_live(ds: Dataset, dae_cfg: ModelConfig, tcfg: TrainConfig, **given) -> dl.DenoisePair | None:
     """dl.train_pair() in a shared training slot with a progress bar. A failure leaves a message and the page's
     previous pair (if any) in place."""
-    lang = current_lang()
-    return LAB.run(lambda report: dl.train_pair(ds, dae_cfg, tcfg, report, lang=lang, **given))
+    return LAB.run(lambda report: dl.train_pair(ds, dae_cfg, tcfg, report, **given))
 
 
 def train_new(settings: tuple[str, str, float, int, int], seed: int = 0) -> None:

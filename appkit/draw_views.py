@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from aelib.data import Dataset
-from aelib.labs.draw import MNIST_SIDE, Reference, ink, plane, preprocess, read, reference
+from aelib.labs.draw import MNIST_SIDE, Reference, plane, preprocess, read, reference
 from aelib.plots import image_rows, latent_scatter
 from appkit.i18n import current_lang, explain, tr
 from appkit.state import Run
@@ -59,7 +59,7 @@ def show_reading(run: Run, ds: Dataset, drawing: np.ndarray | None, label: int |
     try:
         x = preprocess(drawing, side=ds.shape[-1])  # (1, 28, 28)
     except ValueError as err:
-        st.info(_unreadable(drawing, err))
+        st.info(explain(err))  # empty, too faint, or not a canvas's pixels: aelib says which
         return
     ref = _reference(run, ds)
     r = read(run.model, x, ref, label, k=NEIGHBOURS)
@@ -83,12 +83,3 @@ def show_reading(run: Run, ds: Dataset, drawing: np.ndarray | None, label: int |
     classes = tr("draw.separator").join(ds.class_names[c] for c in ds.y_train[r.neighbours])
     st.caption(tr("draw.nearest_classes", classes=classes))
 
-
-def _unreadable(drawing: np.ndarray, err: ValueError) -> str:
-    """Why a drawing cannot be read, in the learner's language: aelib.labs.draw raises for an empty or a too faint
-    drawing (anything else is not a canvas's pixels, and keeps aelib's own words)."""
-    try:
-        blank = not (ink(drawing) > 0).any()
-    except ValueError:
-        return explain(err)
-    return tr("draw.empty") if blank else tr("draw.faint")

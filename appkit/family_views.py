@@ -124,7 +124,7 @@ def _denoising(run: Run, ds: Dataset) -> None:
     c[0].metric(tr("zoo.denoise.noisy_mse"), f"{errs['noisy_mse']:.4f}")
     c[1].metric(tr("zoo.denoise.denoised_mse"), f"{errs['denoise_mse']:.4f}")
     if plain:
-        plain_mse = dg.denoising_errors(plain[0], ds.x_test, run.train_cfg.seed)["denoise_mse"]  # same noise
+        plain_mse = dg.denoising_errors(plain[0], ds.x_test, run.train_cfg.seed, noise_from=run.model)["denoise_mse"]
         c[2].metric(tr("zoo.denoise.plain_mse"), f"{plain_mse:.4f}",
                     help=tr("zoo.denoise.plain_mse_help", n=len(ds.x_test)))
 

@@ -92,7 +92,7 @@ def adopt_main_run(run: Run, settings: tuple[str, int, int, int]) -> None:
 
 
 def table(lab: ProbeLab) -> pd.DataFrame:
-    every, features = tr("few_labels.all"), feature_titles(current_lang())
+    every, features = tr("few_labels.all"), feature_titles(lang=current_lang())
     rows = {tr("few_labels.col_labels"): [every if k == "all" else str(k) for k in lab.curve["k"]]}
     for f in few_labels.FEATURE_SETS:
         rows[features[f]] = [f"{m:.3f} ± {s:.3f}" for m, s in zip(lab.curve[f]["mean"], lab.curve[f]["sd"])]
@@ -101,7 +101,7 @@ def table(lab: ProbeLab) -> pd.DataFrame:
 
 def verdict(lab: ProbeLab) -> str:
     """In words: who wins with few labels and with all of them, and whether raw pixels keep up."""
-    c, parts, features = lab.curve, [], feature_titles(current_lang())
+    c, parts, features = lab.curve, [], feature_titles(lang=current_lang())
     for i in (0, len(c["k"]) - 1):
         best = few_labels.best_at(c, i)
         k = c["k"][i]
@@ -122,7 +122,7 @@ def verdict(lab: ProbeLab) -> str:
 
 def show(lab: ProbeLab) -> None:
     lang = current_lang()
-    features = feature_titles(lang)
+    features = feature_titles(lang=lang)
     widths = {"raw": tr("few_labels.width_raw"), "pca": tr("few_labels.width_pca", n=lab.latent_dim),
               "ae": tr("few_labels.width_ae", n=lab.latent_dim)}
     titles = {f: tr("few_labels.curve_name", features=features[f], width=widths[f]) for f in widths}

@@ -183,11 +183,8 @@ def _norm_table() -> pd.DataFrame:
 
 
 def _norm_columns() -> dict[str, str]:
-    """generation.midpoint_norms()' column names (English, from the library) -> the learner's language."""
-    return {"latent size d": tr("generation.col_d"), "‖z‖ of a sample": tr("generation.col_sample"),  # no-i18n
-            "linear midpoint": tr("generation.col_linear"),  # no-i18n
-            "spherical midpoint": tr("generation.col_spherical"),  # no-i18n
-            "√d": "√d"}
+    """generation.midpoint_norms()' column ids -> their names in the learner's language (√d reads the same in both)."""
+    return {c: "√d" if c == "sqrt_d" else tr(f"generation.col_{c}") for c in gen.MIDPOINT_COLUMNS}
 
 
 def show_interpolation(pair: gen.GenerationPair, ds: Dataset, pick: tuple[int, int, int]) -> None:

@@ -2,9 +2,12 @@
 to look up a page's words in it (aelib.i18n holds the tables)."""
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
-from aelib.i18n import DEFAULT, LANGS, Words, parse_lang, say, t, table
+from aelib.data import DATASETS
+from aelib.i18n import DEFAULT, LANGS, Words, parse_lang, say, t
 
 LANG, PICKER = "lang", "lang_picker"  # session keys: the language, and the picker widget's own value
 
@@ -56,13 +59,11 @@ def family_summary(name: str) -> str:
 
 def dataset_title(name: str) -> str:
     """A dataset's title (aelib.data.DATASETS key) in the learner's language; an uploaded set keeps its own name."""
-    key = f"data.{name}.title"
-    return tr(key) if key in table(DEFAULT) else name
+    return DATASETS[name].title.say(_lang()) if name in DATASETS else name
 
 
 def dataset_description(name: str) -> str:
-    key = f"data.{name}.description"
-    return tr(key) if key in table(DEFAULT) else ""
+    return DATASETS[name].description.say(_lang()) if name in DATASETS else ""
 
 
 def explain(err: BaseException) -> str:
@@ -73,3 +74,12 @@ def explain(err: BaseException) -> str:
 def in_lang(text: str | Words) -> str:
     """A text from aelib (a progress line) in the learner's language: Words are said in it, a str is as it is."""
     return text.say(_lang()) if isinstance(text, Words) else text
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>$~#@|])|(?<=:)(//)|(?i:(?<=www)(\.))")  # no-i18n
+
+
+def plain(text: object) -> str:
+    """Text a learner chose (a file, column or folder name, or a message quoting one) escaped so that Markdown
+    shows it as it is, on one line: no link, emphasis, heading, LaTeX or colour can come from an upload."""
+    return _MARKDOWN.sub(lambda m: "".join("\\" + c for c in m.group()), " ".join(str(text).split()))

@@ -1,4 +1,4 @@
-"""Share links on the Train page (issue 7): a teacher's link is applied once per session and its locked settings
+"""Share links on the Train page: a teacher's link is applied once per session and its locked settings
 are held fixed; "Share this setup" offers the current settings as a link. aelib.sharing.share does the validating."""
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Typed access to a learner's session state. A learner's model lives here, never in a global cache."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -8,7 +9,7 @@ import streamlit as st
 
 from aelib.i18n import Words
 from aelib.labs.anomaly import RECIPE as ANOMALY_RECIPE
-from aelib.models import MODELS, ModelConfig
+from aelib.models import MODELS, ModelConfig, declared_options
 from aelib.projections import TSNE_ITER
 from aelib.train import EpochStats, TrainConfig
 from appkit.i18n import tr
@@ -39,16 +40,47 @@ class Run:
         return sum(h.seconds for h in self.history)
 
 
+class Derived(Mapping[str, object]):
+    """A read-only dict built afresh from the registries at every read, so a family registered after import is
+    part of it. `d | other` and `other | d` give plain dicts, as they do for a dict."""
+
+    def __init__(self, build: Callable[[], dict]):
+        self._build = build
+
+    def __getitem__(self, key: str) -> object:
+        return self._build()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._build())
+
+    def __len__(self) -> int:
+        return len(self._build())
+
+    def __or__(self, other: Mapping) -> dict:
+        return {**self._build(), **other}
+
+    def __ror__(self, other: Mapping) -> dict:
+        return {**other, **self._build()}
+
+    def __repr__(self) -> str:
+        return repr(self._build())
+
+
 # The Train page's settings and their defaults (the default run: a 2-D dense AE on mnist5k).
 # Widgets take their value from these keys, so no widget is given a default of its own.
-SETTINGS = {"dataset": "mnist5k", "data_dir": "", "model": "ae", "latent_dim": 2, "beta": 1.0,
-            "epochs": 30, "batch": 128, "lr": 1e-3, "seed": 0, "device": "auto",
-            # model options (only those of the chosen family are shown) and regularisation
-            "hidden": "512, 256", "recon_loss": "bce", "dropout": 0.0, "tied": False, "noise": "gaussian",
-            "noise_level": 0.5, "sparsity": "l1", "sparsity_weight": 0.1, "sparsity_target": 0.05,
-            "contractive_weight": 0.1, "codebook_size": 64, "vq_dim": 8, "commitment": 0.25,
-            "adversarial_weight": 1.0, "rnn": "gru", "weight_decay": 0.0, "l1_weight": 0.0, "patience": 0,
-            "train_subset": 0, "pretrain_epochs": 0}
+COMMON_SETTINGS = {"dataset": "mnist5k", "data_dir": "", "model": "ae", "latent_dim": 2, "epochs": 30, "batch": 128,
+                   "lr": 1e-3, "seed": 0, "device": "auto", "hidden": "512, 256", "recon_loss": "bce",
+                   "dropout": 0.0, "tied": False, "weight_decay": 0.0, "l1_weight": 0.0, "patience": 0,
+                   "train_subset": 0, "pretrain_epochs": 0}
+
+
+def _settings() -> dict:
+    """COMMON_SETTINGS, then the default of every family option the Train page shows (aelib.models declares them;
+    only the chosen family's are shown)."""
+    return {**COMMON_SETTINGS, **{k: o.default for k, o in declared_options().items() if o.widget}}
+
+
+SETTINGS = Derived(_settings)
 
 
 # The other pages' own settings, kept the same way (each page's keys share its prefix)

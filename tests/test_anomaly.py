@@ -126,12 +126,12 @@ def test_a_trained_detector_scores_the_normal_class_lower(small_digits):
 
 def test_plots_carry_the_data(small_digits):
     truth = np.array([0, 1, 0, 1], dtype=bool)
-    fig = ap.error_histogram(np.array([0.1, 0.4, 0.2, 0.5]), truth, 0.3)
+    fig = ap.error_histogram(np.array([0.1, 0.4, 0.2, 0.5]), truth, 0.3, lang="en")
     assert [t.name for t in fig.data] == ["normal (2)", "anomalous (2)"]
     assert fig.layout.shapes[0].x0 == 0.3
-    assert ap.confusion([[5, 1], [2, 3]]).data[0].z.tolist() == [[5, 1], [2, 3]]
+    assert ap.confusion([[5, 1], [2, 3]], lang="en").data[0].z.tolist() == [[5, 1], [2, 3]]
     x = small_digits.x_test[:3]
-    maps = ap.error_maps(x, x * 0.5, (x * 0.5) ** 2, small_digits.shape, ["a", "b", "c"])
+    maps = ap.error_maps(x, x * 0.5, (x * 0.5) ** 2, small_digits.shape, ["a", "b", "c"], lang="en")
     assert len(maps.data) == 9 and maps.data[2].z.shape == (8, 8)
 
 

@@ -78,11 +78,11 @@ def test_the_encoding_rule_sees_a_bare_read(tmp_path):
 # (i18n and the figure style sit under everything; data under the models that read it; the core trains, measures
 # and projects; the labs, teaching and sharing build on the core; the command line and benchmarks on all of it.)
 LAYERS = [
-    {"aelib.i18n", "aelib.plots", "aelib.limits"},
+    {"aelib.i18n", "aelib.plots", "aelib.limits", "aelib.settings"},
     {"aelib.data"},
     {"aelib.models"},
     {"aelib.train", "aelib.infer", "aelib.metrics", "aelib.projections", "aelib.replay", "aelib.jobs",
-     "aelib.diagnostics", "aelib.experiment"},
+     "aelib.diagnostics", "aelib.experiment", "aelib.estimators", "aelib.store"},
     {"aelib.labs", "aelib.teach", "aelib.sharing"},
     {"aelib.cli", "aelib.bench", "aelib.__main__", "aelib"},
 ]

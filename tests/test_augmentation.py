@@ -59,7 +59,7 @@ def test_only_a_gain_above_the_spread_counts_as_help():
     assert not r.helps("jitter")  # +0.0 on average: no help
     assert r.sd("none") == pytest.approx(0.01)
     fig = accuracy_bars({v: r.mean(v) for v in augmentation.VARIANTS}, {v: r.sd(v) for v in augmentation.VARIANTS},
-                        {v: v for v in augmentation.VARIANTS}, 100)
+                        {v: v for v in augmentation.VARIANTS}, 100, lang="en")
     assert [x.split("<br>")[0] for x in fig.data[0].x] == list(augmentation.VARIANTS)
     assert fig.data[0].x[0].endswith(f"{r.mean('none'):.3f} ± 0.010")
 

@@ -19,7 +19,7 @@ from aelib.train import TrainConfig, train
 from tests.conftest import SEQ_SHAPE
 
 SHAPE_FOR = {"dense": (20,), "conv": (1, 8, 8), "rnn": SEQ_SHAPE}
-TIED = [name for name, fam in MODELS.items() if "tied" in fam.options]  # the families that offer tied weights
+TIED = [name for name, fam in MODELS.items() if "tied" in fam.reads]  # the families that offer tied weights
 
 
 @contextmanager

@@ -12,6 +12,7 @@ import torch
 from aelib import infer
 from aelib.cli import main
 from aelib.data.noise import NOISES, corrupt, corrupt_array
+from aelib.i18n import t
 from aelib.labs import denoising as dl
 from aelib.train import TrainConfig
 
@@ -94,6 +95,7 @@ def test_training_reports_progress_over_both_models(pair):
     fractions = [f for f, _ in seen]
     assert len(seen) == 4 and fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
     assert seen[0][1].startswith("Denoising autoencoder") and seen[-1][1].startswith("Plain autoencoder")
+    assert seen[0][1].say("zh").startswith(t("denoising.progress_dae", "zh"))  # Words: the page says it in Chinese
 
 
 def test_a_given_model_is_not_trained_again(pair, small_digits):
@@ -177,4 +179,4 @@ def test_cli_denoise_prints_the_three_psnrs(capsys):
     assert out["noise"] == "mask" and out["latent_dim"] == 4 and out["n_test"] == 360
     assert all(np.isfinite(out[k]) for k in ("psnr_noisy", "psnr_denoised", "psnr_plain"))
     assert main(["denoising", "--dataset", "digits", "--noise-level", "1.5", "--epochs", "1"]) == 2
-    assert "noise level must be between 0 and 1" in capsys.readouterr().err
+    assert "noise_level must be between 0 and 1, got 1.5" in capsys.readouterr().err

@@ -89,7 +89,7 @@ def test_codes_csv_has_one_row_per_sample_with_codes_label_and_split(trained, sm
 def test_html_report_is_one_self_contained_file(trained, small_digits):
     model, history = trained["ae"]
     summary = summarize(model, small_digits, history)
-    page = export.html_report(model, small_digits, history, summary, TrainConfig(epochs=2, lr=0.0042))
+    page = export.html_report(model, small_digits, history, summary, TrainConfig(epochs=2, lr=0.0042), lang="en")
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert not re.search(r"<script[^>]+src=[\"']?https?:", page)  # nothing to fetch: works offline
     assert page.count("Plotly.newPlot") == 3 and page.count("plotly.js v") == 1  # 3 figures, the library once

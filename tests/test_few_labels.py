@@ -74,7 +74,7 @@ def test_the_curve_averages_paired_draws_and_keeps_all_labels_as_one_draw(small_
                                       small_digits.y_test)
     assert c["raw"]["mean"][1] != first or c["raw"]["sd"][1] == 0  # an average, not one draw
     assert c["raw"]["mean"][2] > c["raw"]["mean"][0]  # all labels beat one per class on raw pixels
-    fig = accuracy_curves(c, {n: n for n in few_labels.FEATURE_SETS}, len(small_digits.y_test))
+    fig = accuracy_curves(c, {n: n for n in few_labels.FEATURE_SETS}, len(small_digits.y_test), lang="en")
     assert [t.name for t in fig.data if t.showlegend is not False] == list(few_labels.FEATURE_SETS)
 
 

@@ -58,8 +58,8 @@ def test_linear_midpoints_of_high_dim_gaussians_are_short_and_spherical_ones_are
     assert lin.mean() == pytest.approx(np.sqrt(d / 2), rel=0.05)  # White 2016: about √(d/2)
     assert sph.mean() == pytest.approx(np.sqrt(d), rel=0.05)  # like the samples themselves
     rows = gen.midpoint_norms((2, 64), n=300)
-    assert [r["latent size d"] for r in rows] == [2, 64]
-    assert rows[1]["linear midpoint"] / rows[1]["‖z‖ of a sample"] == pytest.approx(np.sqrt(0.5), rel=0.05)
+    assert [r["d"] for r in rows] == [2, 64] and all(tuple(r) == gen.MIDPOINT_COLUMNS for r in rows)
+    assert rows[1]["linear"] / rows[1]["sample"] == pytest.approx(np.sqrt(0.5), rel=0.05)
 
 
 def test_pixel_blend_is_a_cross_fade():

@@ -95,6 +95,8 @@ def used_keys(path: Path) -> set[str]:
 
 def test_every_key_the_code_asks_for_exists():
     from aelib.data import DATASETS
+    from aelib.data.noise import NOISES
+    from aelib.labs.generation import MIDPOINT_COLUMNS
     from aelib.models import MODELS
     from appkit.page import PAGES, SECTIONS, section
 
@@ -108,8 +110,45 @@ def test_every_key_the_code_asks_for_exists():
              | {f"home.step{i}{end}" for i in (1, 2, 3) for end in ("", "_text")}  # the home page's built keys
              | {f"home.use.{page_slug(label)}" for _, label, _ in section("nav.apply")}
              | {f"family.{name}.{part}" for name in MODELS for part in ("title", "summary")}  # appkit.i18n
-             | {f"data.{name}.{part}" for name in DATASETS for part in ("title", "description")})
+             | {w.key for info in [*DATASETS.values(), *NOISES.values()] for w in (info.title, info.description)}
+             | {f"generation.col_{c}" for c in MIDPOINT_COLUMNS if c != "sqrt_d"})  # appkit.generation_views
     assert sorted((literal | built) - table("en").keys()) == []
+
+
+def english_constants(root: Path, min_len: int = 25) -> list[tuple[str, int, str]]:
+    """(file, line, table key) of each string constant in root's modules that equals an English table value
+    longer than min_len characters: words written in the code as well as in the table (docstrings included, so a
+    docstring that quotes a table value is reported too)."""
+    english = {v: k for k, v in table("en").items() if len(v) > min_len}
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in english:
+                found.append((str(path.relative_to(root.parent)), node.lineno, english[node.value]))
+    return found
+
+
+def test_the_library_writes_no_english_that_the_tables_hold():
+    """A title or description lives in the tables only: aelib names it by its key (Words), so the two copies
+    cannot drift apart."""
+    assert english_constants(ROOT / "aelib") == []
+
+
+def test_the_duplicate_scan_finds_a_copied_sentence(tmp_path):
+    key, text = next((k, v) for k, v in table("en").items() if k.startswith("data.") and len(v) > 25)
+    (tmp_path / "aelib").mkdir()
+    (tmp_path / "aelib" / "m.py").write_text(f"TITLE = {text!r}\nKEY = {key!r}\n", encoding="utf-8")
+    assert english_constants(tmp_path / "aelib") == [("aelib/m.py", 1, key)]
+
+
+def test_registry_words_are_english_and_say_chinese():
+    from aelib.data import DATASETS, load_dataset
+    from aelib.data.noise import NOISES
+
+    info = DATASETS["digits"]
+    assert info.title == t("data.digits.title", "en") and info.title.say("zh") == t("data.digits.title", "zh")
+    assert NOISES["mask"].description.say("zh") == t("noise.mask.description", "zh") != NOISES["mask"].description
+    assert load_dataset("digits").source.say("zh") == t("source.digits", "zh")
 
 
 def test_t_formats_and_falls_back():

@@ -10,6 +10,7 @@ import torch
 from torch.distributions import Normal, kl_divergence
 
 from aelib.experiment import model_config, warnings_for
+from aelib.i18n import t
 from aelib.models import MODELS, VAE, VQVAE, ModelConfig, build_model, config_for, kl_per_dim, kl_to_standard_normal
 from aelib.models.networks import BACKBONES
 from tests.conftest import EXTRA_TERMS, SHAPES, small_shape
@@ -31,8 +32,9 @@ def test_registry_is_consistent():
     assert MODELS, "no models registered"
     for name, fam in MODELS.items():
         assert fam.backbone in BACKBONES, name
-        assert fam.title and fam.summary and "\n" not in fam.summary
-        assert set(fam.options) <= {f.name for f in fields(ModelConfig)}, name
+        title, summary = t(f"family.{name}.title"), t(f"family.{name}.summary")  # its words are the table's
+        assert title != f"family.{name}.title" and summary != f"family.{name}.summary" and "\n" not in summary
+        assert set(fam.reads) <= {f.name for f in fields(ModelConfig)} - {"options"}, name
         cfg = config_for(name, small_shape(name))  # every registered name makes a valid config
         assert all(getattr(cfg, k) == v for k, v in fam.fixed.items()), name
 
@@ -144,7 +146,7 @@ def test_overfits_one_batch(tiny, batch_for, name, shape):
     ({"latent_dim": -2}, "latent size"),
     ({"model": "gan"}, "unknown model 'gan'; choose one of ae"),
     ({"recon_loss": "l1"}, "'bce' or 'mse'"),
-    ({"beta": -1.0}, "beta must be >= 0"),
+    ({"model": "vae", "beta": -1.0}, "beta must be at least 0, got -1.0"),
 ])
 def test_config_validation(changes, message):
     with pytest.raises(ValueError, match=message):
@@ -193,8 +195,8 @@ def test_config_from_dict_rejects_unknown_keys():
 def test_model_config_for_dataset_and_warnings(small_digits):
     cfg = model_config(small_digits, "vae", 3, beta=2.0)
     assert (cfg.model, cfg.input_shape, cfg.latent_dim, cfg.beta) == ("vae", (1, 8, 8), 3, 2.0)
-    assert warnings_for(small_digits, cfg) == []
-    (warning,) = warnings_for(small_digits, model_config(small_digits, "ae", 64))
+    assert warnings_for(small_digits, cfg, lang="en") == []
+    (warning,) = warnings_for(small_digits, model_config(small_digits, "ae", 64), lang="en")
     assert "(64)" in warning and "64 values" in warning
 
 

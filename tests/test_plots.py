@@ -1,12 +1,16 @@
 """aelib.plots: the figures build and carry the data, colours and panels the pages rely on."""
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
 from aelib import plots
 from aelib.experiment import history_dicts
+from aelib.i18n import t
 from aelib.models import ModelConfig, build_model
 from aelib.plots import PALETTE, SYMBOLS, image_rows, latent_scatter, loss_curves, style
 from aelib.train import TrainConfig, train
@@ -29,7 +33,7 @@ def subplot_titles(fig: go.Figure) -> list[str]:
 # -- loss curves ------------------------------------------------------------------------------------------
 
 def test_loss_curves_ae(histories):
-    fig = loss_curves(histories["ae"])
+    fig = loss_curves(histories["ae"], lang="en")
     assert isinstance(fig, go.Figure)
     assert subplot_titles(fig) == ["total loss"]  # recon equals the loss for a plain AE: one panel
     assert len(fig.data) == 2
@@ -41,7 +45,7 @@ def test_loss_curves_ae(histories):
 
 
 def test_loss_curves_vae_has_kl_panel(histories):
-    fig = loss_curves(histories["vae"])
+    fig = loss_curves(histories["vae"], lang="en")
     assert subplot_titles(fig) == ["total loss", "reconstruction", "KL divergence"]
     assert len(fig.data) == 6
     kl_train = [t for t in fig.data if t.xaxis == "x3" and t.line.dash == "solid"]
@@ -52,7 +56,7 @@ def test_loss_curves_vae_has_kl_panel(histories):
 
 
 def test_loss_curves_empty_history():
-    fig = loss_curves([])
+    fig = loss_curves([], lang="en")
     assert subplot_titles(fig) == ["total loss"]
     assert all(len(t.x) == 0 for t in fig.data)
 
@@ -95,7 +99,7 @@ def test_latent_scatter_one_trace_per_present_class():
     z = rng.normal(size=(8, 2))
     ids = np.array([10, 11, 12, 13, 14, 15, 16, 17])
     names = [f"c{i}" for i in range(7)]
-    fig = latent_scatter(z, y, names, ids=ids, title="codes")
+    fig = latent_scatter(z, y, names, ids=ids, title="codes", lang="en")
     assert [t.name for t in fig.data] == ["c0", "c2", "c5"]
     for trace, c in zip(fig.data, (0, 2, 5)):
         mask = y == c
@@ -111,7 +115,7 @@ def test_latent_scatter_one_trace_per_present_class():
 
 def test_latent_scatter_default_ids_and_one_dim():
     z = np.array([[0.5], [1.5], [2.5]])
-    fig = latent_scatter(z, np.array([1, 1, 0]), ["a", "b"])
+    fig = latent_scatter(z, np.array([1, 1, 0]), ["a", "b"], lang="en")
     by_name = {t.name: t for t in fig.data}
     np.testing.assert_array_equal(by_name["b"].customdata, [0, 1])
     np.testing.assert_array_equal(by_name["b"].y, [0, 0])  # a 1-D code is drawn on a line
@@ -120,9 +124,9 @@ def test_latent_scatter_default_ids_and_one_dim():
 def test_latent_scatter_switches_to_webgl_for_many_points(monkeypatch):
     rng = np.random.default_rng(0)
     z, y = rng.normal(size=(40, 2)), np.arange(40) % 3
-    assert {type(t) for t in latent_scatter(z, y, ["a", "b", "c"]).data} == {go.Scatter}
+    assert {type(t) for t in latent_scatter(z, y, ["a", "b", "c"], lang="en").data} == {go.Scatter}
     monkeypatch.setattr(plots, "SVG_MAX", 30)
-    fig = latent_scatter(z, y, ["a", "b", "c"])
+    fig = latent_scatter(z, y, ["a", "b", "c"], lang="en")
     assert {type(t) for t in fig.data} == {go.Scattergl}
     assert sum(len(t.x) for t in fig.data) == 40
 
@@ -130,8 +134,8 @@ def test_latent_scatter_switches_to_webgl_for_many_points(monkeypatch):
 def test_class_colour_is_stable_across_figures():
     names = [str(i) for i in range(10)]
     z = np.zeros((4, 2))
-    a = latent_scatter(z, np.array([3, 7, 7, 9]), names)
-    b = latent_scatter(z, np.array([0, 1, 3, 9]), names)
+    a = latent_scatter(z, np.array([3, 7, 7, 9]), names, lang="en")
+    b = latent_scatter(z, np.array([0, 1, 3, 9]), names, lang="en")
     colour_a = {t.name: t.marker.color for t in a.data}
     colour_b = {t.name: t.marker.color for t in b.data}
     for shared in ("3", "9"):
@@ -143,3 +147,35 @@ def test_style_distinct_for_ten_classes():
     assert len({c for c, _ in styles}) == 10 and len({s for _, s in styles}) == 10
     assert style(10) == style(0)
     assert len(PALETTE) == len(SYMBOLS) == 10
+
+
+# -- the language is a required keyword --------------------------------------------------------------------
+def functions_with_lang() -> dict[str, ast.arguments]:
+    """"module:function" -> its arguments, for every aelib function with a `lang` parameter outside aelib.i18n (whose
+    t() and say() default to English on purpose: they are the tables' own look-ups)."""
+    root = Path(__file__).resolve().parents[1] / "aelib"
+    found = {}
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "i18n.py" and path.parent == root:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and "lang" in {a.arg for a in [*node.args.args,
+                                                                                 *node.args.kwonlyargs]}:
+                found[f"{path.relative_to(root.parent)}:{node.name}"] = node.args
+    return found
+
+
+def test_every_function_that_words_something_takes_lang_as_a_required_keyword():
+    found = functions_with_lang()
+    assert {"aelib/plots.py:loss_curves", "aelib/experiment.py:warnings_for",
+            "aelib/projections/plots.py:perplexity_strip"} <= found.keys()  # the scan sees them
+    positional = [name for name, args in found.items() if "lang" in {a.arg for a in args.args}]
+    defaulted = [name for name, args in found.items() if "lang" not in {a.arg for a in args.args}
+                 and args.kw_defaults[[a.arg for a in args.kwonlyargs].index("lang")] is not None]
+    assert positional == [] and defaulted == []
+
+
+def test_a_figure_without_a_language_is_a_type_error():
+    with pytest.raises(TypeError, match="lang"):
+        loss_curves([])  # a page that forgets lang= fails its AppTest instead of showing English
+    assert loss_curves([], lang="zh").layout.xaxis.title.text == t("plots.epoch", "zh")

@@ -76,7 +76,7 @@ def test_replay_figure_has_a_frame_and_a_slider_step_per_snapshot():
     rng = np.random.default_rng(0)
     views = frames([rng.normal(size=(30, 2)) for _ in range(4)])
     y = np.arange(30) % 3
-    fig = replay_figure(views, [0, 1, 2, 3], y, ["a", "b", "c"], [0.3, 0.5, 0.7, 0.9])
+    fig = replay_figure(views, [0, 1, 2, 3], y, ["a", "b", "c"], [0.3, 0.5, 0.7, 0.9], lang="en")
     assert len(fig.frames) == 4 and [f.name for f in fig.frames] == ["0", "1", "2", "3"]
     assert [s.label for s in fig.layout.sliders[0].steps] == ["0", "1", "2", "3"]
     assert np.allclose(fig.frames[2].data[0].x, views[2][y == 0, 0])
@@ -85,7 +85,7 @@ def test_replay_figure_has_a_frame_and_a_slider_step_per_snapshot():
 
 def test_perplexity_strip_one_panel_per_perplexity():
     z = [np.random.default_rng(i).normal(size=(20, 2)) for i in range(3)]
-    fig = perplexity_strip(z, [5, 30, 50], np.arange(20) % 2, ["a", "b"])
+    fig = perplexity_strip(z, [5, 30, 50], np.arange(20) % 2, ["a", "b"], lang="en")
     assert [a.text for a in fig.layout.annotations] == ["perplexity 5", "perplexity 30", "perplexity 50"]
     assert sum(t.showlegend for t in fig.data) == 2  # one legend entry per class, not per panel
 

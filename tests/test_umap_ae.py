@@ -127,9 +127,9 @@ def test_checkpoint_leaves_the_graph_out_and_still_encodes(tmp_path):
 
 
 def test_config_checks_its_options():
-    with pytest.raises(ValueError, match="UMAP weight must be >= 0"):
+    with pytest.raises(ValueError, match="umap_weight must be at least 0, got -1.0"):
         config_for("umap_ae", (20,), umap_weight=-1.0)
-    with pytest.raises(ValueError, match="at least 2 neighbours"):
+    with pytest.raises(ValueError, match="n_neighbors must be at least 2, got 1"):
         config_for("umap_ae", (20,), n_neighbors=1)
 
 
@@ -213,7 +213,7 @@ def test_the_graph_of_an_image_model_holds_the_jittered_copies(digits):
     copy_of = torch.arange(300) % 100  # a copy's neighbours often include its own original
     linked = (copy_of[head] == copy_of[tail]) & (head != tail)
     assert linked.sum() > 100
-    with pytest.raises(ValueError, match="jittered copies must be >= 0"):
+    with pytest.raises(ValueError, match="jitter_copies must be at least 0, got -1"):
         config_for("umap_ae", (1, 8, 8), jitter_copies=-1)
 
 

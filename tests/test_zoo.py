@@ -74,13 +74,17 @@ def test_tied_refused_where_it_cannot_work(model, shape, message):
 
 @pytest.mark.parametrize(("changes", "message"), [
     ({"model": "seq_ae", "input_shape": (1, 8, 8)}, r"sequence data \(time steps, features\)"),
-    ({"noise": "pink"}, "unknown noise 'pink'"),
-    ({"noise_level": 1.5}, "noise level must be between 0 and 1"),
-    ({"sparsity": "l2"}, "sparsity must be 'l1' or 'kl'"),
-    ({"sparsity_target": 1.0}, "target activation must be between 0 and 1"),
-    ({"contractive_weight": -0.1}, "penalty weights must be >= 0"),
-    ({"codebook_size": 1}, "a codebook needs at least 2 entries"),
-    ({"rnn": "transformer"}, "rnn must be 'gru' or 'lstm'"),
+    ({"model": "denoising_ae", "noise": "pink"}, "noise must be one of 'gaussian', 'salt_pepper', 'mask', got 'pink'"),
+    ({"model": "denoising_ae", "noise_level": 1.5}, "noise_level must be between 0 and 1, got 1.5"),
+    ({"model": "sparse_ae", "sparsity": "l2"}, "sparsity must be one of 'l1', 'kl', got 'l2'"),
+    ({"model": "sparse_ae", "sparsity_target": 1.0}, "sparsity_target must lie strictly between 0 and 1, got 1.0"),
+    ({"model": "contractive_ae", "contractive_weight": -0.1}, "contractive_weight must be at least 0, got -0.1"),
+    ({"model": "vq_vae", "codebook_size": 1}, "codebook_size must be at least 2, got 1"),
+    ({"model": "vq_vae", "codebook_size": 2.5}, "codebook_size must be a whole number, got 2.5"),
+    ({"model": "seq_ae", "input_shape": (16, 1), "rnn": "transformer"}, "rnn must be one of 'gru', 'lstm'"),
+    ({"model": "umap_ae", "n_neighbors": 1}, "n_neighbors must be at least 2, got 1"),
+    ({"model": "vae", "betta": 1.0}, "'betta' is not a setting of model vae; it reads: .*'beta'"),
+    ({"beta": -1.0}, "beta must be at least 0"),  # another family's option is still checked, then left out
     ({"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
 ])
 def test_zoo_config_validation(changes, message):

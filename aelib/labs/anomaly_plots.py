@@ -14,7 +14,7 @@ NORMAL, ANOMALY = PALETTE[0], PALETTE[6]
 
 
 def error_histogram(errors: np.ndarray, is_anomaly: np.ndarray, threshold: float, bins: int = 60,
-                    lang: str = "en") -> go.Figure:
+                    *, lang: str) -> go.Figure:
     """Overlaid histograms of the test errors of normal and anomalous samples (shares of each group, so a
     rare group stays visible), with the threshold as a dashed line: right of it is flagged."""
     truth = np.asarray(is_anomaly, dtype=bool)
@@ -34,7 +34,7 @@ def error_histogram(errors: np.ndarray, is_anomaly: np.ndarray, threshold: float
 
 
 def roc_curve(fpr: np.ndarray, tpr: np.ndarray, auroc: float, point: tuple[float, float] | None = None,
-              lang: str = "en") -> go.Figure:
+              *, lang: str) -> go.Figure:
     """The ROC curve with the chance diagonal and, optionally, the current threshold's (fpr, tpr)."""
     fig = go.Figure([go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name=t("anomaly.plot.chance", lang),
                                 line={"dash": "dot", "color": "#999"}),
@@ -51,7 +51,7 @@ def roc_curve(fpr: np.ndarray, tpr: np.ndarray, auroc: float, point: tuple[float
 
 
 def pr_curve(recall: np.ndarray, precision: np.ndarray, average_precision: float, base_rate: float,
-             point: tuple[float, float] | None = None, lang: str = "en") -> go.Figure:
+             point: tuple[float, float] | None = None, *, lang: str) -> go.Figure:
     """Precision against recall; a guess scores the share of anomalies (the dotted line)."""
     fig = go.Figure([go.Scatter(x=[0, 1], y=[base_rate, base_rate], mode="lines",
                                 name=t("anomaly.plot.chance", lang),
@@ -68,7 +68,7 @@ def pr_curve(recall: np.ndarray, precision: np.ndarray, average_precision: float
     return fig
 
 
-def confusion(matrix: list[list[int]], lang: str = "en") -> go.Figure:
+def confusion(matrix: list[list[int]], *, lang: str) -> go.Figure:
     """[[TN, FP], [FN, TP]] as an annotated heat map: rows the truth, columns the decision."""
     z = np.asarray(matrix)
     text = [[t("anomaly.plot.cell_tn", lang, n=z[0, 0]), t("anomaly.plot.cell_fp", lang, n=z[0, 1])],
@@ -84,7 +84,7 @@ def confusion(matrix: list[list[int]], lang: str = "en") -> go.Figure:
 
 
 def error_maps(x: np.ndarray, x_hat: np.ndarray, err: np.ndarray, shape: tuple[int, ...],
-               titles: list[str], lang: str = "en") -> go.Figure:
+               titles: list[str], *, lang: str) -> go.Figure:
     """One column per sample: original, reconstruction and the per-value squared error as a heat map
     (images as images; sequences and table rows as strips of their values)."""
     n = len(x)

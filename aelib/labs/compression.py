@@ -25,7 +25,9 @@ TRAIN_DEFAULTS = {"lr": 3e-3, "batch_size": 32}  # many quick steps: ~+1 dB over
 MAX_BITS = 16
 JPEG_QUALITIES = (1, 5, 10, 15, 20, 30, 40, 50, 60, 70, 80, 90, 95)
 BUDGETS = (8, 16, 32, 64, 128, 256, 512)  # bytes per image, for the "best at this size" table
-METHOD_TITLES = {"ae": "autoencoder", "pca": "PCA", "jpeg": "JPEG (whole file)", "jpeg_data": "JPEG (data only)"}
+# each method's name: Words (English as a str, say(lang) for another language); PCA reads the same in every language
+METHOD_TITLES = {"ae": Words("compression.method.ae"), "pca": "PCA", "jpeg": Words("compression.method.jpeg"),
+                 "jpeg_data": Words("compression.method.jpeg_data")}
 
 
 @dataclass(frozen=True)

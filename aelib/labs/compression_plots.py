@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from aelib.i18n import t
+from aelib.i18n import Words, t
 from aelib.labs.compression import METHOD_TITLES
 from aelib.plots import FONT, PALETTE
 
@@ -12,13 +12,12 @@ DASHES = {"ae": "solid", "pca": "dash", "jpeg": "solid", "jpeg_data": "dot"}
 SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star"]  # one per code size
 
 
-def method_titles(lang: str = "en") -> dict[str, str]:
-    """METHOD_TITLES in `lang` (same keys, same order; PCA reads the same in every language)."""
-    return {"ae": t("compression.method.ae", lang), "pca": METHOD_TITLES["pca"],
-            "jpeg": t("compression.method.jpeg", lang), "jpeg_data": t("compression.method.jpeg_data", lang)}
+def method_titles(*, lang: str) -> dict[str, str]:
+    """METHOD_TITLES in `lang` (same keys, same order)."""
+    return {m: title.say(lang) if isinstance(title, Words) else title for m, title in METHOD_TITLES.items()}
 
 
-def _label(p: dict, lang: str = "en") -> str:
+def _label(p: dict, *, lang: str) -> str:
     if p["method"] in ("ae", "pca"):
         return t("compression.hover_code", lang, size=p["size"], bits=p["bits"], bytes=f"{p['bytes']:g}",
                  psnr=f"{p['psnr']:.1f}")
@@ -26,13 +25,13 @@ def _label(p: dict, lang: str = "en") -> str:
 
 
 def rate_distortion(points: list[dict], references: dict[str, float] | None = None,
-                    highlight: float | None = None, lang: str = "en") -> go.Figure:
+                    highlight: float | None = None, *, lang: str) -> go.Figure:
     """Mean PSNR against mean bytes per image (log scale): one line per code size of each learned coder (over its
     bits per number), one per JPEG variant (over its quality). references: name -> bytes, drawn as vertical
     lines (raw pixels, lossless PNG); highlight: a byte budget, drawn as a dotted line; lang: the labels' language."""
     fig = go.Figure()
     sizes = sorted({p["size"] for p in points if p["method"] in ("ae", "pca")})
-    for method, title in method_titles(lang).items():
+    for method, title in method_titles(lang=lang).items():
         groups = sorted({p["size"] for p in points if p["method"] == method}) if method in ("ae", "pca") else [None]
         for size in groups:
             pts = sorted((p for p in points if p["method"] == method and size in (None, p["size"])),
@@ -43,7 +42,7 @@ def rate_distortion(points: list[dict], references: dict[str, float] | None = No
             symbol = SYMBOLS[sizes.index(size) % len(SYMBOLS)] if size is not None else "circle-open"
             fig.add_trace(go.Scatter(
                 x=[p["bytes"] for p in pts], y=[p["psnr"] for p in pts], mode="lines+markers", name=name,
-                text=[_label(p, lang) for p in pts], hovertemplate="%{text}<extra>" + name + "</extra>",
+                text=[_label(p, lang=lang) for p in pts], hovertemplate="%{text}<extra>" + name + "</extra>",
                 line={"color": COLOURS[method], "dash": DASHES[method]}, marker={"symbol": symbol, "size": 8}))
     for i, (name, nbytes) in enumerate((references or {}).items()):
         fig.add_vline(x=nbytes, line_dash="dash", line_color="#999", annotation_text=name,

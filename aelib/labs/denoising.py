@@ -12,7 +12,7 @@ from aelib import infer
 from aelib.data import Dataset
 from aelib.data.noise import NOISES, corrupt_array
 from aelib.experiment import TRAINED_HERE, fit, model_config
-from aelib.i18n import t
+from aelib.i18n import Words
 from aelib.models import Autoencoder, ModelConfig
 from aelib.train import EpochStats, TrainConfig
 
@@ -69,14 +69,14 @@ def pair_configs(ds: Dataset, noise: str, level: float, latent_dim: int = LATENT
 
 
 def train_pair(ds: Dataset, dae_cfg: ModelConfig, tcfg: TrainConfig,
-               log: Callable[[float, str], None] | None = None, dae: Autoencoder | None = None,
-               plain: Autoencoder | None = None, lang: str = "en") -> DenoisePair:
+               log: Callable[[float, Words], None] | None = None, dae: Autoencoder | None = None,
+               plain: Autoencoder | None = None) -> DenoisePair:
     """The denoising AE of dae_cfg and a plain AE with the same network, each trained with tcfg unless given
-    already trained; log(fraction done, text in `lang`) after every epoch."""
+    already trained; log(fraction done, Words saying which model and epoch) after every epoch."""
     if dae_cfg.model != "denoising_ae":
         raise ValueError(f"the denoising model must be a denoising_ae, got {dae_cfg.model}")
-    jobs = {"dae": (dae_cfg, t("denoising.progress_dae", lang)),
-            "plain": (replace(dae_cfg, model="ae"), t("denoising.progress_plain", lang))}
+    jobs = {"dae": (dae_cfg, Words("denoising.progress_dae")),
+            "plain": (replace(dae_cfg, model="ae"), Words("denoising.progress_plain"))}
     models, histories = {"dae": dae, "plain": plain}, {"dae": [], "plain": []}
     todo = [k for k, m in models.items() if m is None]
 
@@ -84,7 +84,7 @@ def train_pair(ds: Dataset, dae_cfg: ModelConfig, tcfg: TrainConfig,
         if log is None:
             return None
         return lambda s: log((done + s.epoch / s.epochs) / len(todo),
-                             t("denoising.progress", lang, what=what, epoch=s.epoch, epochs=s.epochs))
+                             Words("denoising.progress", what=what, epoch=s.epoch, epochs=s.epochs))
 
     for done, k in enumerate(todo):
         cfg, what = jobs[k]

@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image
 
 from aelib import infer
+from aelib.i18n import Explained
 from aelib.labs.anomaly import per_sample_errors, textbook_threshold
 from aelib.models import Autoencoder
 from aelib.projections import nearest, project_pca
@@ -52,11 +53,12 @@ def centre_of_mass(img: np.ndarray) -> tuple[float, float]:
 def preprocess(drawing: np.ndarray, side: int = MNIST_SIDE) -> np.ndarray:
     """A drawing -> (1, side, side) float32 in [0, 1], as MNIST's digits were made: crop to the ink's bounding
     box, scale its longer side to 20 px (20/28 of `side`) keeping the aspect ratio (Lanczos, so anti-aliased),
-    and paste it so its centre of mass lies at the field's centre pixel. ValueError for an empty drawing."""
+    and paste it so its centre of mass lies at the field's centre pixel. Explained (a ValueError) for an
+    empty or too faint drawing."""
     img = ink(drawing)
     rows, cols = np.flatnonzero(img.max(1) > 0), np.flatnonzero(img.max(0) > 0)
     if len(rows) == 0:
-        raise ValueError("The drawing is empty: draw a digit on the canvas first.")
+        raise Explained("draw.empty")
     crop = img[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]  # (h, w) bounding box of the ink
     box = round(side * MNIST_BOX / MNIST_SIDE)
     scale = box / max(crop.shape)
@@ -64,7 +66,7 @@ def preprocess(drawing: np.ndarray, side: int = MNIST_SIDE) -> np.ndarray:
     small = Image.fromarray(crop.astype(np.float32)).resize((w, h), Image.Resampling.LANCZOS)
     patch = np.clip(np.asarray(small, dtype=np.float64), 0.0, 1.0)  # Lanczos overshoots a little at edges
     if patch.sum() == 0:
-        raise ValueError("The drawing is too faint to read: draw with a thicker or darker stroke.")
+        raise Explained("draw.faint")
     cy, cx = centre_of_mass(patch)
     top, left = round(side / 2 - cy), round(side / 2 - cx)  # MNIST's mean centre of mass is pixel (14, 14)
     out = np.zeros((side, side))

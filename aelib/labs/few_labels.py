@@ -21,7 +21,8 @@ from aelib.models import MODELS, Autoencoder
 from aelib.train import TrainConfig
 
 FEATURE_SETS = ("raw", "pca", "ae")
-FEATURE_TITLES = {"raw": "raw pixels", "pca": "PCA codes", "ae": "autoencoder codes"}
+FEATURE_TITLES = {"raw": Words("few_labels.feature.raw"), "pca": Words("few_labels.feature.pca"),
+                  "ae": Words("few_labels.feature.ae")}  # English as a str; say(lang) for another language
 KS = (1, 2, 5, 10, 20, 50, 100, 200)  # labelled examples per class; "all" is added by ks_for()
 LATENT_DIM = 32
 REPEATS = 5  # random draws of the labelled examples per k

@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from aelib.i18n import t
+from aelib.labs.few_labels import FEATURE_TITLES
 from aelib.models.zoo_plots import style
 from aelib.plots import PALETTE
 
@@ -17,13 +18,12 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def feature_titles(lang: str = "en") -> dict[str, str]:
-    """probe.FEATURE_TITLES in `lang` (same keys, same order)."""
-    return {"raw": t("few_labels.feature.raw", lang), "pca": t("few_labels.feature.pca", lang),
-            "ae": t("few_labels.feature.ae", lang)}
+def feature_titles(*, lang: str) -> dict[str, str]:
+    """few_labels.FEATURE_TITLES in `lang` (same keys, same order)."""
+    return {k: title.say(lang) for k, title in FEATURE_TITLES.items()}
 
 
-def accuracy_curves(curve: dict, titles: dict[str, str], n_test: int, lang: str = "en") -> go.Figure:
+def accuracy_curves(curve: dict, titles: dict[str, str], n_test: int, *, lang: str) -> go.Figure:
     """One line per feature set over the labelled examples per class (log axis), with a ±1 sd band over the
     draws. curve: probe.accuracy_curve()'s dict. lang: the labels' language."""
     x, fig = curve["labelled"], go.Figure()
@@ -46,7 +46,7 @@ def accuracy_curves(curve: dict, titles: dict[str, str], n_test: int, lang: str 
 
 
 def accuracy_bars(means: dict[str, float], sds: dict[str, float], titles: dict[str, str],
-                  n_test: int, lang: str = "en") -> go.Figure:
+                  n_test: int, *, lang: str) -> go.Figure:
     """One bar per variant with ±1 sd error bars over the draws. lang: the labels' language."""
     names = list(means)
     labels = [f"{titles[n]}<br>{means[n]:.3f} ± {sds[n]:.3f}" for n in names]  # the numbers under each bar

@@ -59,16 +59,20 @@ def blend(xa: np.ndarray, xb: np.ndarray, t) -> np.ndarray:
 def midpoint_norms(dims: tuple[int, ...] = (2, 16, 128, 512), n: int = 300, seed: int = 0) -> list[dict]:
     """Why slerp (White 2016): for pairs of N(0, I) samples in d dimensions, the mean norm of the samples (≈ √d),
     of their linear midpoint (≈ √(d/2), a radius where the prior has almost no mass when d is large) and of
-    their spherical midpoint (≈ √d again)."""
+    their spherical midpoint (≈ √d again). Each row's keys are MIDPOINT_COLUMNS (ids, not words)."""
     rng, rows = np.random.default_rng(seed), []
     for d in dims:
         a, b = rng.standard_normal((2, n, d))
         mid_l = np.linalg.norm((a + b) / 2, axis=1)
         mid_s = np.array([np.linalg.norm(slerp(a[i], b[i], 0.5)[0]) for i in range(n)])
-        rows.append({"latent size d": d, "‖z‖ of a sample": float(np.linalg.norm(a, axis=1).mean()),
-                     "linear midpoint": float(mid_l.mean()), "spherical midpoint": float(mid_s.mean()),
-                     "√d": float(np.sqrt(d))})  # E‖z‖ → √d as d grows
+        rows.append({"d": d, "sample": float(np.linalg.norm(a, axis=1).mean()), "linear": float(mid_l.mean()),
+                     "spherical": float(mid_s.mean()), "sqrt_d": float(np.sqrt(d))})  # E‖z‖ → √d as d grows
     return rows
+
+
+# midpoint_norms()' columns: the latent size d, the mean norm of a sample, of the linear and of the spherical
+# midpoint, and √d
+MIDPOINT_COLUMNS = ("d", "sample", "linear", "spherical", "sqrt_d")
 
 
 @dataclass(frozen=True)

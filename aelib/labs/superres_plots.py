@@ -8,7 +8,7 @@ from aelib.i18n import t
 from aelib.plots import FONT, PALETTE
 
 
-def psnr_scatter(bicubic: np.ndarray, model: np.ndarray, scale: int, lang: str = "en") -> go.Figure:
+def psnr_scatter(bicubic: np.ndarray, model: np.ndarray, scale: int, *, lang: str) -> go.Figure:
     """One point per held-out image: its PSNR after bicubic upsampling (x) and after the model (y). Points above
     the diagonal are images the model restores better. lang: the labels' language."""
     lo, hi = float(min(bicubic.min(), model.min())), float(max(bicubic.max(), model.max()))

@@ -1,24 +1,34 @@
-"""The model zoo: one config for every family, the registry that names them, and build_model().
-A family is a class (autoencoder.py, generative.py), a backbone (networks.py) and the options it reads."""
+"""The model zoo: one config for every family, the registry that names them, and build_model(). A family is a
+class (autoencoder.py, variational.py), a backbone (networks.py) and its MODELS entry, which declares once the
+common fields it reads, its own options (options.py), its defaults and its own numbers (aelib.diagnostics)."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 
 import torch
 
-from aelib.data.noise import NOISES
-from aelib.i18n import Explained, Words
+from aelib.i18n import Explained, Listed, Words
+from aelib.models import options as opt
 from aelib.models.autoencoder import Autoencoder, ContractiveAE, DenoisingAE, LinearAE, SparseAE
 from aelib.models.networks import BACKBONES, CHECKS
+from aelib.models.options import Options
 from aelib.models.umap_ae import UMAPAE
 from aelib.models.variational import CVAE, VAE, VQVAE, AdversarialAE, kl_per_dim, kl_to_standard_normal
+from aelib.settings import Option
 
-__all__ = ["MODELS", "Autoencoder", "Family", "ModelConfig", "build_model", "kl_per_dim", "kl_to_standard_normal"]
+__all__ = ["MODELS", "Autoencoder", "Family", "ModelConfig", "Option", "Options", "build_model", "config_for",
+           "declared_options", "kl_per_dim", "kl_to_standard_normal"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ModelConfig:
+    """What build_model needs: the fields every family shares, and `options`, the values of the family's own
+    declared options (each also readable as an attribute: cfg.beta). Made with keywords, ModelConfig(model="vae",
+    beta=4.0): an option the family does not declare but another one does is checked and left out (that family's
+    model would ignore it); a name no family declares is refused."""
+
     model: str = "ae"  # a key of MODELS
     input_shape: tuple[int, ...] = (1, 28, 28)  # one sample: (C, H, W) images, (T, F) sequences, (D,) tables
     latent_dim: int = 2  # code size; for vq_vae, the number of code vectors per sample
@@ -28,45 +38,35 @@ class ModelConfig:
     dropout: float = 0.0  # after every hidden layer, training only
     tied: bool = False  # dense decoders reuse the encoder's weights, transposed
     linear: bool = False  # no activations (linear_ae)
-    beta: float = 1.0  # vae, cvae: weight on the KL term; beta > 1 is a beta-VAE (Higgins et al. 2017)
-    noise: str = "gaussian"  # denoising_ae: a key of noise.NOISES
-    noise_level: float = 0.5
-    sparsity: str = "l1"  # sparse_ae: "l1" on a ReLU code or "kl" to a target rate on a sigmoid code
-    sparsity_weight: float = 0.1
-    sparsity_target: float = 0.05  # rho for sparsity="kl"
-    contractive_weight: float = 0.1
-    n_classes: int = 10  # cvae
-    codebook_size: int = 64  # vq_vae: entries in the codebook
-    vq_dim: int = 8  # vq_vae: length of each code vector
-    commitment: float = 0.25  # vq_vae
-    adversarial_weight: float = 1.0  # aae
-    rnn: str = "gru"  # seq_ae: "gru" or "lstm"
-    umap_weight: float = 1000.0  # umap_ae: weight on the parametric-UMAP term, per edge against recon summed per sample
-    n_neighbors: int = 15  # umap_ae: neighbours per point in the fuzzy kNN graph
-    jitter_copies: int = 8  # umap_ae: slightly rotated, scaled and shifted copies of each training image in the graph
+    n_classes: int = 10  # classes in the data; the conditional families (cvae) read the labels
+    options: Options = field(default_factory=Options)  # the family's own options, in its declared order
 
-    def __post_init__(self):
-        family = MODELS.get(self.model)
+    def __init__(self, model: str = "ae", options: Mapping[str, object] | None = None, **given: object):
+        values = {**(options or {}), **given}
+        for f in fields(self):
+            if f.name not in ("model", "options"):
+                object.__setattr__(self, f.name, values.pop(f.name, f.default))
+        object.__setattr__(self, "model", model)
+        family = MODELS.get(model)
         if family is None:
-            raise ValueError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
+            raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+        object.__setattr__(self, "options", Options(_own_options(model, family, values)))
+        self._check(family)
+
+    def __getattr__(self, name: str) -> object:
+        """A family option as an attribute (cfg.beta); only called when no field has the name."""
+        own = self.__dict__.get("options")
+        if own is not None and name in own:
+            return own[name]
+        raise AttributeError(f"{self.__dict__.get('model')} has no config field or option {name!r}")
+
+    def _check(self, family: Family) -> None:
         checks = [
             (self.latent_dim >= 1, f"latent size must be at least 1, got {self.latent_dim}"),
             (all(h >= 1 for h in self.hidden), f"layer widths must be at least 1, got {self.hidden}"),
             (self.recon_loss in ("bce", "mse"), f"reconstruction loss must be 'bce' or 'mse', got {self.recon_loss!r}"),
             (0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}"),
-            (self.beta >= 0, f"beta must be >= 0, got {self.beta}"),
-            (self.noise in NOISES, f"unknown noise {self.noise!r}; choose one of {', '.join(NOISES)}"),
-            (0 <= self.noise_level <= 1, f"noise level must be between 0 and 1, got {self.noise_level}"),
-            (self.sparsity in ("l1", "kl"), f"sparsity must be 'l1' or 'kl', got {self.sparsity!r}"),
-            (0 < self.sparsity_target < 1, f"target activation must be between 0 and 1, got {self.sparsity_target}"),
-            (min(self.sparsity_weight, self.contractive_weight, self.adversarial_weight, self.commitment) >= 0,
-             "penalty weights must be >= 0"),
             (self.n_classes >= 1, f"number of classes must be at least 1, got {self.n_classes}"),
-            (self.codebook_size >= 2 and self.vq_dim >= 1, "a codebook needs at least 2 entries of length >= 1"),
-            (self.rnn in ("gru", "lstm"), f"rnn must be 'gru' or 'lstm', got {self.rnn!r}"),
-            (self.umap_weight >= 0, f"the UMAP weight must be >= 0, got {self.umap_weight}"),
-            (self.n_neighbors >= 2, f"the neighbourhood graph needs at least 2 neighbours, got {self.n_neighbors}"),
-            (self.jitter_copies >= 0, f"jittered copies must be >= 0, got {self.jitter_copies}"),
             (not self.tied or family.backbone == "dense", Words("error.tied_dense")),
             (not self.tied or family.cls.widths(self).code == family.cls.widths(self).dec_in,
              Words("error.tied_code", model=self.model)),
@@ -80,12 +80,19 @@ class ModelConfig:
                                  f"models.config_for() sets it")
         CHECKS[family.backbone](self)
 
+    def to_dict(self) -> dict:
+        """One flat dict: the common fields, then the family's options (the format of config.json and links)."""
+        common = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "options"}
+        return {**common, **self.options}
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self))
+        return json.dumps(self.to_dict())
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelConfig:
-        known = {f.name for f in fields(cls)}
+        """A config from its flat dict. Files written before a family's options were its own hold every family's
+        options: those of other families are read and left out."""
+        known = {f.name for f in fields(cls)} - {"options"} | set(declared_options())
         unknown = set(d) - known
         if unknown:
             raise ValueError(f"unknown model config keys: {', '.join(sorted(unknown))}")
@@ -93,62 +100,72 @@ class ModelConfig:
         return cls(**{**d, **tuples})
 
 
+def _own_options(model: str, family: Family, values: Mapping[str, object]) -> dict[str, object]:
+    """The family's option values, checked, defaults filled in. Another family's option is checked and dropped."""
+    own, every = {o.name: o for o in family.options}, declared_options()
+    chosen = {}
+    for name, value in values.items():
+        option = own.get(name) or every.get(name)
+        if option is None:
+            raise Explained("error.option_unknown", name=name, model=model,
+                            reads=Listed(["latent_dim", *family.reads, *own]))
+        checked = option.check(value)
+        if name in own:
+            chosen[name] = checked
+    return {name: chosen.get(name, o.default) for name, o in own.items()}
+
+
+def declared_options() -> dict[str, Option]:
+    """Every family's own options by name, in registry order (a name two families share is one declaration)."""
+    found: dict[str, Option] = {}
+    for family in MODELS.values():
+        for option in family.options:
+            found.setdefault(option.name, option)
+    return found
+
+
 @dataclass(frozen=True)
 class Family:
+    """One model family, declared once. Its words are the table's family.<name>.title and .summary; its view on
+    the Train page is appkit.family_views.VIEWS[<name>]."""
+
     cls: type[Autoencoder]
     backbone: str  # a key of networks.BACKBONES
-    title: str
-    summary: str  # one line: what it teaches
-    options: tuple[str, ...] = ()  # the ModelConfig fields this family reads beyond the common ones
-    defaults: dict = field(default_factory=dict)  # config values it starts from (the learner may change them)
-    fixed: dict = field(default_factory=dict)  # config values it must have
+    reads: tuple[str, ...] = ()  # the common ModelConfig fields it reads beyond latent_dim
+    options: tuple[Option, ...] = ()  # its own settings: the config checks them; widgets, links, CLI flags show them
+    defaults: dict = field(default_factory=dict)  # common field values it starts from (the learner may change them)
+    fixed: dict = field(default_factory=dict)  # common field values it must have
     overcomplete_ok: bool = False  # a code as large as the input is legitimate (sparse codes)
     train_defaults: dict = field(default_factory=dict)  # TrainConfig values it trains best with
+    report: str = ""  # the aelib.diagnostics function measuring what its mechanism did ("": none)
+
+    def names(self) -> tuple[str, ...]:
+        """Every config name it reads beyond latent_dim: its common fields, then its own options."""
+        return (*self.reads, *(o.name for o in self.options))
 
 
-DENSE_OPTIONS = ("hidden", "recon_loss", "dropout", "tied")
+DENSE = ("hidden", "recon_loss", "dropout", "tied")
 MODELS: dict[str, Family] = {
-    "ae": Family(Autoencoder, "dense", "Autoencoder (undercomplete)",
-                 "Dense encoder and decoder with a small bottleneck: it must compress to reconstruct.",
-                 DENSE_OPTIONS),
-    "deep_ae": Family(Autoencoder, "dense", "Deep (stacked) autoencoder",
-                      "Several hidden layers of your choosing; optionally pretrained greedily, layer by layer.",
-                      DENSE_OPTIONS, defaults={"hidden": (512, 256, 128, 64)}),
-    "conv_ae": Family(Autoencoder, "conv", "Convolutional autoencoder",
-                      "Convolutions share weights across the image; needs image data.",
-                      ("channels", "recon_loss", "dropout")),
-    "denoising_ae": Family(DenoisingAE, "dense", "Denoising autoencoder",
-                           "Corrupts the input and learns to give back the clean one.",
-                           (*DENSE_OPTIONS, "noise", "noise_level"), overcomplete_ok=True),
-    "sparse_ae": Family(SparseAE, "dense", "Sparse autoencoder",
-                        "Penalises active code units (L1 or KL to a target rate); the code may be overcomplete.",
-                        (*DENSE_OPTIONS, "sparsity", "sparsity_weight", "sparsity_target"), overcomplete_ok=True),
-    "contractive_ae": Family(ContractiveAE, "dense", "Contractive autoencoder",
-                             "Penalises the encoder's Jacobian (Rifai et al. 2011): codes robust to small changes.",
-                             (*DENSE_OPTIONS, "contractive_weight")),
-    "linear_ae": Family(LinearAE, "dense", "Linear autoencoder",
-                        "No activations, squared error: it learns the same subspace as PCA.",
-                        ("tied",), fixed={"hidden": (), "linear": True, "recon_loss": "mse"},
-                        train_defaults={"lr": 1e-2}),
-    "vae": Family(VAE, "dense", "Variational autoencoder (β)",
-                  "Encodes a distribution; loss = reconstruction + β·KL. β > 1 is a β-VAE.",
-                  ("hidden", "recon_loss", "dropout", "beta")),
-    "cvae": Family(CVAE, "dense", "Conditional VAE",
-                   "A VAE that also reads the class label, so it can generate a chosen class.",
-                   ("hidden", "recon_loss", "dropout", "beta")),
-    "vq_vae": Family(VQVAE, "dense", "Vector-quantised VAE",
-                     "Snaps each code vector to the nearest of a learned codebook (van den Oord et al. 2017).",
-                     ("hidden", "recon_loss", "dropout", "codebook_size", "vq_dim", "commitment")),
-    "aae": Family(AdversarialAE, "dense", "Adversarial autoencoder",
-                  "A discriminator pushes the codes toward a prior (Makhzani et al. 2015): the link to GANs.",
-                  ("hidden", "recon_loss", "dropout", "adversarial_weight")),
-    "seq_ae": Family(Autoencoder, "rnn", "Sequence autoencoder",
-                     "A GRU or LSTM reads a time series into a code and unrolls it back; needs sequence data.",
-                     ("rnn", "recon_loss"), defaults={"recon_loss": "mse"}, train_defaults={"lr": 3e-3}),
-    "umap_ae": Family(UMAPAE, "dense", "UMAP autoencoder (parametric UMAP)",
-                      "Also keeps each sample's nearest neighbours close in the code (Sainburg et al. 2021): "
-                      "UMAP-like clusters that still place new points and decode.",
-                      ("hidden", "recon_loss", "dropout", "umap_weight", "n_neighbors", "jitter_copies"),
+    "ae": Family(Autoencoder, "dense", DENSE),
+    "deep_ae": Family(Autoencoder, "dense", DENSE, defaults={"hidden": (512, 256, 128, 64)}),
+    "conv_ae": Family(Autoencoder, "conv", ("channels", "recon_loss", "dropout")),
+    "denoising_ae": Family(DenoisingAE, "dense", DENSE, (opt.NOISE, opt.NOISE_LEVEL), overcomplete_ok=True,
+                           report="denoising_report"),
+    "sparse_ae": Family(SparseAE, "dense", DENSE, (opt.SPARSITY, opt.SPARSITY_WEIGHT, opt.SPARSITY_TARGET),
+                        overcomplete_ok=True, report="sparsity_report"),
+    "contractive_ae": Family(ContractiveAE, "dense", DENSE, (opt.CONTRACTIVE_WEIGHT,), report="contractive_report"),
+    "linear_ae": Family(LinearAE, "dense", ("tied",), fixed={"hidden": (), "linear": True, "recon_loss": "mse"},
+                        train_defaults={"lr": 1e-2}, report="subspace_report"),
+    "vae": Family(VAE, "dense", ("hidden", "recon_loss", "dropout"), (opt.BETA,), report="posterior_report"),
+    "cvae": Family(CVAE, "dense", ("hidden", "recon_loss", "dropout"), (opt.BETA,), report="posterior_report"),
+    "vq_vae": Family(VQVAE, "dense", ("hidden", "recon_loss", "dropout"),
+                     (opt.CODEBOOK_SIZE, opt.VQ_DIM, opt.COMMITMENT), report="codebook_report"),
+    "aae": Family(AdversarialAE, "dense", ("hidden", "recon_loss", "dropout"), (opt.ADVERSARIAL_WEIGHT,),
+                  report="prior_match_report"),
+    "seq_ae": Family(Autoencoder, "rnn", ("recon_loss",), (opt.RNN,), defaults={"recon_loss": "mse"},
+                     train_defaults={"lr": 3e-3}),
+    "umap_ae": Family(UMAPAE, "dense", ("hidden", "recon_loss", "dropout"),
+                      (opt.UMAP_WEIGHT, opt.N_NEIGHBORS, opt.JITTER_COPIES),
                       train_defaults={"lr": 3e-3, "batch_size": 64}),
 }
 

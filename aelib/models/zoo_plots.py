@@ -30,7 +30,7 @@ def bars(values, labels, title: str, xlabel: str, ylabel: str, line: float | Non
 
 
 def histograms(series: dict[str, np.ndarray], title: str, xlabel: str, bins: int = 40,
-               lang: str = "en") -> go.Figure:
+               *, lang: str) -> go.Figure:
     """Overlaid histograms of each named array, as shares of its values (the y-axis title in `lang`)."""
     fig = go.Figure()
     for i, (name, values) in enumerate(series.items()):

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
-from aelib.i18n import Explained
+from aelib.i18n import Explained, Words
 from aelib.metrics import continuity, knn_accuracy, knn_accuracy_cv, silhouette, trustworthiness
 
 
@@ -117,11 +117,12 @@ def tsne_seconds_estimate(n: int, max_iter: int = TSNE_ITER) -> float:
 def score(proj: Projection, x_test: np.ndarray, y_train: np.ndarray, y_test: np.ndarray,
           seed: int = 0) -> dict:
     """The same numbers for every method: 5-NN accuracy, trustworthiness and continuity (10 neighbours),
-    silhouette by class, seconds to fit and to place new points, reconstruction error (None: it cannot)."""
+    silhouette by class, seconds to fit and to place new points, reconstruction error (None: it cannot).
+    "knn_protocol" says how 5-NN was measured, as Words (English as a str; say(lang) for another language)."""
     if proj.places_new_points:
-        acc, how = knn_accuracy(proj.train, y_train, proj.test, y_test), "fit on train codes, scored on test"
+        acc, how = knn_accuracy(proj.train, y_train, proj.test, y_test), Words("proj.protocol_train_test")
     else:
-        acc, how = knn_accuracy_cv(proj.test, y_test), "5-fold cross-validation inside the embedding"
+        acc, how = knn_accuracy_cv(proj.test, y_test), Words("proj.protocol_cv")
     return {"seconds": round(proj.seconds, 3), "knn_accuracy": round(acc, 4), "knn_protocol": how,
             "trustworthiness": round(trustworthiness(x_test, proj.test, 10, seed), 4),
             "continuity": round(continuity(x_test, proj.test, 10, seed), 4),

@@ -24,7 +24,7 @@ def _class_traces(z: np.ndarray, y: np.ndarray, class_names: list[str], size: in
 
 
 def replay_figure(frames: list[np.ndarray], epochs: list[int], y: np.ndarray, class_names: list[str],
-                  scores: list[float] | None = None, lang: str = "en") -> go.Figure:
+                  scores: list[float] | None = None, *, lang: str) -> go.Figure:
     """One animation frame per snapshot, a slider to scrub and a play button; axes fixed across frames. lang: the
     language of the titles, legend and buttons."""
     def title(i):
@@ -61,7 +61,7 @@ def replay_figure(frames: list[np.ndarray], epochs: list[int], y: np.ndarray, cl
 
 
 def perplexity_strip(embeddings: list[np.ndarray], perplexities: list[float], y: np.ndarray,
-                     class_names: list[str], lang: str = "en") -> go.Figure:
+                     class_names: list[str], *, lang: str) -> go.Figure:
     """The same points embedded by t-SNE at each perplexity, side by side, one shared legend. lang: the language
     of the panel titles and legend."""
     fig = make_subplots(rows=1, cols=len(embeddings),

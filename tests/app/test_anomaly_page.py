@@ -1,12 +1,14 @@
-"""The anomaly page through AppTest: empty state, a tiny detector run, the live threshold, and bad input."""
+"""The anomaly page through AppTest: empty state, a tiny detector run, the live threshold, and bad input;
+then the same page in Chinese (?lang=zh), every word from the tables."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from aelib.i18n import t
 from aelib.labs import anomaly as an
 from appkit.anomaly_views import RUN
-from tests.app.test_pages import figure, fresh, on, values
+from tests.app.helpers import figure, fits, fresh, on, titles, values
 
 PAGE = "pages/4_Anomaly.py"
 
@@ -30,14 +32,14 @@ def trained():
 
 def test_empty_page_explains_and_offers_training():
     at = on(fresh(), PAGE)
-    assert at.title[0].value == "Anomaly detection"
-    assert any("Press **Train**" in i.value for i in at.info)
+    assert at.title[0].value == t("anomaly.title", "en")
+    assert any(i.value == t("anomaly.empty", "en") for i in at.info)
     assert not at.button(key="an_train").disabled
     assert not at.get("plotly_chart")
 
 
 def test_tiny_run_shows_histogram_metrics_curves_and_heat_maps(trained):
-    assert any("Trained on 146 normal samples for 2 epochs" in s.value for s in trained.success)
+    assert any(fits(s.value, "anomaly.trained", "en", n=146, epochs=2) for s in trained.success)
     run = trained.session_state[RUN]
     assert len(run.history) == 2 and run.status == "finished"
     assert trained.slider(key="an_threshold").value == pytest.approx(run.scored.threshold)
@@ -70,14 +72,15 @@ def test_a_model_that_does_not_fit_the_data_is_a_message():
     at.selectbox(key="an_dataset").set_value("breast_cancer").run()
     at.selectbox(key="an_model").set_value("conv_ae").run()
     assert not at.exception
-    assert any("needs image data" in e.value for e in at.error)
+    needs_images = t("anomaly.cannot_train", "en", error=t("error.conv_needs_images", "en", shape=(30,)))
+    assert [e.value for e in at.error] == [needs_images]
     assert at.button(key="an_train").disabled
 
 
 def test_no_normal_class_is_a_message():
     at = on(fresh(), PAGE)
     at.multiselect(key="an_normal").set_value([]).run()
-    assert any("choose at least one normal class" in e.value for e in at.error)
+    assert [e.value for e in at.error] == [t("anomaly.cannot_train", "en", error=t("anomaly.error.no_normal", "en"))]
     assert at.button(key="an_train").disabled
 
 
@@ -108,3 +111,59 @@ def test_leaving_the_page_keeps_the_detector(trained):
     on(trained, PAGE)
     assert trained.session_state[RUN] is run and len(trained.get("plotly_chart")) == 6
     assert trained.slider(key="an_threshold").value > 0  # never back at 0, which would flag every sample
+
+
+# In Chinese (?lang=zh): the page's words, messages and figures come from the zh tables.
+
+
+@pytest.fixture(scope="module")
+def anomaly_zh():
+    """The digit 1 as the normal class on the 8×8 digits: a 2-epoch dense detector, trained in Chinese."""
+    return train_tiny_detector(on(fresh("zh"), PAGE))
+
+
+def test_the_anomaly_page_speaks_chinese_before_training():
+    at = on(fresh("zh"), PAGE)
+    assert at.title[0].value == t("anomaly.title", "zh") != t("anomaly.title", "en")
+    assert any(m.value == t("anomaly.intro", "zh") for m in at.markdown)
+    assert [i.value for i in at.info] == [t("anomaly.empty", "zh")]
+    assert at.radio(key="an_protocol").label == t("anomaly.protocol", "zh")
+    assert list(at.radio(key="an_protocol").options) == [t("anomaly.protocol.one_class", "zh"),
+                                                         t("anomaly.protocol.inject", "zh")]
+    assert at.button(key="an_train").label == t("anomaly.train", "zh")
+    assert any(c.value == t("anomaly.protocol.one_class_caption", "zh") for c in at.caption)
+
+
+def test_anomaly_input_errors_are_chinese():
+    at = on(fresh("zh"), PAGE)
+    at.multiselect(key="an_normal").set_value([]).run()
+    no_normal = t("anomaly.cannot_train", "zh", error=t("anomaly.error.no_normal", "zh"))
+    assert [e.value for e in at.error] == [no_normal]
+    at.multiselect(key="an_normal").set_value(["0"]).run()
+    at.selectbox(key="an_dataset").set_value("breast_cancer").run()
+    at.selectbox(key="an_model").set_value("conv_ae").run()
+    assert not at.exception
+    assert at.error[0].value.startswith(t("anomaly.cannot_train", "zh", error="卷积模型需要图像数据"))
+    assert at.button(key="an_train").disabled
+
+
+def test_anomaly_results_are_chinese(anomaly_zh):
+    at = anomaly_zh
+    assert at.success[0].value.startswith(t("anomaly.trained", "zh", n="146", epochs=2, seconds="").split("，")[0])
+    assert [m.label for m in at.metric] == [t(k, "zh") for k in ("anomaly.precision", "anomaly.recall",
+                                                                 "anomaly.f1", "anomaly.textbook")]
+    assert at.slider(key="an_threshold").label == t("anomaly.threshold", "zh")
+    assert [s.value for s in at.subheader] == [t("anomaly.worst", "zh"), t("anomaly.missed", "zh")]
+    captions = [c.value for c in at.caption]
+    assert t("anomaly.curves_caption", "zh") in captions
+    assert t("anomaly.worst_caption", "zh") in captions
+    assert t("anomaly.missed_caption", "zh", example=t("anomaly.missed_example", "zh")) in captions
+    assert any(c.startswith("检测器") and "正常：1（146 个训练样本）" in c for c in captions)
+    charts = titles(at)
+    assert charts[0] == t("anomaly.plot.hist_title", "zh")
+    assert charts[1] == t("anomaly.plot.cm_title", "zh")
+    assert charts[2].startswith("ROC 曲线") and charts[3].startswith("精确率-召回率曲线")
+    hist = figure(at.get("plotly_chart")[0])
+    assert sorted(tr["name"] for tr in hist["data"]) == ["异常 (324)", "正常 (36)"]
+    maps = figure(at.get("plotly_chart")[4])
+    assert any("误差" in a.get("text", "") for a in maps["layout"]["annotations"])

@@ -1,13 +1,15 @@
 """The Augmentation page through AppTest: empty state, a tiny comparison run on request (bars, verdict, the
-generated images), the Train page's model used for the jittered codes (never replaced), and failures as messages."""
+generated images), the Train page's model used for the jittered codes (never replaced), and failures as messages.
+Then the same page in Chinese (?lang=zh)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from aelib.i18n import t
 from aelib.labs import augmentation
 from appkit.augmentation_views import RESULT
-from tests.app.test_pages import figure, fresh, on, tiny_run
+from tests.app.helpers import assert_chinese, chinese_page, figure, fits, fresh, on, tiny_run
 
 PAGE = "pages/12_Augmentation.py"
 
@@ -31,9 +33,9 @@ def trained():
 
 def test_without_a_result_the_page_explains_and_offers_training():
     at = on(fresh(), PAGE)
-    assert any("Train the generators and compare" in i.value for i in at.info)
+    assert any(i.value == t("augmentation.empty", "en") for i in at.info)
     assert not at.get("plotly_chart") and "aug_use_main" not in [b.key for b in at.button]
-    assert "labelled images only" in at.markdown[0].value
+    assert at.markdown[0].value == t("augmentation.intro", "en")
 
 
 def test_the_button_compares_with_and_without_generated_images(trained):
@@ -44,7 +46,8 @@ def test_the_button_compares_with_and_without_generated_images(trained):
     assert len(bars["data"][0]["x"]) == 3
     assert bars["data"][0]["x"][0].endswith(f"{r.mean('none'):.3f} ± 0.000")
     verdicts = [m.value for m in (*trained.success, *trained.warning)]
-    assert len(verdicts) == 1 and "cvae samples" in verdicts[0].lower() and "points of accuracy" in verdicts[0]
+    assert len(verdicts) == 1
+    assert fits(verdicts[0], "augmentation.verdict", "en", name=t("augmentation.verdict_name.cvae", "en"))
     images = figure(trained.get("plotly_chart")[1])
     assert list(images["layout"]["yaxis"]["ticktext"]) == ["labelled example", "cVAE sample", "jittered code"]
 
@@ -67,5 +70,27 @@ def test_failed_training_is_a_message(monkeypatch):
     at = on(fresh(), PAGE)
     at.button(key="aug_train").click().run()
     assert not at.exception
-    assert any("Could not run the comparison" in e.value for e in at.error)
+    assert any(fits(e.value, "augmentation.error", "en") for e in at.error)
     assert not at.button(key="aug_train").disabled
+
+
+# In Chinese (?lang=zh): the page's words, messages and figures come from the zh tables.
+
+
+def test_the_augmentation_page_in_chinese():
+    at = chinese_page(PAGE, "augmentation")
+    assert at.slider(key="aug_jitter").label == t("augmentation.jitter", "zh")
+
+    tiny(at)
+    assert_chinese(at)
+    assert at.subheader[0].value == t("augmentation.results", "zh")
+    assert t("origin.here", "zh") in at.caption[0].value
+    verdicts = [m.value for m in (*at.success, *at.warning)]
+    assert len(verdicts) == 1 and verdicts[0].startswith(t("augmentation.verdict_name.cvae", "zh"))
+    bars = figure(at.get("plotly_chart")[0])
+    assert bars["layout"]["yaxis"]["title"]["text"] == t("few_labels.chart_y", "zh")
+    assert bars["data"][0]["x"][0].startswith(t("augmentation.short.none", "zh"))
+    images = figure(at.get("plotly_chart")[1])
+    assert list(images["layout"]["yaxis"]["ticktext"]) == [t("augmentation.row.labelled", "zh"),
+                                                           t("augmentation.row.cvae", "zh"),
+                                                           t("augmentation.row.jitter", "zh")]

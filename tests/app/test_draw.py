@@ -1,6 +1,6 @@
 """The Draw a digit page through AppTest. AppTest cannot draw on a canvas, so the drawing tests replace the
 component's st_canvas with one that returns a real MNIST digit blown up to canvas size, RGBA, the way the
-canvas hands its pixels over; everything after that is the page's own code."""
+canvas hands its pixels over; everything after that is the page's own code. Then the same page in Chinese (?lang=zh)."""
 from __future__ import annotations
 
 import sys
@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from aelib.data import load_dataset
+from aelib.i18n import t
 from aelib.labs.anomaly import per_sample_errors
 from aelib.labs.draw import preprocess
-from tests.app.test_pages import figure, fresh, on, tiny_run, values
+from tests.app.helpers import figure, fresh, ok, on, prefix, tiny_run, values
 
 PAGE = "pages/6_Draw_a_digit.py"
 
@@ -63,7 +64,7 @@ def draw(monkeypatch):
 
 def test_without_a_model_points_to_train():
     at = on(fresh(), PAGE)
-    assert any("No trained model yet" in i.value for i in at.info)
+    assert any(i.value == t("widgets.no_model", "en") for i in at.info)
 
 
 def test_a_model_on_other_data_says_why_and_links_to_train():
@@ -75,7 +76,7 @@ def test_a_model_on_other_data_says_why_and_links_to_train():
 
 def test_the_real_canvas_renders_and_asks_for_a_drawing(mnist_session):
     at = on(mnist_session, PAGE)
-    assert any("Draw a digit on the canvas" in i.value for i in at.info)
+    assert any(i.value == t("draw.prompt", "en") for i in at.info)
     assert not at.get("plotly_chart")
 
 
@@ -102,7 +103,7 @@ def test_a_drawn_digit_is_read_scored_placed_and_matched(mnist_session, draw):
 def test_an_empty_canvas_is_a_message_and_keeps_the_model(mnist_session, draw):
     before = mnist_session.session_state["aelab_run"]
     at = draw(mnist_session, np.zeros((280, 280, 4), np.uint8))
-    assert any("The drawing is empty" in i.value for i in at.info)
+    assert any(i.value == t("draw.empty", "en") for i in at.info)
     assert at.session_state["aelab_run"] is before
 
 
@@ -112,3 +113,51 @@ def test_a_conditional_model_asks_which_digit(draw):
     assert at.selectbox(key="draw_label").value == 0
     at.selectbox(key="draw_label").set_value(7).run()
     assert not at.exception and len(at.get("plotly_chart")) == 3
+
+
+# In Chinese (?lang=zh): the page's words, messages and figures come from the zh tables.
+
+
+@pytest.fixture(scope="module")
+def mnist_zh():
+    """A Chinese session with a 1-epoch AE on 300 MNIST digits (the smallest run test_draw.py trains)."""
+    return train(fresh("zh"))
+
+
+def test_the_draw_page_speaks_chinese_before_a_drawing(mnist_zh):
+    at = ok(on(mnist_zh, PAGE))
+    assert at.title[0].value == t("draw.title", "zh") != t("draw.title", "en")
+    assert any(m.value == t("draw.instructions", "zh") for m in at.markdown)
+    assert any(i.value == t("draw.prompt", "zh") for i in at.info)
+
+
+def test_a_drawing_is_read_in_chinese(mnist_zh, monkeypatch):
+    on(mnist_zh, PAGE)
+    monkeypatch.setattr(sys.modules["streamlit_drawable_canvas"], "st_canvas",
+                        lambda *a, **k: FakeCanvas(rgba(load_dataset("mnist5k").x_test[0])))
+    at = ok(mnist_zh.run())
+    assert [m.label for m in at.metric] == [t("draw.error", "zh"), t("draw.threshold", "zh")]
+    verdict = [*at.warning, *at.success][0].value
+    assert verdict.startswith((prefix("draw.unusual", "zh", share=...), prefix("draw.familiar", "zh", share=...)))
+    assert any(m.value == t("draw.nearest_heading", "zh") for m in at.markdown)
+    assert any(c.value == t("draw.preprocessed", "zh") for c in at.caption)
+    assert any(c.value.startswith(prefix("draw.nearest_classes", "zh", classes=...)) and "、" in c.value
+               for c in at.caption)
+    images, scatter, neighbours = (figure(c) for c in at.get("plotly_chart"))
+    assert images["layout"]["yaxis"]["ticktext"] == [t("draw.row_seen", "zh"), t("draw.row_recon", "zh")]
+    assert scatter["layout"]["title"]["text"] == t("draw.scatter_title", "zh")
+    assert scatter["data"][-1]["name"] == t("draw.your_drawing", "zh")
+    assert neighbours["layout"]["yaxis"]["ticktext"] == [t("draw.row_nearest", "zh")]
+
+
+def test_an_empty_drawing_is_a_chinese_message(mnist_zh, monkeypatch):
+    on(mnist_zh, PAGE)
+    monkeypatch.setattr(sys.modules["streamlit_drawable_canvas"], "st_canvas",
+                        lambda *a, **k: FakeCanvas(np.zeros((280, 280, 4), np.uint8)))
+    at = ok(mnist_zh.run())
+    assert [i.value for i in at.info] == [t("draw.empty", "zh")]
+
+
+def test_a_model_on_other_data_is_told_why_in_chinese():
+    at = ok(on(tiny_run(fresh("zh"), dataset="digits", epochs=1), PAGE))
+    assert [i.value for i in at.info] == [t("draw.not_drawable", "zh", dataset="digits", shape="1 × 8 × 8")]

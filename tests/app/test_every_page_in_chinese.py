@@ -2,15 +2,11 @@
 tab title, and switches back to English with the picker."""
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from aelib.i18n import page_slug, t
 from appkit.page import PAGES
-from tests.app.test_pages import fresh
-
-CJK = re.compile(r"[\u4e00-\u9fff]")
+from tests.app.helpers import CJK, fresh
 
 
 @pytest.mark.parametrize(("path", "label"), [(p, label) for p, label, _ in PAGES], ids=[p for p, _, _ in PAGES])

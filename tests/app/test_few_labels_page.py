@@ -1,14 +1,16 @@
 """The Few labels page through AppTest: empty state, a tiny extractor trained on request with its curves and
-table, the Train page's model used as the extractor (never replaced), and failures as messages."""
+table, the Train page's model used as the extractor (never replaced), and failures as messages; then
+the same page in Chinese (?lang=zh)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from aelib.i18n import t
 from aelib.labs import few_labels
 from aelib.train import TrainingDiverged
 from appkit.few_labels_views import RESULT
-from tests.app.test_pages import figure, fresh, on, tiny_run
+from tests.app.helpers import assert_chinese, chart_titled, chinese_page, figure, fresh, on, prefix, tiny_run
 
 PAGE = "pages/11_Few_labels.py"
 
@@ -32,7 +34,7 @@ def trained():
 
 def test_without_a_result_the_page_explains_and_offers_training():
     at = on(fresh(), PAGE)
-    assert any("Train the autoencoder and fit the probes" in i.value for i in at.info)
+    assert any(i.value == t("few_labels.empty", "en") for i in at.info)
     assert not at.get("plotly_chart") and "fl_use_main" not in [b.key for b in at.button]
 
 
@@ -45,7 +47,7 @@ def test_the_button_measures_three_curves_and_a_table(trained):
     names = [t["name"] for t in fig["data"] if t.get("showlegend") is not False]
     assert [n.split(" (")[0] for n in names] == [few_labels.FEATURE_TITLES[f] for f in few_labels.FEATURE_SETS]
     df = trained.dataframe[0].value
-    assert list(df["labels per class"]) == [str(k) for k in lab.curve["k"]]
+    assert list(df[t("few_labels.col_labels", "en")]) == [str(k) for k in lab.curve["k"]]
     assert df.iloc[-1, 1] == f"{lab.curve['raw']['mean'][-1]:.3f} ± 0.000"
     assert any("labelled example" in i.value for i in trained.info)  # the verdict in words
 
@@ -59,9 +61,9 @@ def test_the_train_page_model_can_be_the_extractor_and_is_not_replaced():
     at.button(key="fl_use_main").click().run()
     assert not at.exception, [e.value for e in at.exception]
     lab = at.session_state[RESULT]
-    assert lab.source == "your model from the Train page" and lab.latent_dim == 3
+    assert lab.source == t("origin.main", "en") and lab.latent_dim == 3
     assert at.session_state["aelab_run"] is run and np.array_equal(next(run.model.parameters()).detach(), weights)
-    assert any("your model from the Train page" in c.value for c in at.caption)
+    assert any(t("origin.main", "en") in c.value for c in at.caption)
 
 
 def test_a_conditional_model_is_not_offered():
@@ -79,5 +81,28 @@ def test_failed_training_is_a_message(monkeypatch):
     at = on(fresh(), PAGE)
     at.button(key="fl_train").click().run()
     assert not at.exception
-    assert any("Could not measure the probes" in e.value and "diverged in epoch 1" in e.value for e in at.error)
+    diverged = prefix("error.diverged", "en", epoch=1)
+    assert any(e.value.startswith(t("few_labels.error", "en", error=diverged)) for e in at.error)
     assert not at.button(key="fl_train").disabled
+
+
+# In Chinese (?lang=zh): the page's words, messages and figures come from the zh tables.
+
+
+def test_the_few_labels_page_in_chinese():
+    at = chinese_page(PAGE, "few_labels")
+    assert at.number_input(key="fl_latent").label == t("few_labels.code_size", "zh")
+
+    tiny_lab(at)
+    assert_chinese(at)
+    assert at.subheader[0].value == t("few_labels.results", "zh")
+    fig = chart_titled(at, t("few_labels.chart_title", "zh", n=at.session_state[RESULT].n_test))
+    assert fig["layout"]["xaxis"]["title"]["text"] == t("few_labels.chart_x", "zh")
+    assert fig["layout"]["xaxis"]["ticktext"][-1].startswith(t("few_labels.all", "zh"))
+    names = [d["name"] for d in fig["data"] if d.get("showlegend") is not False]
+    assert names[0] == t("few_labels.curve_name", "zh", features=t("few_labels.feature.raw", "zh"),
+                         width=t("few_labels.width_raw", "zh"))
+    df = at.dataframe[0].value
+    assert list(df.columns)[:2] == [t("few_labels.col_labels", "zh"), t("few_labels.feature.raw", "zh")]
+    assert df.iloc[-1, 0] == t("few_labels.all", "zh")
+    assert at.expander[0].label == t("few_labels.how_to_read", "zh")

@@ -1,60 +1,24 @@
 """Every page through Streamlit's AppTest: empty state, after a tiny training run, and the failure modes a
-learner can reach from the UI (each a clear message, never an exception, never a lost model)."""
+learner can reach from the UI (each a clear message, never an exception, never a lost model);
+then the home and Train pages in Chinese (?lang=zh), every word from the tables."""
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aelib.train import TrainingDiverged
+from aelib.i18n import t
+from aelib.train import TrainingDiverged, pick_device
 from appkit import page as page_nav
 from appkit import training
+from appkit.i18n import LANG
+from tests.app.helpers import APP, figure, fits, fresh, on, prefix, tiny_run, values
 
 PAGES = ["pages/1_Train.py", "pages/2_Latent_space.py", "pages/3_Compare.py"]
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-TIMEOUT = 180  # torch and sklearn imports are slow on a cold start
-
-
-def fresh(lang: str | None = None) -> AppTest:
-    """A new session on the home page; lang: opened with ?lang=<lang>."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    if lang:
-        at.query_params["lang"] = lang
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def on(at: AppTest, page: str) -> AppTest:
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def tiny_run(at: AppTest, dataset: str = "digits", model: str = "ae", epochs: int = 2, latent: int = 2) -> AppTest:
-    on(at, "pages/1_Train.py")
-    at.selectbox(key="dataset").set_value(dataset).run()
-    at.selectbox(key="model").set_value(model).run()
-    at.number_input(key="latent_dim").set_value(latent).run()
-    at.number_input(key="epochs").set_value(epochs).run()
-    at.button(key="train").click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def figure(chart) -> dict:
-    return json.loads(chart.proto.spec)
-
-
-def values(arr) -> np.ndarray:
-    """A plotly array from a figure's JSON: a list, or plotly's typed-array form {"dtype", "bdata"}."""
-    if isinstance(arr, dict):
-        return np.frombuffer(base64.b64decode(arr["bdata"]), dtype=arr["dtype"])
-    return np.asarray(arr)
+TRAIN = PAGES[0]
+CJK_FULL_STOP = "。"
 
 
 @pytest.fixture(scope="module")
@@ -86,18 +50,18 @@ def test_train_page_defaults_to_a_2d_dense_ae_on_mnist5k():
     assert at.selectbox(key="model").value == "ae"
     assert at.number_input(key="latent_dim").value == 2
     assert not at.button(key="train").disabled
-    assert any("Press **Train**" in i.value for i in at.info)
+    assert any(i.value == t("train.default_hint", "en") for i in at.info)
 
 
 def test_training_shows_curves_reconstructions_and_metrics(trained):
-    assert any("Finished 2 epochs" in s.value for s in trained.success)
+    assert any(fits(s.value, "training.finished", "en", n=2) for s in trained.success)
     charts = trained.get("plotly_chart")
     assert len(charts) == 2
     curves = figure(charts[0])
     assert {t["name"] for t in curves["data"]} == {"training", "test"}
     assert list(values(curves["data"][0]["x"])) == [1, 2]  # one point per epoch
-    assert [m.label for m in trained.metric][:3] == ["Test MSE (per value)", "5-NN accuracy",
-                                                      "Trustworthiness"]
+    assert [m.label for m in trained.metric][:3] == [t(k, "en") for k in ("train.metric_mse", "train.metric_knn",
+                                                                          "train.metric_trust")]
     run = trained.session_state["aelab_run"]
     assert run.status == "finished" and len(run.history) == 2 and run.summary["knn_accuracy"] > 0.2
 
@@ -175,7 +139,8 @@ def test_impossible_combination_disables_train():
     at = on(fresh(), "pages/1_Train.py")
     at.selectbox(key="dataset").set_value("swiss_roll").run()
     at.selectbox(key="model").set_value("conv_ae").run()
-    assert any("needs image data" in e.value for e in at.error)
+    reason = t("error.conv_needs_images", "en", shape=(20,))
+    assert [e.value for e in at.error] == [t("train.cannot", "en", error=reason)]
     assert at.button(key="train").disabled
 
 
@@ -183,7 +148,7 @@ def test_latent_as_large_as_the_input_warns():
     at = on(fresh(), "pages/1_Train.py")
     at.selectbox(key="dataset").set_value("digits").run()
     at.number_input(key="latent_dim").set_value(64).run()
-    assert any("not smaller than the input (64 values)" in w.value for w in at.warning)
+    assert any(w.value == t("warn.no_bottleneck", "en", latent=64, inputs=64) for w in at.warning)
     assert not at.button(key="train").disabled
 
 
@@ -201,7 +166,7 @@ def test_failed_download_offers_the_offline_set(monkeypatch, tmp_path):
     message = " ".join(e.value for e in at.error)
     assert "Could not load MNIST" in message and str(tmp_path) in message and "mnist5k" in message
     assert at.button(key="train").disabled
-    next(b for b in at.button if b.label.startswith("Use the offline MNIST")).click().run()
+    next(b for b in at.button if b.label == t("widgets.use_offline", "en")).click().run()
     assert at.selectbox(key="dataset").value == "mnist5k" and not at.error
     assert not at.button(key="train").disabled
 
@@ -212,14 +177,17 @@ def test_two_sessions_do_not_share_a_model(trained):
     assert trained.session_state["aelab_run"].history
 
 
-def test_a_folder_without_the_files_says_which_files_it_needs(tmp_path):
+def test_a_folder_without_the_files_says_which_files_it_needs(tmp_path, monkeypatch):
+    monkeypatch.setenv("AELAB_DATA_ROOT", str(tmp_path))  # the operator's data folder; the learner names one in it
+    folder = tmp_path / "fashion"
+    folder.mkdir()
     at = on(fresh(), "pages/1_Train.py")
     at.selectbox(key="dataset").set_value("fashion_mnist").run()
-    at.text_input(key="data_dir").set_value(str(tmp_path)).run()
+    at.text_input(key="data_dir").set_value(str(folder)).run()
     assert not at.exception
     message = " ".join(e.value for e in at.error)
-    assert f"No FashionMNIST files in {tmp_path}" in message and "train-images-idx3-ubyte" in message
-    assert list(tmp_path.iterdir()) == []  # a learner's folder is never written to
+    assert f"No FashionMNIST files in {folder}" in message and "train-images-idx3-ubyte" in message
+    assert list(folder.iterdir()) == []  # a learner's folder is never written to
 
 
 def test_divergence_in_the_first_epoch_keeps_the_previous_model(monkeypatch):
@@ -234,9 +202,10 @@ def test_divergence_in_the_first_epoch_keeps_the_previous_model(monkeypatch):
     at.select_slider(key="lr").set_value(10.0).run()
     at.button(key="train").click().run()
     assert not at.exception
-    assert any("in epoch 1" in e.value and "Your previous model is kept" in e.value for e in at.error)
+    diverged, kept = prefix("error.diverged", "en", epoch=1), t("state.previous_kept", "en")
+    assert any(e.value.startswith(diverged) and kept in e.value for e in at.error)
     assert at.session_state["aelab_run"] is before and len(before.history) == 2
-    assert any("Finished 2 epochs" in s.value for s in at.success)
+    assert any(fits(s.value, "training.finished", "en", n=2) for s in at.success)
 
 
 def test_train_uses_a_value_committed_by_the_same_click():
@@ -252,9 +221,9 @@ def test_train_uses_a_value_committed_by_the_same_click():
 def test_results_say_which_model_they_show_and_when_the_form_differs():
     at = tiny_run(fresh(), epochs=2)
     assert any("latent size 2" in c.value and "2 of 2 epochs" in c.value for c in at.caption)
-    assert not any("differ from this model" in i.value for i in at.info)
+    assert not any(i.value == t("train.differs", "en") for i in at.info)
     at.number_input(key="latent_dim").set_value(3).run()
-    assert any("differ from this model" in i.value for i in at.info)
+    assert any(i.value == t("train.differs", "en") for i in at.info)
 
 
 @pytest.mark.parametrize("page, key, value", [("pages/4_Anomaly.py", "an_epochs", 7),
@@ -265,3 +234,96 @@ def test_a_pages_settings_survive_a_visit_elsewhere(page, key, value):
     on(at, "pages/1_Train.py")
     on(at, page)
     assert at.number_input(key=key).value == value
+
+
+# In Chinese (?lang=zh): the page's words, messages and figures come from the zh tables.
+
+
+def test_the_home_page_speaks_chinese_with_lang_zh_and_english_without():
+    for lang in ("en", "zh"):
+        at = fresh(lang if lang == "zh" else None)
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.title[0].value == t("home.title", lang)
+        assert [m.value for m in at.markdown if m.value == t("home.steps", lang)]
+        assert any(c.value == t("home.offline", lang) for c in at.caption)
+    assert t("home.title", "zh") != t("home.title", "en")
+
+
+def chinese() -> AppTest:
+    """A new session opened with ?lang=zh, on the Train page."""
+    return on(fresh("zh"), TRAIN)
+
+
+@pytest.fixture(scope="module")
+def trained_zh() -> AppTest:
+    """A Chinese session with a finished 2-epoch run on the 8×8 digits (the smallest run this file trains)."""
+    at = tiny_run(chinese())
+    assert at.session_state[LANG] == "zh"
+    return at
+
+
+def test_the_train_page_speaks_chinese_before_training():
+    at = chinese()
+    assert at.title[0].value == t("train.title", "zh") != t("train.title", "en")
+    assert any(i.value == t("train.default_hint", "zh") for i in at.info)
+    assert at.button(key="train").label == t("train.button", "zh")
+    assert at.selectbox(key="dataset").label == t("widgets.data", "zh")
+    assert at.selectbox(key="model").label == t("controls.model", "zh")
+    assert t("family.ae.title", "zh") in at.selectbox(key="model").options  # names built before format_func
+    assert at.number_input(key="latent_dim").label == t("controls.latent", "zh")
+    assert at.number_input(key="epochs").label == t("controls.epochs", "zh")
+    assert at.select_slider(key="lr").help == t("controls.lr_help", "zh")
+    assert any(c.value == t("family.ae.summary", "zh") for c in at.caption)
+
+
+def test_warnings_and_errors_are_chinese():
+    at = chinese()
+    at.selectbox(key="dataset").set_value("digits").run()
+    at.number_input(key="latent_dim").set_value(64).run()
+    assert any(w.value == t("warn.no_bottleneck", "zh", latent=64, inputs=64) for w in at.warning)
+    at.selectbox(key="dataset").set_value("swiss_roll").run()
+    at.selectbox(key="model").set_value("conv_ae").run()
+    assert not at.exception
+    reason = t("error.conv_needs_images", "zh", shape=(20,))  # aelib's reason, said in Chinese too
+    assert [e.value for e in at.error] == [t("train.cannot", "zh", error=reason)]
+    assert at.button(key="train").disabled
+
+
+def test_a_finished_run_reports_in_chinese(trained_zh):
+    at = trained_zh
+    run = at.session_state["aelab_run"]
+    device = t(f"training.device.{pick_device(run.train_cfg.device).type}", "zh")
+    assert [s.value for s in at.success] == [t("training.finished", "zh", n=2, s=f"{run.seconds:.1f}",
+                                               device=device)]
+    assert [m.label for m in at.metric] == [t(k, "zh") for k in ("train.metric_mse", "train.metric_knn",
+                                                                  "train.metric_trust", "train.metric_time")]
+    status = t("widgets.status.finished", "zh")
+    assert any(c.value.startswith("你的模型：") and f"2 / 2 轮（{status}）" in c.value for c in at.caption)
+    split = t("plots.split.test", "zh")
+    assert any(c.value == t("training.loss_caption", "zh", loss=t("controls.recon_bce", "zh"), n=64, split=split)
+               for c in at.caption)
+    curves, grid = (figure(c) for c in at.get("plotly_chart")[:2])
+    assert {trace["name"] for trace in curves["data"]} == {t("plots.split.training", "zh"), split}
+    assert [a["text"] for a in curves["layout"]["annotations"]] == [t("plots.term.loss", "zh")]
+    assert curves["layout"]["xaxis"]["title"]["text"] == t("plots.epoch", "zh")
+    assert grid["layout"]["yaxis"]["ticktext"] == [t("plots.original", "zh"), t("plots.reconstruction", "zh")]
+
+
+def test_changed_settings_are_pointed_out_in_chinese(trained_zh):
+    at = trained_zh
+    at.number_input(key="latent_dim").set_value(3).run()
+    assert any(i.value == t("train.differs", "zh") for i in at.info)
+    at.number_input(key="latent_dim").set_value(2).run()  # leave the shared session as it was
+
+
+def test_the_finished_message_follows_a_language_switch(trained_zh):
+    at = trained_zh
+    run = at.session_state["aelab_run"]
+    device = pick_device(run.train_cfg.device).type
+    at.sidebar.segmented_control(key="lang_picker").set_value("en").run()
+    try:
+        assert [s.value for s in at.success] == [t("training.finished", "en", n=2, s=f"{run.seconds:.1f}",
+                                                   device=t(f"training.device.{device}", "en"))]
+    finally:
+        at.sidebar.segmented_control(key="lang_picker").set_value("zh").run()  # leave the shared session as it was
+    assert CJK_FULL_STOP in at.success[0].value

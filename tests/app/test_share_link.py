@@ -1,5 +1,6 @@
-"""Share links through the Train page (issue 7): a link sets the widgets, locks what the teacher locked, and the
-page's own "Share this setup" link decodes back to the same settings; a bad parameter is a warning (issue 8)."""
+"""Share links through the Train page: a link sets the widgets, locks what the teacher locked, and the page's own
+"Share this setup" link decodes back to the same settings; a bad parameter is a warning; a teacher's link is
+described in Chinese (?lang=zh)."""
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
@@ -12,7 +13,7 @@ from aelib.sharing.share import decode
 from appkit.controls import LOCKED_HELP, SCHEMA
 from appkit.share_views import link_defaults
 from appkit.state import SETTINGS
-from tests.app.test_pages import APP, TIMEOUT, on
+from tests.app.helpers import APP, TIMEOUT, fits, on, zh
 
 TRAIN = "pages/1_Train.py"
 
@@ -44,7 +45,7 @@ def test_a_link_sets_the_widgets_and_says_so(linked):
     at = linked
     assert at.selectbox(key="model").value == "vae" and at.number_input(key="latent_dim").value == 8
     assert at.slider(key="beta").value == 4.0 and at.number_input(key="epochs").value == 7
-    assert any("This setup came from a shared link" in i.value and "latent_dim, model" in i.value for i in at.info)
+    assert any(fits(i.value, "share.came_from_link", "en") and "latent_dim, model" in i.value for i in at.info)
     assert not [w for w in at.warning if "ignored" in w.value]
 
 
@@ -122,3 +123,13 @@ def test_a_setting_left_at_the_apps_default_but_not_the_familys_survives_the_lin
     assert f"lr={SETTINGS['lr']:g}" in link and "batch=" not in link  # the batch is still the family's: left out
     again = opened({k: v for k, v in parse_qs(urlsplit(link).query).items()})
     assert {k: again.session_state[k] for k in SCHEMA} == {k: at.session_state[k] for k in SCHEMA}
+
+
+# In Chinese (?lang=zh): the page's words, messages and figures come from the zh tables.
+
+
+def test_a_teachers_link_is_described_in_chinese():
+    at = opened({"lang": "zh", "model": "vae", "latent_dim": "1e999", "lock": "model"})
+    info = zh("share.came_from_link", settings="model = vae", locks=zh("share.locked", locked="model"))
+    assert any(i.value == info for i in at.info), [i.value for i in at.info]
+    assert any(w.value.startswith(zh("share.ignored")) for w in at.warning)
