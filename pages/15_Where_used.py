@@ -1,0 +1,19 @@
+"""Where autoencoders are used: a case note per application field (what is encoded, which family, how it is
+evaluated, what to read), then two live demos on data made here: a recommender and forecasting vs reconstruction."""
+import streamlit as st
+
+from appkit import page
+from appkit import where_views as wv
+from appkit.i18n import tr
+
+page.setup("Where autoencoders are used")
+frozen = wv.busy()  # inputs are frozen while a demo trains
+
+st.title(tr("where.title"))
+st.markdown(tr("where.intro"))
+st.header(tr("where.cases"))
+wv.case_notes()
+st.header(tr("where.demos"))
+wv.recommender_demo(frozen)
+st.divider()
+wv.forecast_demo(frozen)

@@ -1,0 +1,37 @@
+"""Every family's real PyTorch code, as the Train page shows it: its class with loss_terms, the helpers its loss
+calls and the backbone that builds its layers."""
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from aelib.models import MODELS
+from aelib.models.source import code_of, family_code, family_source
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_each_family_shows_its_class_loss_and_backbone(name):
+    parts = [s.name for s in family_source(name)]
+    family = MODELS[name]
+    assert parts[0] == family.cls.__name__ and "Autoencoder" in parts
+    assert any(p.endswith("_backbone") for p in parts)
+    code = family_code(name)
+    ast.parse(code)  # one valid Python text
+    assert "def loss_terms" in code and f"class {family.cls.__name__}(" in code
+
+
+def test_the_helpers_a_loss_calls_come_along():
+    assert "kl_to_standard_normal" in [s.name for s in family_source("vae")]
+    assert "corrupt" in [s.name for s in family_source("denoising_ae")]
+    assert "jacobian_frobenius" in [s.name for s in family_source("contractive_ae")]
+    assert "SeqDecoder" in [s.name for s in family_source("seq_ae")]
+    assert not any(s.module == "aelib.i18n" for s in family_source("conv_ae"))  # message words are not model code
+    with pytest.raises(ValueError):
+        family_source("gan")
+
+
+def test_code_of_names_each_module():
+    from aelib.labs.recommender import AutoRec
+
+    assert code_of(AutoRec).startswith("# aelib.labs.recommender\nclass AutoRec(")
