@@ -4,11 +4,13 @@ from pathlib import Path
 import streamlit as st
 
 from aelib.i18n import page_slug
-from aelib.models import MODELS
-from appkit import page, state
+from appkit import page
 from appkit.i18n import current_lang, family_summary, family_title, tr
 
-page.setup("Home")
+page.setup("Home")  # draws the sidebar first, then loads torch and the rest (the imports below are then instant)
+from aelib.models import MODELS  # noqa: E402
+from appkit import state  # noqa: E402
+
 st.title(tr("home.title"))
 st.markdown(tr("home.intro"))
 diagram = {"en": "autoencoder.svg", "zh": "autoencoder.zh.svg"}[current_lang()]  # the labels are drawn in the SVG

@@ -12,10 +12,18 @@ from aelib.data import DATASETS, Dataset, DatasetUnavailable, load_dataset
 from aelib.data.hostile import hostile as hostile_uploads
 from aelib.data.hostile import hostile_table
 from aelib.data.noise import NOISES
-from aelib.data.your_data import IMAGE_TYPES, UploadError, dataset_from_csv, dataset_from_images
+from aelib.data.your_data import (
+    IMAGE_TYPES,
+    UploadError,
+    dataset_from_images,
+    dataset_from_table,
+    guess_label,
+    read_table,
+)
 from aelib.experiment import compare, fit, history_dicts, model_config, summarize, train_config, warnings_for
 from aelib.i18n import t as text
-from aelib.labs import anomaly, augmentation, compression, denoising, few_labels, superres
+from aelib.labs import anomaly, apps_commands, augmentation, compression, denoising, few_labels, superres
+from aelib.labs import commands as modern_commands
 from aelib.limits import VISITOR, check_train, from_env, whole
 from aelib.models import MODELS, declared_options
 from aelib.projections import TSNE_ITER
@@ -71,13 +79,16 @@ TRAIN_FLAGS = {"weight_decay": 0.0, "l1_weight": 0.0, "patience": 0, "train_subs
 
 
 def own_data_flags(p: argparse.ArgumentParser) -> None:
-    """--csv FILE [--label-column NAME|none] and --images ZIP|FOLDER: a learner's own data, read by the Your data
-    page's parsers under the same limits (aelib.limits.VISITOR)."""
+    """--csv FILE [--label-column NAME|auto|none] and --images ZIP|FOLDER: a learner's own data, read by the Your
+    data page's parsers under the same limits (aelib.limits.VISITOR)."""
     own = p.add_mutually_exclusive_group()
     own.add_argument("--csv", default=None, metavar="FILE", help="train on your own CSV table instead of --dataset")
     own.add_argument("--images", default=None, metavar="ZIP_OR_FOLDER",
                      help="train on your own images (a zip, or a folder; labels from sub-folders or name prefixes)")
-    p.add_argument("--label-column", default="none", help="with --csv: the column naming each row's class, or none")
+    p.add_argument("--label-column", default="auto",
+                   help="with --csv: the column naming each row's class; auto (default): the column the Your data "
+                        "page detects (named label/class/target/y, text of few values, or few whole numbers in the "
+                        "first or last column); none: the table has no labels")
 
 
 def _folder_images(folder: str) -> list[tuple[str, bytes]]:
@@ -96,12 +107,28 @@ def _folder_images(folder: str) -> list[tuple[str, bytes]]:
     return [(rel.replace(os.sep, "/"), open(os.path.join(folder, rel), "rb").read()) for rel in found]
 
 
-def own_dataset(args) -> Dataset | None:
-    """The Dataset of --csv or --images (None without either); UploadError as the Your data page says it."""
+def _csv_label(df, given: str, quiet: bool) -> str | None:
+    """The label column --label-column names: none, a column, or auto (guess_label; said on stderr unless quiet)."""
+    if given.lower() == "none":
+        return None
+    if given.lower() != "auto":
+        return given
+    guess = guess_label(df)
+    if not quiet:
+        print(f"label column: '{guess.column}' ({guess.why}); --label-column NAME or none to change it" if guess
+              else "label column: none found, the table is read as unlabelled; --label-column NAME to name one",
+              file=sys.stderr)
+    return guess.column if guess else None
+
+
+def own_dataset(args) -> tuple[Dataset, str | None] | None:
+    """The Dataset of --csv or --images and the label column it was read with (None without either);
+    UploadError as the Your data page says it."""
     if args.csv:
         with open(args.csv, "rb") as f:  # read_bytes reads no further than the size limit
-            label = None if args.label_column.lower() == "none" else args.label_column
-            return dataset_from_csv(f, label, name=os.path.basename(args.csv), seed=args.seed)
+            df = read_table(f)
+        label = _csv_label(df, args.label_column, args.json)
+        return dataset_from_table(df, label, name=os.path.basename(args.csv), seed=args.seed), label
     if args.images:
         if os.path.isdir(args.images):
             files = _folder_images(args.images)
@@ -110,14 +137,14 @@ def own_dataset(args) -> Dataset | None:
                 raise UploadError("your_data.images_too_big", limit=VISITOR.upload_bytes // 1_000_000)
             with open(args.images, "rb") as f:
                 files = [(os.path.basename(args.images), f.read())]
-        return dataset_from_images(files, name=os.path.basename(os.path.normpath(args.images)), seed=args.seed)
+        return dataset_from_images(files, name=os.path.basename(os.path.normpath(args.images)), seed=args.seed), None
     return None
 
 
 def cmd_train(args) -> None:
     if args.out:
         checkpoint.check_destination(args.out)  # before training: a bad --out must not cost the run
-    ds = own_dataset(args) or load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir)
+    ds, label = own_dataset(args) or (load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir), None)
     tcfg = train_config(args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                         device=args.device, **{k: getattr(args, k) for k in TRAIN_FLAGS})
     options = {k: getattr(args, k) for k in ("recon_loss", "dropout", *declared_options())}
@@ -128,9 +155,10 @@ def cmd_train(args) -> None:
     for w in warnings_for(ds, mcfg, tcfg, lang="en"):
         print(f"warning: {w}", file=sys.stderr)
     net, history = fit(ds, mcfg, tcfg, log=None if args.json else _log_epoch)
-    summary = summarize(net, ds, history, args.seed)
+    summary = summarize(net, ds, history, args.seed, label_column=label)
     if args.out:
         options = {k: v for k, v in vars(args).items() if k not in ("fn", "json", "out")}
+        options["label_column"] = label if args.csv and label else "none"  # what auto picked, not "auto"
         checkpoint.save(net, args.out, history_dicts(history), {"dataset": ds.name, "train": options})
         summary["out"] = args.out
     _print(summary, args.json)
@@ -278,6 +306,8 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--seed", type=int, default=0)
     common.add_argument("--data-dir", default=None, help="folder for downloaded sets (default ~/.cache/aelab)")
     common.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    apps_commands.add_commands(sub, common)  # recommender, forecast
+    modern_commands.add_commands(sub, common)  # sae, mae, latent-diffusion, score-field
     t = sub.add_parser("train", parents=[common], help="train one model and report its quality")
     t.add_argument("--model", default="ae", choices=list(MODELS))
     t.add_argument("--latent-dim", type=int, default=2)

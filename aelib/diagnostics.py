@@ -165,12 +165,12 @@ def family_report(name: str):
 
 
 def conv_filters(model: Autoencoder) -> np.ndarray:
-    """The first conv layer's kernels for its first input channel, each scaled to [0, 1] for display:
+    """The first conv layer's kernels for its first input channel, as learned (signed, unscaled, so that 0 means
+    "ignores this pixel" and the sign says whether a bright pixel excites or inhibits the filter):
     (n_filters, kh * kw) and their (kh, kw)."""
     conv = next(m for m in model.encoder if isinstance(m, torch.nn.Conv2d))
     w = conv.weight.detach().cpu().numpy()[:, 0]  # (n, kh, kw)
-    lo, hi = w.min(axis=(1, 2), keepdims=True), w.max(axis=(1, 2), keepdims=True)
-    return ((w - lo) / np.maximum(hi - lo, 1e-8)).reshape(len(w), -1), w.shape[1:]
+    return w.reshape(len(w), -1), w.shape[1:]
 
 
 def feature_maps(model: Autoencoder, x: np.ndarray) -> np.ndarray:

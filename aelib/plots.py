@@ -94,11 +94,52 @@ def axis_label(axis: str, i: int) -> str:
     return f"{axis}{'₀₁₂₃'[i]}" if len(axis) == 1 else f"{axis} {i}"
 
 
+# Braille cells are 2 dots wide and 4 tall; bit of the dot at (row, column) of a cell (Unicode's dot numbering)
+_BRAILLE_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]])
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def braille(image: np.ndarray, max_side: int = 28, level: float = 0.4) -> list[str]:
+    """An (H, W) image in [0, 1] as lines of Braille dots, one dot per pixel at most max_side pixels a side (larger
+    images are block-averaged first): a 28×28 digit is 7 lines of 14 characters, small enough for a hover label."""
+    step = max(1, -(-max(image.shape) // max_side))  # ceil: block size that brings the image within max_side
+    h, w = -(-image.shape[0] // step), -(-image.shape[1] // step)
+    padded = np.zeros((h * step, w * step))
+    padded[:image.shape[0], :image.shape[1]] = image
+    small = padded.reshape(h, step, w, step).mean((1, 3))
+    dots = np.zeros((-(-h // 4) * 4, -(-w // 2) * 2), dtype=bool)
+    dots[:h, :w] = small > level
+    cells = dots.reshape(dots.shape[0] // 4, 4, dots.shape[1] // 2, 2).transpose(0, 2, 1, 3)  # (rows, cols, 4, 2)
+    codes = (cells * _BRAILLE_BITS).sum((2, 3))
+    return ["".join(chr(0x2800 + int(c)) for c in row) for row in codes]
+
+
+def sparkline(series: np.ndarray, width: int = 32) -> str:
+    """A 1-D series as one line of block characters, resampled to at most `width` of them."""
+    idx = np.linspace(0, len(series) - 1, min(width, len(series))).round().astype(int)
+    v = series[idx]
+    span = v.max() - v.min()
+    levels = np.zeros(len(v), int) if span == 0 else np.round((v - v.min()) / span * (len(_SPARK) - 1)).astype(int)
+    return "".join(_SPARK[i] for i in levels)
+
+
+def thumbnails(x: np.ndarray, shape: tuple[int, ...]) -> list[str]:
+    """Each sample drawn in text for a hover label (lines joined by <br>): images as Braille dots (first channel),
+    sequences as a sparkline of their first feature, table rows as their first values."""
+    if len(shape) == 3:
+        return ["<br>".join(braille(row.reshape(shape)[0])) for row in x]
+    if len(shape) == 2:
+        return [sparkline(row.reshape(shape)[:, 0]) for row in x]
+    return [" ".join(f"{v:.2f}" for v in row[:6]) + (" …" if len(row) > 6 else "") for row in x]
+
+
 def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np.ndarray | None = None,
                    title: str = "", axis: str = "z", legend: str | None = "right",
-                   highlight: np.ndarray | None = None, *, lang: str) -> go.Figure:
+                   highlight: np.ndarray | None = None, thumbs: list[str] | None = None, *,
+                   lang: str) -> go.Figure:
     """Points coloured and shaped by class, one legend entry per class (legend "right", "below" or None);
-    hover names the sample. Three columns draw a rotatable 3-D scatter. highlight: sample ids to pick out
+    hover names the sample and, given `thumbs` (thumbnails(), one per point), draws it. Three columns draw a
+    rotatable 3-D scatter. highlight: sample ids to pick out
     (the rest fade in 2-D; in 3-D they get a ring). Beyond SVG_MAX points 2-D draws with WebGL (browsers
     allow few WebGL charts)."""
     ids = np.arange(len(z)) if ids is None else ids
@@ -122,8 +163,11 @@ def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np
                 extra = {"selectedpoints": np.flatnonzero(np.isin(ids[mask], highlight)),
                          "selected": {"marker": {"opacity": 1.0, "size": 13}},
                          "unselected": {"marker": {"opacity": 0.12}}}
+        if thumbs is not None:  # text, not customdata: selections read the sample id from customdata
+            extra["text"] = [thumbs[i] for i in np.flatnonzero(mask)]
+        picture = "<br>%{text}" if thumbs is not None else ""
         fig.add_trace(trace(**xyz, mode="markers", name=name, marker=marker, customdata=ids[mask], **extra,
-                            hovertemplate=f"{sample} #%{{customdata}}<br>{cls} {name}<extra></extra>"))
+                            hovertemplate=f"{sample} #%{{customdata}}<br>{cls} {name}{picture}<extra></extra>"))
     if three_d and highlight is not None and len(highlight):
         sel = np.isin(ids, highlight)
         fig.add_trace(go.Scatter3d(x=z[sel, 0], y=z[sel, 1], z=z[sel, 2], mode="markers", name=chosen,
@@ -134,7 +178,8 @@ def latent_scatter(z: np.ndarray, y: np.ndarray, class_names: list[str], ids: np
     place = {"orientation": "h", "y": -0.18, "x": 0} if legend == "below" else {}
     fig.update_layout(title=title, height=440 + 60 * (legend == "below"), margin={"t": 45, "b": 10, "l": 10, "r": 10},
                       showlegend=legend is not None, plot_bgcolor="white", font={"size": FONT},
-                      legend={"title": cls, "itemsizing": "constant", **place})
+                      legend={"title": cls, "itemsizing": "constant", **place},
+                      hoverlabel={"font": {"family": "DejaVu Sans Mono, monospace"}})  # Braille cells line up
     if three_d:
         fig.update_scenes(xaxis_title_text=axis_label(axis, 1), yaxis_title_text=axis_label(axis, 2),
                           zaxis_title_text=axis_label(axis, 3))

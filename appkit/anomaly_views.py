@@ -172,12 +172,14 @@ def show_threshold_metrics(run: AnomalyRun) -> None:
     c[1].metric(tr("anomaly.recall"), f"{m['recall']:.3f}", help=tr("anomaly.recall_help"))
     c[2].metric(tr("anomaly.f1"), f"{m['f1']:.3f}", help=tr("anomaly.f1_help"))
     c[3].metric(tr("anomaly.textbook"), f"{s.threshold:.4f}", help=tr("anomaly.textbook_help"))
+    # the matrix on a row of its own and the curves two to a row: three charts side by side left the matrix's
+    # words and the curves' titles cut off at 1024 px (a classroom projector)
+    st.plotly_chart(ap.confusion(m["confusion"], lang=lang))
     cu = an.curves(s.test_errors, s.is_anomaly)
     (tn, fp), (fn, tp) = m["confusion"]
     point = (fp / max(fp + tn, 1), tp / max(tp + fn, 1))
-    left, mid, right = st.columns(3)
-    left.plotly_chart(ap.confusion(m["confusion"], lang=lang))
-    mid.plotly_chart(ap.roc_curve(cu["fpr"], cu["tpr"], cu["auroc"], point, lang=lang))
+    left, right = st.columns(2)
+    left.plotly_chart(ap.roc_curve(cu["fpr"], cu["tpr"], cu["auroc"], point, lang=lang))
     right.plotly_chart(ap.pr_curve(cu["recall"], cu["precision"], cu["average_precision"], cu["base_rate"],
                                    (point[1], m["precision"]), lang=lang))
     st.caption(tr("anomaly.curves_caption"))

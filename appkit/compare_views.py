@@ -197,21 +197,30 @@ def show_selection(run: Run, ds: Dataset, x: np.ndarray, y: np.ndarray, ids: np.
     st.caption(tr("compare.neighbours_caption", k=NEIGHBOURS, n=f"{len(x):,}", same=same))
 
 
+METRIC_COLUMNS = ("method", "knn", "protocol", "trust", "continuity", "silhouette", "fit_seconds", "place_seconds",
+                  "recon")
+
+
 def metrics_table(results: dict) -> None:
+    """One row per method. The columns keep their full names, but each is shown under a short header whose hover
+    gives the full name, so the table fits its column on a projector; how 5-NN was measured is said under the
+    table, once per protocol, instead of in a wide column of its own."""
     cannot = tr("compare.cannot")
     names = method_names()
-    table = pd.DataFrame([{tr("compare.col_method"): names.get(k, k),
-                           tr("compare.col_knn"): m["knn_accuracy"],
-                           tr("compare.col_protocol"): in_lang(m["knn_protocol"]),
-                           tr("compare.col_trust"): m["trustworthiness"],
-                           tr("compare.col_continuity"): m["continuity"],
-                           tr("compare.col_silhouette"): m["silhouette"],
-                           tr("compare.col_fit_seconds"): m["seconds"],
-                           tr("compare.col_place_seconds"): cannot if m["place_seconds"] is None
-                           else f"{m['place_seconds']:.3f}",
-                           tr("compare.col_recon"): cannot if m["recon_mse"] is None else f"{m['recon_mse']:.4f}"}
-                          for k, (_, m) in results.items()])
-    st.dataframe(table, hide_index=True)
+    full = {c: tr(f"compare.col_{c}") for c in METRIC_COLUMNS}
+    table = pd.DataFrame([dict(zip(full.values(), (
+        names.get(k, k), m["knn_accuracy"], in_lang(m["knn_protocol"]), m["trustworthiness"], m["continuity"],
+        m["silhouette"], m["seconds"], cannot if m["place_seconds"] is None else f"{m['place_seconds']:.3f}",
+        cannot if m["recon_mse"] is None else f"{m['recon_mse']:.4f}"))) for k, (_, m) in results.items()])
+    config = {full[c]: None if c == "protocol" else st.column_config.Column(tr(f"compare.short_{c}"), help=full[c])
+              for c in METRIC_COLUMNS}
+    st.dataframe(table, hide_index=True, column_config=config)
+    protocols: dict[str, list[str]] = {}
+    for k, (_, m) in results.items():
+        protocols.setdefault(in_lang(m["knn_protocol"]), []).append(names.get(k, k))
+    st.caption(tr("compare.protocols", protocols=tr("compare.protocol_sep").join(
+        tr("compare.protocol_item", methods=tr("compare.method_sep").join(who), how=how)
+        for how, who in protocols.items())))
 
 
 def misreading_tsne(x: np.ndarray, y: np.ndarray, ds: Dataset, seed: int) -> None:

@@ -11,7 +11,7 @@ from aelib.data import Dataset, DatasetUnavailable
 from aelib.i18n import Words
 from aelib.sharing import export, quickstart
 from aelib.sharing.checkpoint import CONFIG, WEIGHTS, CheckpointError
-from appkit import resources, state, widgets
+from appkit import resources, share_views, state, widgets
 from appkit.i18n import current_lang, explain, in_lang, plain, tr
 from appkit.state import Run
 
@@ -33,12 +33,36 @@ def _run_from(imported: export.Imported, message: str) -> Run:
                history=list(imported.history), status="finished", message=message)
 
 
+def _clashes(imported: export.Imported) -> list[str]:
+    """The settings a teacher's link locked that this model contradicts ([] when it fits every lock)."""
+    if not state.locked():
+        return []
+    return share_views.conflicts(state.run_settings(imported.dataset, imported.model.cfg, imported.train))
+
+
+def _offered(names: dict[str, str]) -> tuple[list[str], dict[str, list[str]]]:
+    """The bundled models a learner may start from under the link's locks, and {name: locked settings it
+    contradicts} for the others."""
+    blocked = {}
+    for name in names if state.locked() else ():
+        try:
+            clash = _clashes(bundled(name))
+        except (CheckpointError, ValueError) as err:  # a broken bundle is not offered either
+            clash = [plain(explain(err))]
+        if clash:
+            blocked[name] = clash
+    return [n for n in names if n not in blocked], blocked
+
+
 def _use_pretrained() -> None:
-    """Button callback: the chosen bundled model, copied into this learner's run; the settings follow it."""
+    """Button callback: the chosen bundled model, copied into this learner's run; the settings follow it, except
+    those a teacher's link locked (a model contradicting a lock is not offered, and refused here too)."""
     name = st.session_state[PRETRAINED]
     try:
         with st.spinner(tr("export.loading_pretrained")):
             shared = bundled(name)
+        if _clashes(shared):
+            raise ValueError(tr("export.locked_out_one", settings=", ".join(_clashes(shared))))
         mine = export.Imported(copy.deepcopy(shared.model), shared.dataset, list(shared.history), shared.train,
                                False)
         run = _run_from(mine, tr("export.pretrained_loaded", name=name, epochs=len(mine.history)))
@@ -47,8 +71,8 @@ def _use_pretrained() -> None:
         return
     state.set_run(run)
     cfg = run.model_cfg
-    st.session_state.update(dataset=run.dataset, model=cfg.model, latent_dim=cfg.latent_dim,
-                            epochs=run.train_cfg.epochs, seed=run.train_cfg.seed)
+    st.session_state.update(state.unlocked(dict(dataset=run.dataset, model=cfg.model, latent_dim=cfg.latent_dim,
+                                                epochs=run.train_cfg.epochs, seed=run.train_cfg.seed)))
     state.apply_family_defaults()  # the family's own layers, loss, learning rate and batch size
 
 
@@ -64,6 +88,10 @@ def _import() -> None:
     except (CheckpointError, DatasetUnavailable) as err:
         st.session_state[IMPORT_ERROR] = plain(explain(err))  # it may quote the file: shown as text, never markup
         return
+    clash = _clashes(imported)
+    if clash:  # the link's locks hold for imported models too
+        st.session_state[IMPORT_ERROR] = tr("export.import_locked", settings=", ".join(clash))
+        return
     state.set_run(run)
 
 
@@ -76,14 +104,21 @@ def quick_start(disabled: bool) -> None:
     names = quickstart.available()
     if not names:
         return
+    offered, blocked = _offered(names)
+    labels = {name: in_lang(quickstart.SETUPS[name].title) if name in quickstart.SETUPS else title
+              for name, title in names.items()}  # built now: see format_func
     with st.container(border=True):
         st.markdown(tr("export.quick_start_heading"))
         st.caption(tr("export.quick_start_caption"))
-        labels = {name: in_lang(quickstart.SETUPS[name].title) if name in quickstart.SETUPS else title
-                  for name, title in names.items()}  # built now: see format_func
-        st.selectbox(tr("export.pretrained_label"), list(names), format_func=labels.__getitem__, key=PRETRAINED,
-                     disabled=disabled)
-        st.button(tr("export.use_pretrained"), on_click=_use_pretrained, disabled=disabled, key="use_pretrained")
+        if offered:
+            if st.session_state.get(PRETRAINED) not in offered:
+                st.session_state[PRETRAINED] = offered[0]
+            st.selectbox(tr("export.pretrained_label"), offered, format_func=labels.__getitem__, key=PRETRAINED,
+                         disabled=disabled)
+            st.button(tr("export.use_pretrained"), on_click=_use_pretrained, disabled=disabled,
+                      key="use_pretrained")
+        for name, clash in blocked.items():
+            st.caption(tr("export.locked_out", model=labels[name], settings=", ".join(clash)))
 
 
 def export_files(run: Run, ds: Dataset) -> None:

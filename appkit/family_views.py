@@ -11,7 +11,9 @@ from aelib import diagnostics as dg
 from aelib import infer
 from aelib.data import Dataset
 from aelib.experiment import bottleneck_sweep, fit
-from aelib.models.zoo_plots import bars, curves, histograms, two_clouds
+from aelib.metrics import pca_test_mse
+from aelib.models import source
+from aelib.models.zoo_plots import bars, curves, filter_grid, histograms, two_clouds
 from aelib.plots import image_rows, latent_scatter, series_rows
 from appkit.i18n import current_lang, family_title, tr
 from appkit.state import Run
@@ -37,6 +39,7 @@ def show_family_view(run: Run, ds: Dataset) -> None:
             title = title[:1].lower() + title[1:]
         st.subheader(tr("zoo.different", family=title))
         fn(run, ds)
+        show_code(run.model_cfg.model)
 
 
 def _fit_reporting(ds, mcfg, tcfg, what: str):
@@ -99,13 +102,26 @@ def _recipes(run: Run, ds: Dataset) -> None:
 @view("conv_ae")
 def _filters(run: Run, ds: Dataset) -> None:
     filters, (kh, kw) = dg.conv_filters(run.model)
-    st.plotly_chart(image_rows([filters], (1, kh, kw), [tr("zoo.conv.filters")]))
+    st.plotly_chart(filter_grid(filters, kh, kw, tr("zoo.conv.filters_title", n=len(filters), kh=kh, kw=kw),
+                                lang=current_lang()))
     st.caption(tr("zoo.conv.filters_caption", n=len(filters), kh=kh, kw=kw))
+    st.caption(conv_vs_pca(run, ds))
     maps = dg.feature_maps(run.model, ds.x_test[:1])
     half = len(maps) // 2
     st.plotly_chart(image_rows([maps[:half].reshape(half, -1), maps[half:2 * half].reshape(half, -1)],
                                (1, *maps.shape[1:]), [tr("zoo.conv.maps")] * 2))
     st.caption(tr("zoo.conv.maps_caption"))
+
+
+def conv_vs_pca(run: Run, ds: Dataset) -> str:
+    """This run's held-out error beside PCA's with as many numbers, and why the order is what it is."""
+    if "vs_pca" not in run.extras:  # one forward pass and one PCA fit, kept with the run
+        run.extras["vs_pca"] = (infer.mse(run.model, ds.x_test), pca_test_mse(ds.x_train, ds.x_test,
+                                                                               run.model_cfg.latent_dim))
+    ae, pca = run.extras["vs_pca"]
+    verdict = "close" if abs(ae - pca) <= 0.05 * pca else "worse" if ae > pca else "better"
+    return tr(f"zoo.conv.vs_pca_{verdict}", epochs=len(run.history), k=run.model_cfg.latent_dim,
+              ae=f"{ae:.4f}", pca=f"{pca:.4f}")
 
 
 @view("denoising_ae")
@@ -222,3 +238,11 @@ def _neighbourhoods(run: Run, ds: Dataset) -> None:
     caption = tr("zoo.umap.caption", k=run.model_cfg.n_neighbors, weight=run.model_cfg.umap_weight)
     copies = run.model.copies  # 0 for a loaded checkpoint: its graph was not kept
     st.caption(f"{caption} {tr('zoo.umap.jitter', copies=copies)}" if copies else caption)
+
+
+def show_code(model: str) -> None:
+    """The family's real PyTorch code (class, loss, helpers, backbone), collapsed."""
+    with st.expander(tr("code.expander", family=family_title(model)), expanded=False):
+        parts = source.family_source(model)
+        st.caption(tr("code.caption", parts=tr("code.separator").join(f"`{p.name}`" for p in parts)))
+        st.code(source.family_code(model), language="python")

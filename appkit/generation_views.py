@@ -125,11 +125,16 @@ def show_samples(pair: gen.GenerationPair, ds: Dataset, seed: int) -> None:
     rows = [infer.decode(m, z[:SHOW]) for z, _, m in drawn.values()]
     st.plotly_chart(image_rows(rows, ds.shape, [labels[k] for k in drawn]))
     holes = {k: gen.hole_fraction(z, codes) for k, (z, codes, _) in drawn.items()}
-    for col, (k, h) in zip(st.columns(3), holes.items()):
-        col.metric(tr("generation.hole", source=labels[k]), f"{h:.0%}", help=tr("generation.hole_help", n=N_CLOUD))
+    reach = {k: gen.reach_fraction(z, codes, seed=seed) for k, (z, codes, _) in drawn.items()}
+    for col, k in zip(st.columns(3), drawn):
+        col.metric(tr("generation.hole", source=labels[k]), f"{holes[k]:.0%}",
+                   help=tr("generation.hole_help", n=N_CLOUD))
+        col.metric(tr("generation.reach", source=labels[k]), f"{reach[k]:.0%}", help=tr("generation.reach_help"))
     ae = pair.train_codes(ds, "ae")
     mean = ", ".join(f"{v:.1f}" for v in ae.mean(0)[:4]) + (", …" if ae.shape[1] > 4 else "")
-    st.caption(tr("generation.samples_caption", mean=mean, std=f"{ae.std(0).mean():.1f}"))
+    numbers = {"mean": mean, "std": f"{ae.std(0).mean():.1f}", **{f"holes_{k}": f"{v:.0%}" for k, v in holes.items()},
+               **{f"reach_{k}": f"{v:.0%}" for k, v in reach.items()}}
+    st.caption(" ".join(tr(f"generation.samples.{part}", **numbers) for part in gen.sampling_story(holes, reach)))
     cols = st.columns(2)
     model_of = {"vae_prior": "vae", "ae_fitted": "ae"}
     names = titles()

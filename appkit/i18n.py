@@ -6,7 +6,6 @@ import re
 
 import streamlit as st
 
-from aelib.data import DATASETS
 from aelib.i18n import DEFAULT, LANGS, Words, parse_lang, say, t
 
 LANG, PICKER = "lang", "lang_picker"  # session keys: the language, and the picker widget's own value
@@ -59,10 +58,14 @@ def family_summary(name: str) -> str:
 
 def dataset_title(name: str) -> str:
     """A dataset's title (aelib.data.DATASETS key) in the learner's language; an uploaded set keeps its own name."""
+    from aelib.data import DATASETS  # here, not at the top: the first page draws before the data modules load
+
     return DATASETS[name].title.say(_lang()) if name in DATASETS else name
 
 
 def dataset_description(name: str) -> str:
+    from aelib.data import DATASETS
+
     return DATASETS[name].description.say(_lang()) if name in DATASETS else ""
 
 

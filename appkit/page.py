@@ -2,10 +2,12 @@
 the sidebar navigation (drawn here so the home page is called "Home", not after its file)."""
 from __future__ import annotations
 
+import sys
+
 import streamlit as st
 
 from aelib.i18n import page_slug
-from appkit import i18n, projection_views, resources, state
+from appkit import i18n  # light: the sidebar is drawn before torch and the data modules are imported
 
 PAGES = [("app.py", "Home", ":material/home:"),  # no-i18n
          ("pages/1_Train.py", "Train", ":material/model_training:"),  # no-i18n
@@ -21,6 +23,7 @@ PAGES = [("app.py", "Home", ":material/home:"),  # no-i18n
          ("pages/11_Few_labels.py", "Few labels", ":material/label:"),  # no-i18n
          ("pages/12_Augmentation.py", "Augmentation", ":material/library_add:"),  # no-i18n
          ("pages/14_Lessons.py", "Lessons", ":material/school:"),  # no-i18n
+         ("pages/15_Where_used.py", "Where autoencoders are used", ":material/travel_explore:"),  # no-i18n
          ("pages/13_Quiz.py", "Quiz", ":material/quiz:")]  # no-i18n
 
 
@@ -38,19 +41,28 @@ def section(key: str) -> list[tuple[str, str, str]]:
 
 
 def setup(title: str) -> None:
-    """title: the page's PAGES label (its tab title is the label's translation)."""
+    """title: the page's PAGES label (its tab title is the label's translation). The sidebar is drawn first, so a
+    visitor sees the page at once; the heavy modules (torch, the data sets' libraries) load after it, with a note
+    while they do (tens of seconds on a fresh server's first page)."""
     page_title = i18n.tr(f"page.{page_slug(title)}")
     st.set_page_config(page_title=f"{page_title} · AE Lab", page_icon=":material/hub:", layout="wide")
-    resources.configure_runtime()
-    projection_views.start_umap_warm_up()
-    state.keep_widget_values()
-    state.settle_interrupted_run()
     with st.sidebar:
         st.markdown("### AE Lab")
         i18n.language_picker()
-        if state.get_run() is not None:  # a reload or an edited ?lang= starts a new session: say so first
-            st.caption(i18n.tr("lang.keep_model"))
+        keep_note = st.empty()
         for path, label, icon in PAGES:
             if path in SECTIONS:
                 st.caption(i18n.tr(SECTIONS[path]))
             st.page_link(path, label=i18n.tr(f"page.{page_slug(label)}"), icon=icon)
+    loading = st.empty()
+    if "appkit.state" not in sys.modules:  # the first page since the server started: say what it waits for
+        loading.info(i18n.tr("state.loading"), icon=":material/hourglass_top:")
+    from appkit import projection_views, resources, state  # torch, sklearn, the models: seconds on a cold start
+
+    resources.configure_runtime()
+    projection_views.start_umap_warm_up()
+    state.keep_widget_values()
+    state.settle_interrupted_run()
+    loading.empty()
+    if state.get_run() is not None:  # a reload or an edited ?lang= starts a new session: say so first
+        keep_note.caption(i18n.tr("lang.keep_model"))

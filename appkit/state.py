@@ -7,10 +7,16 @@ from typing import Any
 
 import streamlit as st
 
+from aelib.data import DATASETS
+from aelib.data.noise import NOISES
 from aelib.i18n import Words
+from aelib.labs.anomaly import PROTOCOLS
 from aelib.labs.anomaly import RECIPE as ANOMALY_RECIPE
+from aelib.labs.compression import BUDGETS
+from aelib.labs.superres import SCALES
 from aelib.models import MODELS, ModelConfig, declared_options
 from aelib.projections import TSNE_ITER
+from aelib.sharing.share import Choice, Field, Float, Int, Several
 from aelib.train import EpochStats, TrainConfig
 from appkit.i18n import tr
 
@@ -106,6 +112,46 @@ PAGE_SETTINGS = {
     "cz_dataset": "mnist5k", "cz_latent": [8, 16, 32], "cz_bits": [2, 4, 6, 8], "cz_epochs": 8, "cz_budget": 32}
 
 
+def _page_schemas() -> dict[str, dict[str, Field]]:
+    """Each lab page's settings a share link may carry (keyed by the page's file), with the ranges and choices
+    its widgets offer: aelib.sharing.share validates a link against them. Learners' own datasets stay out (they
+    live in one learner's session)."""
+    images = tuple(n for n, info in DATASETS.items() if info.kind == "image")
+    return {
+        "pages/3_Compare.py": {
+            "cmp_n": Int(100, 3000), "cmp_dim": Choice(("2-D", "3-D")), "cmp_seed": Int(0, 10_000),
+            "cmp_perplexity": Float(1.0, 500.0), "cmp_tsne_lr": Float(0.0, 10_000.0), "cmp_tsne_iter": Int(250, 5000),
+            "cmp_neighbours": Int(2, 200), "cmp_min_dist": Float(0.0, 1.0)},
+        "pages/4_Anomaly.py": {
+            "an_protocol": Choice(tuple(PROTOCOLS)), "an_dataset": Choice(tuple(DATASETS)),
+            "an_normal": Several(Choice(tuple(str(i) for i in range(10)))),
+            "an_model": Choice(tuple(m for m in MODELS if not MODELS[m].cls.needs_labels)),
+            "an_latent": Int(1, 256), "an_epochs": Int(1, 200)},
+        "pages/5_Denoising.py": {
+            "dn_dataset": Choice(images), "dn_noise": Choice(tuple(NOISES)), "dn_level": Float(0.05, 1.0),
+            "dn_epochs": Int(1, 200), "dn_latent": Int(1, 256), "dn_test_noise": Choice(tuple(NOISES)),
+            "dn_test_level": Float(0.0, 1.0)},
+        "pages/8_Generation.py": {
+            "gen_dataset": Choice(images), "gen_latent": Int(1, 64), "gen_epochs": Int(1, 200),
+            "gen_seed": Int(0, 10_000), "gen_grid": Int(5, 25), "gen_from": Int(0, 9), "gen_to": Int(0, 9),
+            "gen_example": Int(0, 100), "gen_digit": Int(0, 9)},
+        "pages/9_Super_resolution.py": {
+            "sr_dataset": Choice(images), "sr_scale": Choice(tuple(SCALES)), "sr_epochs": Int(1, 100)},
+        "pages/10_Compression.py": {
+            "cz_dataset": Choice(images), "cz_latent": Several(Choice((2, 4, 8, 16, 32, 64))),
+            "cz_bits": Several(Choice(tuple(range(1, 9)))), "cz_epochs": Int(1, 100), "cz_budget": Choice(BUDGETS)},
+        "pages/11_Few_labels.py": {
+            "fl_dataset": Choice(images), "fl_latent": Int(1, 256), "fl_epochs": Int(1, 200), "fl_repeats": Int(1, 20)},
+        "pages/12_Augmentation.py": {
+            "aug_dataset": Choice(images), "aug_labels": Int(1, 100), "aug_generated": Int(1, 500),
+            "aug_repeats": Int(1, 10), "aug_cvae_epochs": Int(1, 1000), "aug_ae_epochs": Int(1, 200),
+            "aug_jitter": Float(0.0, 2.0)},
+    }
+
+
+PAGE_SCHEMAS = Derived(_page_schemas)
+
+
 def family_settings(model: str) -> dict:
     """The settings a model family starts from: its own layers, loss, step size and batch (a deep AE's layers, a
     sequence AE's squared error, a linear AE's larger step size, the UMAP AE's batch of 64), the rest as SETTINGS."""
@@ -118,8 +164,20 @@ def family_settings(model: str) -> dict:
 
 
 def apply_family_defaults() -> None:
-    """Model picker callback: start the new family from its own defaults rather than the last family's values."""
-    st.session_state.update(family_settings(st.session_state["model"]))
+    """Model picker callback: start the new family from its own defaults rather than the last family's values
+    (except the settings a teacher's link locked)."""
+    st.session_state.update(unlocked(family_settings(st.session_state["model"])))
+
+
+def run_settings(dataset: str, mcfg: ModelConfig, tcfg: TrainConfig) -> dict:
+    """The Train-page settings a run was made with: the common ones, and those its family reads."""
+    reads = {"latent_dim", *MODELS[mcfg.model].names()}
+    model = {"hidden": ", ".join(map(str, mcfg.hidden)), "recon_loss": mcfg.recon_loss, "dropout": mcfg.dropout,
+             "tied": mcfg.tied, "latent_dim": mcfg.latent_dim, **dict(mcfg.options)}
+    return {"dataset": dataset, "model": mcfg.model, **{k: v for k, v in model.items() if k in reads},
+            "epochs": tcfg.epochs, "batch": tcfg.batch_size, "lr": tcfg.lr, "seed": tcfg.seed,
+            "weight_decay": tcfg.weight_decay, "l1_weight": tcfg.l1_weight, "patience": tcfg.patience,
+            "train_subset": tcfg.train_subset, "pretrain_epochs": tcfg.pretrain_epochs}
 
 
 def keep_widget_values() -> None:
@@ -132,6 +190,12 @@ def keep_widget_values() -> None:
 def locked() -> dict:
     """The settings a teacher's link locked, with their values ({} when none)."""
     return st.session_state.get(LOCKED, {})
+
+
+def unlocked(values: Mapping[str, object]) -> dict:
+    """`values` without the settings a teacher's link locked: what a button or callback may change."""
+    held = locked()
+    return {k: v for k, v in values.items() if k not in held}
 
 
 def is_default_setup() -> bool:

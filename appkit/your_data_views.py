@@ -10,7 +10,15 @@ import pandas as pd
 import streamlit as st
 
 from aelib.data import Dataset
-from aelib.data.your_data import UploadError, dataset_from_images, dataset_from_table, read_table
+from aelib.data.your_data import (
+    LabelGuess,
+    UploadError,
+    dataset_from_images,
+    dataset_from_table,
+    guess_label,
+    read_table,
+)
+from aelib.data.your_data_tables import shown_text
 from aelib.plots import image_rows
 from appkit.i18n import explain, in_lang, plain, tr
 from appkit.state import get_run
@@ -20,6 +28,8 @@ UPLOADS = "aelab_uploads"
 PREFIX = "yours: "  # no-i18n
 MAX_PER_SESSION = 5  # each may hold up to 20 MB of data in this server's memory
 PREVIEW_ROWS = 5
+LABEL_KEY = "upload_label"
+GUESSED_FOR = "aelab_upload_label_guessed_for"  # the file whose detected label the picker was opened on
 # what Markdown (and Streamlit's :color[...] and $LaTeX$) would read as markup, and the starts of the links GFM
 # makes of bare text (http://, www., a@b); parentheses, colons and points alone make nothing
 @dataclass(frozen=True)
@@ -123,15 +133,34 @@ def csv_form(file) -> None:
         _error(err)
         return
     st.dataframe(_preview(df), hide_index=True)
-    unlabelled = tr("your_data.no_label")  # looked up now: format_func may run outside the page's run
-    label = st.selectbox(tr("your_data.label_column"), [None, *df.columns], key="upload_label",
-                         format_func=lambda c: unlabelled if c is None else c, help=tr("your_data.label_help"))
+    label = _label_picker(df, _digest(raw))
     try:
         ds = dataset_from_table(df, label, name=file.name)
     except UploadError as err:
         _error(err)
         return
     _offer(ds, _digest(raw, label))
+
+
+def _label_picker(df: pd.DataFrame, file_digest: str) -> str | None:
+    """The label column picker, opened on the detected label (aelib's guess_label) for each new file, with a
+    caption saying why while that choice stands; the learner's own choice is kept over reruns."""
+    guess = guess_label(df)
+    if st.session_state.get(GUESSED_FOR) != file_digest or LABEL_KEY not in st.session_state:
+        st.session_state[GUESSED_FOR] = file_digest
+        st.session_state[LABEL_KEY] = guess.column if guess else None
+    unlabelled = tr("your_data.no_label")  # looked up now: format_func may run outside the page's run
+    label = st.selectbox(tr("your_data.label_column"), [None, *df.columns], key=LABEL_KEY,
+                         format_func=lambda c: unlabelled if c is None else c, help=tr("your_data.label_help"))
+    if guess is not None and label == guess.column:
+        st.caption(_guessed(guess))
+    elif guess is None and label is None:
+        st.caption(tr("your_data.label_not_guessed"))
+    return label
+
+
+def _guessed(guess: LabelGuess) -> str:
+    return tr("your_data.label_guessed", column=plain(shown_text(guess.column)), why=plain(in_lang(guess.why)))
 
 
 def images_form(files: list) -> None:

@@ -3,7 +3,7 @@ quality (PSNR) against bytes per image, the rate–distortion picture."""
 import streamlit as st
 
 from appkit import compression_views as cv
-from appkit import page
+from appkit import page, share_views
 from appkit.i18n import tr
 
 page.setup("Compression")
@@ -12,8 +12,10 @@ busy = cv.busy()  # inputs are frozen while the models train
 st.title(tr("compression.title"))
 st.markdown(tr("compression.intro"))
 st.caption(tr("compression.psnr_caption"))
+share_views.apply_page_link("pages/10_Compression.py")  # a teacher's link: its settings, once
 
 settings = cv.training_inputs(busy)
+share_views.page_share_expander("pages/10_Compression.py")
 st.button(tr("compression.train"), type="primary", key="cz_train", disabled=busy, on_click=cv.request,
           help=tr("compression.train_help"))
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from aelib.experiment import TRAINED_HERE
 from appkit import few_labels_views as pv
-from appkit import page, state
+from appkit import page, share_views, state
 from appkit.i18n import in_lang, tr
 
 page.setup("Few labels")
@@ -13,8 +13,10 @@ busy = pv.busy()  # inputs are frozen while the extractor trains and the probes 
 st.title(tr("few_labels.title"))
 st.markdown(tr("few_labels.intro"))
 st.caption(tr("few_labels.standardised"))
+share_views.apply_page_link("pages/11_Few_labels.py")  # a teacher's link: its settings, once
 
 settings = pv.inputs(busy)
+share_views.page_share_expander("pages/11_Few_labels.py")
 run = state.get_run()
 use_main = pv.usable_main_run(run)
 c = st.columns(2)

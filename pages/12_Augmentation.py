@@ -4,7 +4,7 @@ import streamlit as st
 
 from aelib.experiment import TRAINED_HERE
 from appkit import augmentation_views as av
-from appkit import page, state
+from appkit import page, share_views, state
 from appkit.i18n import in_lang, tr
 
 page.setup("Augmentation")
@@ -12,8 +12,10 @@ busy = av.busy()  # inputs are frozen while the generators train
 
 st.title(tr("augmentation.title"))
 st.markdown(tr("augmentation.intro"))
+share_views.apply_page_link("pages/12_Augmentation.py")  # a teacher's link: its settings, once
 
 name, values = av.inputs(busy)
+share_views.page_share_expander("pages/12_Augmentation.py")
 run = state.get_run()
 use_main = av.usable_main_run(run)
 c = st.columns(2)

@@ -6,7 +6,7 @@ from appkit import controls, page, share_views, state, widgets
 from appkit.export_views import show as show_quick_start_export_import
 from appkit.family_views import show_family_view
 from appkit.i18n import current_lang, explain, in_lang, tr
-from appkit.training import ensure_summary, run_training, show_results
+from appkit.training import ensure_summary, expected_run, run_training, show_results
 
 page.setup("Train")
 busy = state.training_request() is not None  # inputs are frozen while a run trains
@@ -48,10 +48,9 @@ with right:
     run = state.get_run()
     if (run is None or not run.history) and ds is None:
         st.info(tr("train.no_data"))
-    elif (run is None or not run.history) and state.is_default_setup():
-        st.info(tr("train.default_hint"))
-    elif run is None or not run.history:
-        st.info(tr("train.setup_hint"))
+    elif run is None or not run.history:  # how long it should take here: this server's measured pace
+        expect = expected_run(ds, mcfg, tcfg) if valid else ""
+        st.info(tr("train.default_hint" if state.is_default_setup() else "train.setup_hint", expect=expect))
     else:
         (st.success if run.status == "finished" else st.warning)(in_lang(run.message))
         widgets.run_caption(run)

@@ -3,7 +3,7 @@ import numpy as np
 import streamlit as st
 
 from aelib import infer
-from aelib.plots import factor_scatter, image_rows, latent_scatter
+from aelib.plots import factor_scatter, image_rows, latent_scatter, thumbnails
 from aelib.projections import project_pca
 from appkit import page, projection_views, widgets
 from appkit.i18n import current_lang, tr
@@ -48,7 +48,8 @@ if ds.factor_names:
     colour = st.radio(tr("latent.colour_by"), ["class", *ds.factor_names], horizontal=True, key="latent_colour",
                       format_func=colour_names.__getitem__, help=tr("latent.colour_help"))
 if colour == "class":
-    fig = latent_scatter(coords, labels, ds.class_names, ids, axis=axis, lang=current_lang())
+    drawn = thumbnails(ds.x_test[:len(ids)], ds.shape)  # hover shows each sample
+    fig = latent_scatter(coords, labels, ds.class_names, ids, axis=axis, thumbs=drawn, lang=current_lang())
 else:
     factor = ds.f_test[:len(ids), ds.factor_names.index(colour)]  # ids are the first len(ids) test samples
     fig = factor_scatter(coords, factor, colour, ids, axis=axis, lang=current_lang())

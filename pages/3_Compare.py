@@ -3,17 +3,19 @@ one linked selection."""
 import streamlit as st
 
 from appkit import compare_views as cv
-from appkit import page, widgets
+from appkit import page, share_views, widgets
 from appkit.family_views import bottleneck
 from appkit.i18n import tr
 
 page.setup("Compare")
 st.title(tr("compare.title"))
+share_views.apply_page_link("pages/3_Compare.py")  # a teacher's link: its settings, once
 run = widgets.require_run()
 ds = widgets.run_dataset(run)
 widgets.run_caption(run)
 
 settings = cv.controls(ds)
+share_views.page_share_expander("pages/3_Compare.py")
 x, y, ids = cv.sample(ds, settings)
 results, coords = cv.panels(cv.projections(run, ds, settings, x, y), y, ids, ds, settings.dim)
 if settings.dim == 2:

@@ -4,7 +4,7 @@ import streamlit as st
 from aelib.labs.anomaly import PROTOCOLS
 from aelib.models import MODELS
 from appkit import anomaly_views as av
-from appkit import page
+from appkit import page, share_views
 from appkit.i18n import explain, family_title, in_lang, tr
 
 page.setup("Anomaly detection")
@@ -13,6 +13,7 @@ busy = av.busy()
 
 st.title(tr("anomaly.title"))
 st.markdown(tr("anomaly.intro"))
+share_views.apply_page_link("pages/4_Anomaly.py")  # a teacher's link: its settings, once
 left, right = st.columns([1, 2.4], gap="large")
 with left:
     # labels built now: Streamlit may call format_func outside the script run, where tr() cannot see the language
@@ -49,6 +50,7 @@ with left:
               width="stretch", on_click=av.request)
     if busy:
         st.button(tr("anomaly.stop"), key="an_stop", width="stretch", help=tr("anomaly.stop_help"))
+    share_views.page_share_expander("pages/4_Anomaly.py")
 
 with right:
     if busy:

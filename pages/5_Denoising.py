@@ -4,7 +4,7 @@ import streamlit as st
 
 from aelib.experiment import TRAINED_HERE
 from appkit import denoising_views as dv
-from appkit import page, state
+from appkit import page, share_views, state
 from appkit.i18n import in_lang, tr
 
 page.setup("Denoising")
@@ -13,8 +13,10 @@ busy = dv.busy()  # inputs are frozen while the pair trains
 st.title(tr("denoising.title"))
 st.markdown(tr("denoising.intro"))
 st.caption(tr("denoising.psnr_caption"))
+share_views.apply_page_link("pages/5_Denoising.py")  # a teacher's link: its settings, once
 
 settings = dv.training_inputs(busy)
+share_views.page_share_expander("pages/5_Denoising.py")
 run = state.get_run()
 main_is_dae = (run is not None and bool(run.history) and run.model_cfg.model == "denoising_ae"
                and run.status != "training")

@@ -26,4 +26,5 @@ with tab_images:
 st.divider()
 st.subheader(tr("your_data.yours"))
 your_data_views.session_list()
-st.page_link("pages/1_Train.py", label=tr("your_data.train_on_it"), icon=":material/model_training:")
+if your_data_views.names():  # nothing to train on until a set is added
+    st.page_link("pages/1_Train.py", label=tr("your_data.train_on_it"), icon=":material/model_training:")

@@ -3,7 +3,7 @@ prior samples, the latent grid, traversals and interpolation — and a condition
 import streamlit as st
 
 from appkit import generation_views as gv
-from appkit import page, state
+from appkit import page, share_views, state
 from appkit.i18n import dataset_title, in_lang, tr
 
 page.setup("Generation")
@@ -11,8 +11,10 @@ busy = gv.busy()  # inputs are frozen while a model trains
 
 st.title(tr("generation.title"))
 st.markdown(tr("generation.intro"))
+share_views.apply_page_link("pages/8_Generation.py")  # a teacher's link: its settings, once
 
 settings = gv.training_inputs(busy)
+share_views.page_share_expander("pages/8_Generation.py")
 run = state.get_run()
 main = gv.main_family(run)
 c = st.columns(2)

@@ -2,7 +2,7 @@
 interpolation and by a small convolutional model trained on (shrunk, original) pairs; compare by eye and PSNR."""
 import streamlit as st
 
-from appkit import page
+from appkit import page, share_views
 from appkit import superres_views as sv
 from appkit.i18n import dataset_title, tr
 
@@ -12,8 +12,10 @@ busy = sv.busy()  # inputs are frozen while the model trains
 st.title(tr("superres.title"))
 st.markdown(tr("superres.intro"))
 st.caption(tr("superres.psnr_caption"))
+share_views.apply_page_link("pages/9_Super_resolution.py")  # a teacher's link: its settings, once
 
 settings = sv.training_inputs(busy)
+share_views.page_share_expander("pages/9_Super_resolution.py")
 st.button(tr("superres.train"), type="primary", key="sr_train", disabled=busy, on_click=sv.request,
           help=tr("superres.train_help"))
 

@@ -11,6 +11,7 @@ from sklearn import metrics as skm
 from aelib import infer
 from aelib.cli import main
 from aelib.data import load_dataset
+from aelib.i18n import t
 from aelib.labs import anomaly as an
 from aelib.labs import anomaly_plots as ap
 from aelib.models import build_model
@@ -175,3 +176,45 @@ def test_tiny_conv_detector_runs_on_images(small_digits):
     net, scored, _ = an.detect(small_digits, split, "conv_ae", latent_dim=4, epochs=1, seed=0)
     assert net.cfg.model == "conv_ae" and net.cfg.latent_dim == 4 and scored.test_errors.shape == (60,)
     assert len(scored.train_errors) == (shrink(small_digits, 300, 60).y_train == 3).sum()
+
+
+def _text_width(line: str) -> float:
+    """A line's width in units of a Latin letter: CJK characters are about twice as wide."""
+    return sum(2.0 if ord(ch) > 0x2E80 else 1.0 for ch in line)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_confusion_matrix_cell_words_fit_a_narrow_cell(lang):
+    """Each cell's lines are at most 8 letters wide (about 60 px at 14 px), so "false alarms" cannot overflow into
+    "e negat"; the textbook name is on hover."""
+    fig = ap.confusion([[123456, 7], [89, 1000]], lang=lang).to_dict()
+    cells = fig["data"][0]["text"]
+    for row in cells:
+        for text in row:
+            number, *words = text.split("<br>")
+            assert number.isdigit() and words
+            assert all(_text_width(w) <= 8 for w in words), text
+    assert "%{customdata}" in fig["data"][0]["hovertemplate"]
+    assert fig["data"][0]["customdata"][0][1] == t("anomaly.plot.name_fp", lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_roc_and_pr_keep_titles_and_axis_titles_inside_the_figure(lang):
+    """Short titles; axes that push the margins out to fit their labels; the legend below everything, in the
+    figure's own bottom margin, not on the axis title."""
+    x = np.linspace(0, 1, 11)
+    for fig in (ap.roc_curve(x, x ** 0.5, 0.812, (0.1, 0.5), lang=lang),
+                ap.pr_curve(x, 1 - 0.5 * x, 0.731, 0.3, (0.5, 0.8), lang=lang)):
+        layout = fig.to_dict()["layout"]
+        assert _text_width(layout["title"]["text"]) <= 24, layout["title"]["text"]
+        assert layout["xaxis"]["automargin"] is True and layout["yaxis"]["automargin"] is True
+        assert all(_text_width(line) <= 24 for line in layout["xaxis"]["title"]["text"].split("<br>"))
+        assert layout["legend"]["yref"] == "container" and layout["legend"]["y"] == 0
+        assert layout["margin"]["b"] >= 100
+
+
+def test_error_colour_bar_labels_only_its_ends():
+    x = np.random.default_rng(0).random((3, 16)).astype(np.float32)
+    fig = ap.error_maps(x, x * 0.9, (x * 0.1) ** 2, (16,), ["a", "b", "c"], lang="en").to_dict()
+    bars = [tr["colorbar"] for tr in fig["data"] if tr.get("showscale")]
+    assert len(bars) == 1 and len(bars[0]["tickvals"]) == 2 and bars[0]["tickvals"][0] == 0

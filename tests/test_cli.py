@@ -18,8 +18,9 @@ from aelib.sharing import checkpoint
 from tests.conftest import EXTRA_TERMS, REPORT_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
-TRAIN_KEYS = {"dataset", "model", "latent_dim", "epochs", "seconds", "samples_per_second", "train_loss", "loss_terms",
-              "test_mse", "pca_test_mse", "knn_accuracy", "trustworthiness"}
+TRAIN_KEYS = {"dataset", "model", "latent_dim", "input_dim", "n_classes", "label_column", "epochs", "seconds",
+              "samples_per_second", "train_loss", "loss_terms", "test_mse", "pca_test_mse", "knn_accuracy",
+              "trustworthiness"}
 # every model family, by its registry name
 ZOO = ["ae", "deep_ae", "conv_ae", "denoising_ae", "sparse_ae", "contractive_ae", "linear_ae", "vae", "cvae", "vq_vae",
        "aae", "seq_ae", "umap_ae"]
@@ -62,8 +63,9 @@ def test_train_json(capsys):
     assert set(summary) == TRAIN_KEYS
     assert (summary["dataset"], summary["model"], summary["latent_dim"], summary["epochs"]) == ("digits", "ae", 2, 2)
     assert summary["loss_terms"] == ["loss", "recon"]
-    for key in TRAIN_KEYS - {"dataset", "model", "loss_terms"}:
+    for key in TRAIN_KEYS - {"dataset", "model", "loss_terms", "label_column"}:
         assert isinstance(summary[key], int | float) and math.isfinite(summary[key]), key
+    assert (summary["input_dim"], summary["n_classes"], summary["label_column"]) == (64, 10, None)  # a bundled set
     assert 0 <= summary["knn_accuracy"] <= 1 and 0 <= summary["trustworthiness"] <= 1
     assert 0 < summary["test_mse"] < 1 and 0 < summary["pca_test_mse"] < 1
     assert "epoch" not in err  # --json keeps stderr quiet too
@@ -289,3 +291,65 @@ def test_cli_train_uses_the_family_batch_size(capsys, monkeypatch):
     with pytest.raises(SystemExit):
         main(["train", "--dataset", "digits", "--model", "umap_ae", "--epochs", "1", "--batch-size", "32"])
     assert [t.batch_size for t in seen] == [64, 32]
+
+
+# -- your own table: the label column is detected (--label-column auto), named, or none --------------------------
+
+def sklearn_csv(tmp_path: Path, loader: str, label: str | None = "label", text: bool = False) -> str:
+    """One of sklearn's bundled sets written as a CSV: its features, then its class in a column `label` (class
+    numbers, or the class names when `text`; no such column when label is None)."""
+    from sklearn import datasets
+
+    bunch = getattr(datasets, loader)(as_frame=True)
+    df = bunch.data
+    if label is not None:
+        df = df.assign(**{label: [bunch.target_names[i] for i in bunch.target] if text else bunch.target})
+    path = tmp_path / f"{loader}.csv"
+    df.to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.mark.parametrize("loader, label, text, features, classes", [
+    ("load_iris", "label", False, 4, 3),  # integer classes: once read as a fifth feature
+    ("load_wine", "label", True, 13, 3),  # class names: once "Not numeric: column 'label'"
+    ("load_breast_cancer", "target", False, 30, 2),
+])
+def test_train_detects_the_label_column_of_a_csv(capsys, tmp_path, loader, label, text, features, classes):
+    path = sklearn_csv(tmp_path, loader, label, text)
+    code, out, err = run(capsys, "train", "--csv", path, "--epochs", "1", "--json")
+    assert code == 0, err
+    summary = last_json(out)
+    assert (summary["input_dim"], summary["n_classes"], summary["label_column"]) == (features, classes, label)
+    assert 0 <= summary["knn_accuracy"] <= 1 and set(summary) == TRAIN_KEYS
+
+
+def test_train_says_which_label_it_picked_and_none_turns_it_off(capsys, tmp_path):
+    path = sklearn_csv(tmp_path, "load_iris")
+    code, out, err = run(capsys, "train", "--csv", path, "--epochs", "1")
+    assert code == 0, err
+    assert "label column: 'label' (its name says so, and it holds 3 different values ('0', '1', '2'))" in err
+    code, out, err = run(capsys, "train", "--csv", path, "--epochs", "1", "--label-column", "none", "--json")
+    assert code == 0, err
+    summary = last_json(out)  # asked for: the class is fed to the network as a fifth feature
+    assert (summary["input_dim"], summary["n_classes"], summary["label_column"]) == (5, 0, None)
+
+
+def test_train_on_a_table_without_labels(capsys, tmp_path):
+    path = sklearn_csv(tmp_path, "load_diabetes", label=None)  # ten continuous measurements, no class
+    code, out, err = run(capsys, "train", "--csv", path, "--epochs", "1")
+    assert code == 0, err
+    assert "label column: none found, the table is read as unlabelled" in err
+    for flags in ([], ["--label-column", "none"]):
+        code, out, err = run(capsys, "train", "--csv", path, "--epochs", "1", "--json", *flags)
+        assert code == 0, err
+        summary = last_json(out)
+        assert (summary["input_dim"], summary["n_classes"], summary["label_column"]) == (10, 0, None)
+
+
+def test_train_takes_a_named_label_column_over_the_guess(capsys, tmp_path):
+    path = sklearn_csv(tmp_path, "load_wine", text=True)
+    code, out, err = run(capsys, "train", "--csv", path, "--epochs", "1", "--json", "--label-column", "alcohol")
+    assert code == 2 and "different values" in err and "Traceback" not in err  # a measurement is no class
+    code, out, err = run(capsys, "train", "--csv", path, "--epochs", "1", "--json", "--label-column", "label")
+    assert code == 0, err
+    assert last_json(out)["label_column"] == "label"

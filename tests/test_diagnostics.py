@@ -204,3 +204,14 @@ def test_report_keys(tiny, data_for_shape, name):
     assert set(r) == REPORT_KEYS.get(name, set())
     for k, v in r.items():
         assert all(math.isfinite(a) for a in (v if isinstance(v, list) else [v])), k
+
+
+def test_conv_filters_are_the_signed_weights_as_learned():
+    from aelib.diagnostics import conv_filters
+    from aelib.models import ModelConfig
+
+    model = build_model(ModelConfig(model="conv_ae", input_shape=(1, 8, 8), latent_dim=2, channels=(4, 8)), seed=0)
+    filters, (kh, kw) = conv_filters(model)
+    conv = next(m for m in model.encoder if isinstance(m, torch.nn.Conv2d))
+    np.testing.assert_array_equal(filters, conv.weight.detach().numpy()[:, 0].reshape(len(filters), -1))
+    assert filters.min() < 0 < filters.max()  # the sign is kept for the diverging colour scale

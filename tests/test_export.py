@@ -131,3 +131,18 @@ def test_the_pretrain_command_writes_the_setups_it_is_given(tmp_path, monkeypatc
     assert quickstart.available(tmp_path) == {"tiny": "tiny"}
     assert cli.main(["pretrain", "--setups", "nope"]) == 2
     assert "unknown setup nope" in capsys.readouterr().err
+
+
+def test_report_figures_lay_themselves_out_even_inside_streamlit(trained, small_digits, monkeypatch):
+    """Inside the app plotly's default template is Streamlit's, which leaves automargin off: the report's figures
+    must carry their own, or a y tick "250" is clipped to "0" and axis titles land on the ticks."""
+    import plotly.io as pio
+
+    monkeypatch.setattr(pio.templates, "default", "none")  # a template with no automargin, like Streamlit's
+    model, history = trained["ae"]
+    for lang in ("en", "zh"):
+        for title, fig in export.report_figures(model, small_digits, history, "test", lang=lang).items():
+            layout = fig.to_dict()["layout"]
+            axes = [v for k, v in layout.items() if k.startswith(("xaxis", "yaxis"))]
+            assert axes and all(a.get("automargin") is True for a in axes), title
+            assert layout["template"]["layout"]["xaxis"]["automargin"] is True, title

@@ -158,3 +158,23 @@ def test_interpolations_decode_both_models_paths_and_the_blend(small_digits, tin
     assert r["norm_vae_spherical"][0] == pytest.approx(np.linalg.norm(za), rel=1e-5)
     assert np.allclose(r["vae_linear"][0], infer.decode(pair.vae, za[None])[0], atol=1e-6)
     assert np.array_equal(r["pixel"][-1], xb)
+
+
+def test_reach_tells_a_bunched_sampler_from_one_that_covers_the_codes():
+    """N(0, I) samples against codes spread 5× wider land inside the codes (no holes) yet reach only the middle
+    patch of them; samples from the codes' own spread reach most."""
+    rng = np.random.default_rng(0)
+    codes = 5 * rng.standard_normal((2000, 2))
+    narrow, wide = rng.standard_normal((1000, 2)), 5 * rng.standard_normal((1000, 2))
+    assert gen.hole_fraction(narrow, codes) < 0.05
+    assert gen.reach_fraction(narrow, codes) < 0.3 < 0.7 < gen.reach_fraction(wide, codes)
+
+
+def test_the_sampling_caption_follows_the_numbers():
+    both = {"vae_prior": 0.8}
+    assert gen.sampling_story({"vae_prior": 0.01, "ae_prior": 0.0, "ae_fitted": 0.1},
+                              {**both, "ae_prior": 0.2, "ae_fitted": 0.7}) == ("patch", "fitted_holes")
+    assert gen.sampling_story({"vae_prior": 0.01, "ae_prior": 0.5, "ae_fitted": 0.01},
+                              {**both, "ae_prior": 0.1, "ae_fitted": 0.7}) == ("wrong_place", "fitted_ok")
+    assert gen.sampling_story({"vae_prior": 0.01, "ae_prior": 0.0, "ae_fitted": 0.0},
+                              {**both, "ae_prior": 0.75, "ae_fitted": 0.7})[0] == "fits"

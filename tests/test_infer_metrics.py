@@ -215,7 +215,9 @@ def test_summarize(trained, small_digits):
     model, history = trained
     s = summarize(model, small_digits, history)
     assert set(s) == {"dataset", "model", "latent_dim", "epochs", "seconds", "samples_per_second", "train_loss",
-                      "loss_terms", "test_mse", "pca_test_mse", "knn_accuracy", "trustworthiness"}
+                      "loss_terms", "test_mse", "pca_test_mse", "knn_accuracy", "trustworthiness", "input_dim",
+                      "n_classes", "label_column"}
+    assert (s["input_dim"], s["n_classes"], s["label_column"]) == (64, 10, None)  # 8×8 pixels, a bundled set
     assert s["loss_terms"] == ["loss", "recon"]
     assert (s["dataset"], s["model"], s["latent_dim"], s["epochs"]) == ("digits", "ae", 2, 2)
     assert s["train_loss"] == pytest.approx(history[-1].train["loss"], abs=1e-4)

@@ -179,3 +179,36 @@ def test_a_figure_without_a_language_is_a_type_error():
     with pytest.raises(TypeError, match="lang"):
         loss_curves([])  # a page that forgets lang= fails its AppTest instead of showing English
     assert loss_curves([], lang="zh").layout.xaxis.title.text == t("plots.epoch", "zh")
+
+
+def test_curves_put_ticks_at_the_given_sizes_on_a_log_axis_and_whole_numbers_on_a_short_one():
+    from aelib.models.zoo_plots import curves
+
+    log = curves([2, 8, 32], {"a": [0.04, 0.02, 0.02]}, "t", "code size", "mse", log_x=True).to_dict()["layout"]
+    assert log["xaxis"]["type"] == "log" and list(log["xaxis"]["tickvals"]) == [2, 8, 32]
+    assert list(log["xaxis"]["ticktext"]) == ["2", "8", "32"]
+    short = curves([1, 2, 3, 4], {"a": [1, 2, 3, 4]}, "t", "angle", "deg").to_dict()["layout"]
+    assert list(short["xaxis"]["tickvals"]) == [1, 2, 3, 4]  # never 1.5, 2.5
+    assert short["xaxis"]["automargin"] is True and short["yaxis"]["automargin"] is True
+    long = curves(list(np.linspace(0, 1, 5)), {"a": [0] * 5}, "t", "x", "y").to_dict()["layout"]
+    assert "tickvals" not in long["xaxis"]
+
+
+def test_filter_grid_is_a_grid_on_a_scale_centred_on_zero():
+    from aelib.models.zoo_plots import filter_grid
+
+    w = np.random.default_rng(0).normal(0.1, 0.3, (32, 9))
+    hm = filter_grid(w, 3, 3, "filters", lang="en").data[0]
+    z = np.asarray(hm.z, dtype=float)
+    assert z.shape == (4 * 4 - 1, 8 * 4 - 1)  # 32 filters, eight to a row, one blank line between tiles
+    assert hm.zmid == 0 and hm.zmin == -hm.zmax == -np.abs(w).max()
+    assert "RdBu" in str(hm.colorscale) or "rgb(5,48,97)" in str(hm.colorscale)
+    np.testing.assert_allclose(z[:3, :3], w[0].reshape(3, 3))
+
+
+def test_the_labs_legend_sits_below_the_axis_title_not_on_it():
+    from aelib.models.zoo_plots import curves
+
+    layout = curves([1, 2, 3], {"a": [1, 2, 3], "b": [3, 2, 1]}, "t", "a long x-axis title", "y").to_dict()["layout"]
+    assert layout["legend"]["yref"] == "container" and layout["legend"]["y"] == 0
+    assert layout["margin"]["b"] >= 80  # ticks, the axis title and then the legend

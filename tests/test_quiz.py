@@ -350,15 +350,30 @@ def test_the_seed_map_lists_60_distinct_questions_in_both_languages():
 
 
 def test_every_target_of_the_seed_map_exists():
+    from aelib.models import MODELS
+    from aelib.models.source import family_code
     from aelib.teach import lessons
     from appkit.page import PAGES
 
-    labels = {label for _, label, _ in PAGES}
-    where = {"quiz": BY_ID, "lesson": {x.id for x in lessons.LESSONS}, "page": labels}
+    labels = {label: path for path, label, _ in PAGES}
+    where = {"quiz": BY_ID, "lesson": {x.id for x in lessons.LESSONS}, "page": labels, "code": MODELS}
     for e in seed_map():
+        assert "later" not in e, e["id"]  # every part of the app an entry waited for exists now
         for target in e["answered_by"]:
             (kind, name), = target.items()
             assert name in where[kind], (e["id"], target)
+            if kind == "page":  # the page's file is there, not only its sidebar entry
+                assert (quiz.QUESTIONS.parents[2] / labels[name]).is_file(), (e["id"], labels[name])
+            if kind == "code":
+                assert "def loss_terms" in family_code(name), (e["id"], name)
+
+
+def test_the_seed_map_points_application_and_implementation_questions_at_their_answers():
+    by_id = {e["id"]: e["answered_by"] for e in seed_map()}
+    where = {"page": "Where autoencoders are used"}
+    assert all(where in by_id[i] for i in ("S05", "S09", "S26", "S44", "S52", "S54", "S58", "S60"))
+    assert {"code": "vae"} in by_id["S06"] and {"code": "seq_ae"} in by_id["S18"]
+    assert {"code": "denoising_ae"} in by_id["S39"] and {"code": "aae"} in by_id["S43"]
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed collections are kept beside the repository")

@@ -140,3 +140,16 @@ def test_decode_never_raises_and_returns_only_valid_values(params):
         assert field.parse(field.format(value)) == value
         if isinstance(value, float):
             assert math.isfinite(value)
+
+
+def test_several_choices_round_trip_and_refuse_what_is_not_offered():
+    from aelib.sharing.share import Several
+
+    sizes = {"cz_latent": Several(Choice((2, 4, 8, 16, 32, 64)))}
+    assert encode({"cz_latent": [8, 16, 32]}, (), sizes, {"cz_latent": [8]}) == {"cz_latent": "8,16,32"}
+    got, _, problems = decode({"cz_latent": "8, 16,16,32"}, sizes)
+    assert got == {"cz_latent": [8, 16, 32]} and problems == []  # a repeat counts once
+    assert decode({"cz_latent": ""}, sizes)[0] == {"cz_latent": []}
+    got, _, problems = decode({"cz_latent": "8,7"}, sizes)
+    assert got == {} and problems == ["`cz_latent` (`8,7`) must be one of 2, 4, 8, 16, 32, 64"]
+    assert decode({"cz_latent": ",".join(["2"] * 17)}, sizes)[2] == ["`cz_latent` lists more than 16 values"]

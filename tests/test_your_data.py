@@ -26,6 +26,8 @@ from aelib.data.your_data import (
     dataset_from_csv,
     dataset_from_images,
     dataset_from_table,
+    guess_label,
+    read_table,
 )
 from aelib.i18n import Words, say
 
@@ -379,3 +381,99 @@ def test_every_key_your_data_uses_is_in_both_tables():
     keys = upload_keys()
     assert len({k for k in keys if k.startswith("your_data.")}) > 30
     assert sorted(keys - i18n.table("en").keys()) == [] and sorted(keys - i18n.table("zh").keys()) == []
+
+
+# ---------- the label a person would pick (guess_label) ----------
+
+def sklearn_table(loader, label: str = "label", text: bool = False) -> pd.DataFrame:
+    """One of sklearn's bundled sets as a table with its class in a column `label` (class numbers, or the class
+    names when `text`), read back from CSV like an upload."""
+    from sklearn import datasets
+
+    bunch = getattr(datasets, loader)(as_frame=True)
+    y = [bunch.target_names[i] for i in bunch.target] if text else bunch.target
+    return read_table(csv(bunch.data.assign(**{label: y})))
+
+
+def guessed(df: pd.DataFrame) -> str | None:
+    guess = guess_label(df)
+    return None if guess is None else guess.column
+
+
+def test_iris_wine_and_a_target_column_are_detected_and_train_as_labels():
+    iris, wine = sklearn_table("load_iris"), sklearn_table("load_wine", text=True)
+    cancer = sklearn_table("load_breast_cancer", label="target")
+    for df, column, classes, features in ((iris, "label", 3, 4), (wine, "label", 3, 13), (cancer, "target", 2, 30)):
+        guess = guess_label(df)
+        assert guess is not None and guess.column == column
+        ds = dataset_from_table(df, guess.column)
+        assert (len(ds.class_names), ds.input_dim) == (classes, features)
+    assert guess_label(wine).why.key == "your_data.guess_named"
+    assert "'class_0', 'class_1', 'class_2'" in guess_label(wine).why
+
+
+@pytest.mark.parametrize("name", ["label", "Label", "LABEL", "class", "Class", "target", "TARGET", "y", "Y", " y ",
+                                  "labels", "classes"])
+def test_a_column_named_like_a_label_is_it_in_any_case(name):
+    df = table(60).drop(columns="kind").assign(**{name: np.resize([1, 2], 60)})
+    df = df[[name, "height", "weight", "age"]]  # first, beside a column of whole numbers: only its name tells
+    assert guessed(read_table(csv(df))) == name
+
+
+def test_a_text_column_of_few_values_is_the_label_wherever_it_is():
+    df = table(60)[["height", "kind", "weight", "age"]]
+    guess = guess_label(read_table(csv(df)))
+    assert guess.column == "kind" and guess.why.key == "your_data.guess_text"
+    assert "3 different values ('cat', 'dog', 'fox')" in guess.why
+    assert "“cat”、“dog”、“fox”" in guess.why.say("zh") and "text" not in guess.why.say("zh")
+
+
+@pytest.mark.parametrize("where, side", [(0, "first"), (-1, "last")])
+def test_class_numbers_at_the_edge_of_the_table_are_the_label(where, side):
+    iris = sklearn_table("load_iris").rename(columns={"label": "species"})
+    columns = list(iris.columns[:4])
+    df = iris[["species", *columns] if where == 0 else [*columns, "species"]]
+    guess = guess_label(df)
+    assert guess.column == "species" and guess.why.key == "your_data.guess_codes"
+    assert f"the {side} column and holds only 3 different whole numbers ('0', '1', '2')" in guess.why
+
+
+@pytest.mark.parametrize("what, df", [
+    ("features only (iris)", lambda: sklearn_table("load_iris").drop(columns="label")),
+    ("a continuous first column", lambda: table(60).drop(columns="kind")[["height", "age", "weight"]]),
+    ("a row number first", lambda: table(60).drop(columns="kind").assign(id=np.arange(60))[["id", "height",
+                                                                                           "weight"]]),
+    ("a measured target (diabetes: 214 values)", lambda: sklearn_table("load_diabetes", label="target")),
+    ("years at the edge", lambda: table(60).drop(columns="kind").assign(year=np.resize([2020, 2021, 2022], 60))),
+    ("small whole numbers everywhere (digits' pixels)", lambda: sklearn_table("load_digits").drop(columns="label")),
+    ("a class number seen once", lambda: table(60).drop(columns="kind").assign(k=[0, 1] * 29 + [0, 2])),
+    ("a text column of one value", lambda: table(60).assign(kind="cat")),
+])
+def test_no_label_is_guessed_where_a_person_would_see_none(what, df):
+    assert guessed(read_table(csv(df()))) is None, what
+
+
+@pytest.mark.parametrize("what, df, expected", [
+    ("class numbers at both edges", lambda: table(60)[["age", "height", "weight"]].assign(
+        sex=np.resize([0, 1], 60), done=np.resize([1, 0, 0], 60))[["sex", "height", "weight", "done"]], None),
+    ("two text columns inside the table", lambda: table(60).assign(colour=np.resize(["red", "blue"], 60))[
+        ["height", "kind", "colour", "weight"]], None),
+    ("two text columns, one the last", lambda: table(60).assign(colour=np.resize(["red", "blue"], 60))[
+        ["height", "kind", "weight", "colour"]], "colour"),
+    ("a name beats text", lambda: table(60).assign(Class=np.resize([0, 1], 60)), "Class"),
+    ("text beats class numbers at the edge", lambda: table(60).assign(k=np.resize([0, 1], 60)), "kind"),
+    ("label beats y", lambda: table(60).drop(columns="kind").assign(y=np.resize([0, 1], 60),
+                                                                      label=np.resize(["a", "b"], 60)), "label"),
+    ("a continuous y is a feature; the text column is the label", lambda: table(60).assign(y=np.linspace(0, 1, 60)),
+     "kind"),
+    ("class numbers beside others", lambda: table(60).drop(columns="kind").assign(
+        a=np.resize([0, 1], 60), b=np.resize([1, 2, 3], 60)), None),
+])
+def test_ambiguous_tables(what, df, expected):
+    assert guessed(read_table(csv(df()))) == expected, what
+
+
+def test_a_guess_on_a_headerless_file_names_its_column():
+    body = csv(sklearn_table("load_iris"), header=False)
+    df = read_table(body)
+    assert list(df.columns)[-1] == "column 5" and guessed(df) == "column 5"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import numpy as np
@@ -22,9 +23,9 @@ from aelib.data.your_data_tables import Deadline, UploadError, is_number, listed
 from aelib.i18n import Words
 from aelib.limits import UPLOAD_MB, VISITOR, Limits
 
-__all__ = ["IMAGE_TYPES", "MAX_BYTES", "MAX_CLASSES", "MAX_COLUMNS", "MAX_IMAGES", "MAX_MB", "MAX_SIDE", "MIN_ROWS",
-           "UNLABELLED", "UploadError", "csv_columns", "dataset_from_csv", "dataset_from_images",
-           "dataset_from_table", "read_table"]
+__all__ = ["IMAGE_TYPES", "LABEL_NAMES", "MAX_BYTES", "MAX_CLASSES", "MAX_COLUMNS", "MAX_IMAGES", "MAX_MB", "MAX_SIDE",
+           "MIN_ROWS", "UNLABELLED", "LabelGuess", "UploadError", "csv_columns", "dataset_from_csv",
+           "dataset_from_images", "dataset_from_table", "guess_label", "read_table"]
 
 MAX_MB = UPLOAD_MB  # server.maxUploadSize in .streamlit/config.toml (a test checks)
 MAX_BYTES = VISITOR.upload_bytes  # Streamlit's megabyte is 10**6 bytes
@@ -34,11 +35,99 @@ MAX_CLASSES = 50
 MAX_IMAGES = VISITOR.images
 MAX_SIDE = VISITOR.image_side  # pixels; a dense autoencoder on larger images is slow on a shared classroom server
 UNLABELLED = "all"  # the single class of data without labels
+LABEL_NAMES = ("label", "labels", "class", "classes", "target", "targets", "y")  # any case, spaces around ignored
+FEW_CODES = 20  # whole numbers from 0 or 1 up to this many, in an edge column, read as class codes
 
 
 def csv_columns(data: bytes | io.IOBase, limits: Limits = VISITOR) -> list[str]:
     """The column names, to offer as the label column; UploadError if it is not a readable table."""
     return list(read_table(data, limits).columns)
+
+
+@dataclass(frozen=True)
+class LabelGuess:
+    """The column a person would call a table's label, and why it was picked (Words: any language)."""
+
+    column: str
+    why: Words
+
+
+def _is_text(kind: np.dtype) -> bool:
+    return not (pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_bool_dtype(kind))
+
+
+def _few(values: pd.Series, most: int) -> np.ndarray | None:
+    """The column's distinct values (missing ones left out) when there are 2 to `most` of them, else None."""
+    distinct = pd.unique(values.dropna())
+    return distinct if 2 <= len(distinct) <= most else None
+
+
+def _examples(distinct: np.ndarray) -> Words:
+    return listed(sorted((str(v) for v in distinct), key=_sort_key), 3)
+
+
+def _named(df: pd.DataFrame) -> LabelGuess | None:
+    """A column named like a label (LABEL_NAMES, in that order) whose values could be classes: text, or whole
+    numbers, of at most MAX_CLASSES values (a continuous `target` is a measurement, not a class)."""
+    by_name = {}
+    for column in df.columns:
+        by_name.setdefault(str(column).strip().lower(), column)
+    for name in LABEL_NAMES:
+        if (column := by_name.get(name)) is None:
+            continue
+        distinct = _few(df[column], MAX_CLASSES)
+        if distinct is not None and (_is_text(df[column].dtype) or all(float(v).is_integer() for v in distinct)):
+            return LabelGuess(column, Words("your_data.guess_named", n=len(distinct), values=_examples(distinct)))
+    return None
+
+
+def _text(df: pd.DataFrame) -> LabelGuess | None:
+    """The text column of few values (at most MAX_CLASSES, and half the rows): only a label may be text. Of
+    several, the last or else the first column; none when neither is one (ambiguous)."""
+    found = {}
+    for column in [c for c, kind in df.dtypes.items() if _is_text(kind)]:
+        if (distinct := _few(df[column], min(MAX_CLASSES, len(df) // 2))) is not None:
+            found[column] = distinct
+    if not found:
+        return None
+    picked = next(iter(found)) if len(found) == 1 else next((c for c in df.columns[[-1, 0]] if c in found), None)
+    if picked is None:
+        return None
+    return LabelGuess(picked, Words("your_data.guess_text", n=len(found[picked]), values=_examples(found[picked])))
+
+
+def _codes(values: pd.Series) -> np.ndarray | None:
+    """The distinct values of a column that reads like class numbers: whole numbers (or booleans) from 0 or 1 up to
+    at most FEW_CODES, each on at least 2 rows; else None."""
+    if not (pd.api.types.is_integer_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)):
+        return None
+    distinct = _few(values, FEW_CODES)
+    if distinct is None or not (0 <= int(distinct.min()) <= 1 and int(distinct.max()) <= FEW_CODES):
+        return None
+    return distinct if values.value_counts().min() >= 2 else None
+
+
+def _edge(df: pd.DataFrame) -> LabelGuess | None:
+    """The first or last column when it holds class numbers (_codes) and the column beside it does not: in a table
+    of small whole numbers throughout (pixels, survey answers) no column stands out. Both edges: ambiguous, none."""
+    if df.shape[1] < 2:
+        return None
+    picks = []
+    for here, beside in ((0, 1), (-1, -2)):
+        distinct = _codes(df.iloc[:, here])
+        if distinct is not None and _codes(df.iloc[:, beside]) is None:
+            side = Words("your_data.edge_first" if here == 0 else "your_data.edge_last")
+            picks.append(LabelGuess(df.columns[here], Words("your_data.guess_codes", n=len(distinct),
+                                                            values=_examples(distinct), side=side)))
+    return picks[0] if len(picks) == 1 else None
+
+
+def guess_label(df: pd.DataFrame) -> LabelGuess | None:
+    """The column a person would call the label of a table read with read_table, or None: first a column named
+    like one (label, class, target, y; any case) holding classes, then a text column of few values, then whole
+    numbers of few values in the first or last column when they stand out from the column beside them. A guess
+    to show and let the learner change, never a check: dataset_from_table still checks the column."""
+    return _named(df) or _text(df) or _edge(df)
 
 
 def _check_features(df: pd.DataFrame, labelled: bool, first_line: int) -> None:

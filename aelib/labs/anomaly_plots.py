@@ -11,6 +11,17 @@ from aelib.models.zoo_plots import style
 from aelib.plots import FONT, PALETTE
 
 NORMAL, ANOMALY = PALETTE[0], PALETTE[6]
+CELLS = (("tn", "fp"), ("fn", "tp"))  # the confusion matrix's cells: rows the truth, columns the decision
+
+
+def _below(fig: go.Figure, height: int) -> go.Figure:
+    """Room under a curve for its tick labels, a two-line axis title and the legend: the legend sits at the
+    figure's bottom edge and the axes push the margins out to fit their labels (never clipped, never on top)."""
+    fig.update_layout(height=height, margin={"t": 45, "b": 115, "l": 10, "r": 10},
+                      legend={"orientation": "h", "yref": "container", "y": 0.0, "yanchor": "bottom", "x": 0.0})
+    fig.update_xaxes(automargin=True, title_standoff=8)
+    fig.update_yaxes(automargin=True)
+    return fig
 
 
 def error_histogram(errors: np.ndarray, is_anomaly: np.ndarray, threshold: float, bins: int = 60,
@@ -45,9 +56,9 @@ def roc_curve(fpr: np.ndarray, tpr: np.ndarray, auroc: float, point: tuple[float
         fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name=t("anomaly.plot.threshold", lang),
                                  marker={"color": ANOMALY, "size": 11, "symbol": "diamond"}))
     fig = style(fig, t("anomaly.plot.roc_title", lang, auc=f"{auroc:.3f}"), t("anomaly.plot.roc_x", lang),
-                t("anomaly.plot.roc_y", lang), height=360)
+                t("anomaly.plot.roc_y", lang))
     fig.update_yaxes(range=[0, 1.02])
-    return fig
+    return _below(fig, 420)
 
 
 def pr_curve(recall: np.ndarray, precision: np.ndarray, average_precision: float, base_rate: float,
@@ -63,24 +74,34 @@ def pr_curve(recall: np.ndarray, precision: np.ndarray, average_precision: float
         fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name=t("anomaly.plot.threshold", lang),
                                  marker={"color": ANOMALY, "size": 11, "symbol": "diamond"}))
     fig = style(fig, t("anomaly.plot.pr_title", lang, ap=f"{average_precision:.3f}"), t("anomaly.plot.pr_x", lang),
-                t("anomaly.plot.pr_y", lang), height=360)
+                t("anomaly.plot.pr_y", lang))
     fig.update_yaxes(range=[0, 1.02])
-    return fig
+    return _below(fig, 420)
 
 
 def confusion(matrix: list[list[int]], *, lang: str) -> go.Figure:
-    """[[TN, FP], [FN, TP]] as an annotated heat map: rows the truth, columns the decision."""
+    """[[TN, FP], [FN, TP]] as an annotated heat map: rows the truth, columns the decision. Each cell shows its
+    count over a word or two short enough for a narrow column; hovering gives the textbook name."""
     z = np.asarray(matrix)
-    text = [[t("anomaly.plot.cell_tn", lang, n=z[0, 0]), t("anomaly.plot.cell_fp", lang, n=z[0, 1])],
-            [t("anomaly.plot.cell_fn", lang, n=z[1, 0]), t("anomaly.plot.cell_tp", lang, n=z[1, 1])]]
+    text = [[t(f"anomaly.plot.cell_{c}", lang, n=z[i, j]) for j, c in enumerate(row)] for i, row in enumerate(CELLS)]
+    names = [[t(f"anomaly.plot.name_{c}", lang) for c in row] for row in CELLS]
     labels = [t("anomaly.plot.normal", lang), t("anomaly.plot.anomaly", lang)]
-    fig = go.Figure(go.Heatmap(z=z, x=labels, y=labels, text=text,
-                               texttemplate="%{text}", textfont={"size": 15}, colorscale="Blues", showscale=False,
-                               hoverinfo="skip", zmin=0, zmax=max(int(z.max()), 1) * 1.6))  # dark text stays legible
+    fig = go.Figure(go.Heatmap(z=z, x=labels, y=labels, text=text, customdata=names, texttemplate="%{text}",
+                               textfont={"size": 14}, colorscale="Blues", showscale=False, xgap=2, ygap=2,
+                               hovertemplate="%{customdata}: %{z}<extra></extra>",
+                               zmin=0, zmax=max(int(z.max()), 1) * 1.6))  # dark text stays legible
     fig = style(fig, t("anomaly.plot.cm_title", lang), t("anomaly.plot.cm_x", lang), t("anomaly.plot.cm_y", lang),
-                height=300)
-    fig.update_yaxes(autorange="reversed")
+                height=320)
+    fig.update_xaxes(showgrid=False, side="bottom")
+    fig.update_yaxes(autorange="reversed", showgrid=False)
     return fig
+
+
+def _error_bar(top: float) -> dict:
+    """The error heat maps' colour bar: a third of the figure tall, so just its two ends are labelled (more ticks
+    would overlap there), with the scale's top written out."""
+    return {"len": 0.33, "y": 0.15, "thickness": 12, "tickvals": [0.0, top], "ticktext": ["0", f"{top:.2g}"],
+            "tickfont": {"size": 11}}
 
 
 def error_maps(x: np.ndarray, x_hat: np.ndarray, err: np.ndarray, shape: tuple[int, ...],
@@ -97,8 +118,7 @@ def error_maps(x: np.ndarray, x_hat: np.ndarray, err: np.ndarray, shape: tuple[i
     for j in range(n):
         for i, (rows, scale, zmax) in enumerate(((x, "gray_r", 1.0), (x_hat, "gray_r", 1.0), (err, "Inferno", top))):
             fig.add_trace(go.Heatmap(z=rows[j].reshape(h, w), colorscale=scale, zmin=0, zmax=zmax, hoverinfo="skip",
-                                     showscale=i == 2 and j == n - 1, colorbar={"title": row_titles[2], "len": 0.33,
-                                                                                "y": 0.15}),
+                                     showscale=i == 2 and j == n - 1, colorbar=_error_bar(top)),
                           row=i + 1, col=j + 1)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed")

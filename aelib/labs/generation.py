@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 
 import numpy as np
+from scipy.spatial.distance import cdist
 from sklearn.neighbors import NearestNeighbors
 
 from aelib import infer
@@ -119,6 +120,33 @@ def hole_fraction(samples: np.ndarray, codes: np.ndarray, q: float = 0.99) -> fl
     gaps = index.kneighbors(codes)[0][:, 1]  # (N,): the first neighbour of a training code is itself
     far = index.kneighbors(samples, n_neighbors=1)[0][:, 0]  # (n,)
     return float(np.mean(far > np.quantile(gaps, q)))
+
+
+def reach_fraction(samples: np.ndarray, codes: np.ndarray, k: int = 3, max_codes: int = 1000, seed: int = 0) -> float:
+    """The share of training codes that the samples come close to: the "recall" of Kynkäänniemi et al. (2019,
+    "Improved precision and recall metric for assessing generative models"). Each sample claims a ball reaching
+    to its k-th nearest fellow sample; a training code is reached when it lies in some sample's ball. Samples
+    bunched on a patch of the codes, however well inside it, reach few; hole_fraction is its other half (samples
+    outside the codes). (n, D) samples, (N, D) codes (a random max_codes of them are tested) -> [0, 1]."""
+    samples, codes = np.asarray(samples, np.float64), np.asarray(codes, np.float64)
+    if len(codes) > max_codes:
+        codes = codes[np.random.default_rng(seed).choice(len(codes), max_codes, replace=False)]
+    k = min(k, len(samples) - 1)
+    radius = NearestNeighbors(n_neighbors=k + 1).fit(samples).kneighbors(samples)[0][:, k]  # (n,); [:, 0] is itself
+    far = cdist(codes, samples)  # (N, n)
+    return float(np.mean((far <= radius[None, :]).any(axis=1)))
+
+
+def sampling_story(holes: dict[str, float], reach: dict[str, float]) -> tuple[str, str]:
+    """Which two sentences tell what sampling showed, from the shares in holes and of codes reached for
+    "vae_prior", "ae_prior" (a plain AE sampled from N(0, I)) and "ae_fitted" (from a Gaussian fitted to its codes):
+    how N(0, I) failed the plain AE — samples off its codes ("wrong_place"), or bunched on a patch of them
+    ("patch") — or that this run's codes happened to suit it ("fits"); then whether the fitted Gaussian still
+    landed in holes more often than the VAE's prior ("fitted_holes") or not ("fitted_ok")."""
+    ae_holes, ae_reach = holes["ae_prior"], reach["ae_prior"]
+    first = "wrong_place" if ae_holes >= 0.2 else "patch" if ae_reach < 0.6 * max(reach["vae_prior"], 1e-9) else "fits"
+    second = "fitted_holes" if holes["ae_fitted"] > holes["vae_prior"] + 0.02 else "fitted_ok"
+    return first, second
 
 
 def plane_axes(model: Autoencoder, codes: np.ndarray, n: int, dims: tuple[int, int]) -> tuple[np.ndarray, ...]:

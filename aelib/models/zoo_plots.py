@@ -11,11 +11,24 @@ from aelib.plots import FONT, PALETTE
 def style(fig: go.Figure, title: str, xlabel: str, ylabel: str, height: int = 320) -> go.Figure:
     """The labs' common look: title, axis titles, light grid, legend below; shared by the zoo, anomaly and
     few-labels figures."""
-    fig.update_layout(title=title, height=height, margin={"t": 45, "b": 10, "l": 10, "r": 10}, font={"size": FONT},
-                      plot_bgcolor="white", legend={"orientation": "h", "y": -0.25})
-    fig.update_xaxes(title_text=xlabel, showgrid=True, gridcolor="#eee")
-    fig.update_yaxes(title_text=ylabel, showgrid=True, gridcolor="#eee")
+    # the legend sits on the figure's bottom edge, below the x-axis title, in a bottom margin kept for it
+    fig.update_layout(title=title, height=height, margin={"t": 45, "b": 90, "l": 10, "r": 10}, font={"size": FONT},
+                      plot_bgcolor="white",
+                      legend={"orientation": "h", "yref": "container", "y": 0.0, "yanchor": "bottom", "x": 0.0})
+    # automargin: the margins grow to fit tick labels and axis titles (Streamlit's plotly template leaves it off,
+    # and with 10-px margins the labels would be clipped)
+    fig.update_xaxes(title_text=xlabel, showgrid=True, gridcolor="#eee", automargin=True)
+    fig.update_yaxes(title_text=ylabel, showgrid=True, gridcolor="#eee", automargin=True)
     return fig
+
+
+def integer_ticks(x) -> dict | None:
+    """Axis settings that put a tick at each of a few whole-number x values (code sizes, angle indices), so a
+    log axis does not read "2 3 … 9 10 2 3" and a short linear one shows no 1.5 or 2.5; None for other x."""
+    values = list(x)
+    if not values or len(values) > 12 or any(float(v) != int(v) for v in values):
+        return None
+    return {"tickmode": "array", "tickvals": values, "ticktext": [str(int(v)) for v in values]}
 
 
 def bars(values, labels, title: str, xlabel: str, ylabel: str, line: float | None = None,
@@ -51,6 +64,9 @@ def curves(x, series: dict[str, list], title: str, xlabel: str, ylabel: str, log
     fig = style(fig, title, xlabel, ylabel)
     if log_x:
         fig.update_xaxes(type="log")
+    ticks = integer_ticks(x)
+    if ticks:
+        fig.update_xaxes(**ticks)
     return fig
 
 
@@ -62,4 +78,28 @@ def two_clouds(a: np.ndarray, b: np.ndarray, names: tuple[str, str], title: str)
                                  marker={"color": colour, "size": 5, "opacity": 0.5}))
     fig = style(fig, title, "z₁", "z₂", height=420)
     fig.update_yaxes(scaleanchor="x")
+    return fig
+
+
+def filter_grid(filters: np.ndarray, kh: int, kw: int, title: str, per_row: int = 8, *, lang: str) -> go.Figure:
+    """Signed kernels (n, kh·kw) as a grid of small tiles, per_row to a row, on a diverging scale centred on 0:
+    red excites, blue inhibits, white is ignored (one colour bar shared by all, symmetric, so tiles compare)."""
+    n = len(filters)
+    rows = -(-n // per_row)
+    gap = 1
+    canvas = np.full((rows * (kh + gap) - gap, per_row * (kw + gap) - gap), np.nan)
+    for i, f in enumerate(np.asarray(filters, np.float64)):
+        r, c = divmod(i, per_row)
+        canvas[r * (kh + gap):r * (kh + gap) + kh, c * (kw + gap):c * (kw + gap) + kw] = f.reshape(kh, kw)
+    top = float(np.nanmax(np.abs(canvas))) if n else 1.0
+    top = top if top > 0 else 1.0
+    fig = go.Figure(go.Heatmap(z=canvas, colorscale="RdBu", reversescale=True, zmid=0.0, zmin=-top, zmax=top,
+                               hovertemplate=t("zoo.filter_hover", lang) + "<extra></extra>",
+                               colorbar={"title": {"text": t("zoo.weight", lang), "side": "right"},
+                                         "tickvals": [-top, 0.0, top], "ticktext": [f"{-top:.2g}", "0", f"{top:.2g}"],
+                                         "thickness": 14}))
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
+    fig.update_layout(title=title, height=90 + 60 * rows, margin={"t": 40, "b": 5, "l": 5, "r": 5},
+                      font={"size": FONT}, plot_bgcolor="white")
     return fig

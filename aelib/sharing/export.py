@@ -239,9 +239,20 @@ def report_figures(model: Autoencoder, ds: Dataset, history: list[EpochStats], v
     x_hat = infer.reconstruct(model, x, y)
     recon = (series_rows(x[:6], x_hat[:6], ds.shape, lang=lang) if ds.kind == "sequence"
              else image_rows([x, x_hat], ds.shape, [t("plots.original", lang), t("plots.reconstruction", lang)]))
-    return {t("export.report.loss_curves", lang): loss_curves(history_dicts(history), val_name, lang=lang),
+    figs = {t("export.report.loss_curves", lang): loss_curves(history_dicts(history), val_name, lang=lang),
             t("export.report.reconstructions", lang): recon,
             t("export.report.latent_space", lang): _latent_figure(model, ds, lang=lang)}
+    return {title: standalone(fig) for title, fig in figs.items()}
+
+
+def standalone(fig: go.Figure) -> go.Figure:
+    """A figure that lays itself out outside Streamlit: plotly's own template (inside a Streamlit process the
+    default template is Streamlit's, which leaves the axes' automargin off) and automargin on every axis, so tick
+    labels and axis titles push the 10-px margins out instead of being clipped or drawn over each other."""
+    fig.update_layout(template="plotly")
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    return fig
 
 
 STYLE = ("body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}"  # no-i18n

@@ -1,15 +1,16 @@
-"""Shareable setups: a Train page setup as short URL query parameters and back, validated field by field
-against a schema, because a URL is untrusted text. Nothing read here is evaluated or used as a path: a
+"""Shareable setups: a page's setup (Train's, or a lab's) as short URL query parameters and back, validated field
+by field against a schema, because a URL is untrusted text. Nothing read here is evaluated or used as a path: a
 value is only matched against a fixed pattern, a number range or a fixed list of choices."""
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
 from aelib.settings import Choice, Flag, Float, Int, Setting, Text
 
-__all__ = ["LOCK", "MAX_PARAMS", "MAX_PROBLEMS", "MAX_VALUE", "Choice", "Field", "Flag", "Float", "Int", "Text",
-           "decode", "encode"]
+__all__ = ["LOCK", "MAX_PARAMS", "MAX_PROBLEMS", "MAX_VALUE", "Choice", "Field", "Flag", "Float", "Int", "Several",
+           "Text", "decode", "encode"]
 
 LOCK = "lock"  # the parameter naming the settings a teacher locked: ?lock=model,latent_dim
 MAX_PARAMS = 48  # more parameters than any setup needs: the rest are not read
@@ -17,7 +18,33 @@ MAX_VALUE = 64  # characters in one value (the lock list may be as long as all t
 MAX_PROBLEMS = 12  # problems listed one by one; further ones are counted
 _SAFE = re.compile(r"[A-Za-z0-9_.,+-]{1,24}")  # text that may be echoed back in a message
 
-Field = Setting  # a share link's field is one of the typed settings (aelib.settings)
+
+
+@dataclass(frozen=True)
+class Several:
+    """Distinct choices picked together (a multiselect), written comma-separated: cz_latent=8,16,32. Empty text is
+    an empty pick; a repeated choice counts once."""
+    choice: Choice
+    most: int = 16
+
+    def parse(self, text: str) -> list:
+        pieces = [p.strip() for p in text.split(",")] if text.strip() else []
+        if len(pieces) > self.most:
+            raise ValueError(f"lists more than {self.most} values")
+        picked = []
+        for piece in pieces:
+            value = self.choice.parse(piece)
+            if value not in picked:
+                picked.append(value)
+        return picked
+
+    def format(self, v: object) -> str:
+        if isinstance(v, str) or not isinstance(v, list | tuple):
+            raise TypeError("not a list of choices")
+        return ",".join(self.choice.format(x) for x in v)
+
+
+Field = Setting | Several  # a share link's field: one of the typed settings (aelib.settings), or several choices
 
 
 def encode(settings: Mapping[str, object], locked: Collection[str], schema: Mapping[str, Field],

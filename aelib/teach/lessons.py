@@ -197,13 +197,25 @@ def anomalies(ds: Dataset, seed: int = 0, log: Log | None = None, epochs: int = 
 # -- the numbers each explanation quotes, and which sentences they call for -------------------------------------
 
 def _facts_bottleneck(r: dict) -> dict:
+    """The smallest and largest code and the one before the largest ("mid"; the smallest when there are two)."""
+    mid = -2 if len(r["sizes"]) > 2 else 0
     return {"small": r["ae"][0], "large": r["ae"][-1], "k_small": r["sizes"][0], "k_large": r["sizes"][-1],
-            "pca_large": r["pca"][-1]}
+            "mid": r["ae"][mid], "k_mid": r["sizes"][mid], "pca_small": r["pca"][0], "pca_large": r["pca"][-1],
+            "ratio": r["ae"][-1] / max(r["pca"][-1], 1e-12), "sizes": len(r["sizes"])}
 
 
 def _story_bottleneck(f: dict) -> tuple[str, ...]:
+    """The trend from the smallest code to the largest; where the AE stopped gaining (a short run of a dense AE
+    often levels off between the last two sizes while PCA keeps falling), and how both ends compare with PCA."""
     trend = "rise" if f["small"] > 1.1 * f["large"] else "fall" if f["large"] > 1.1 * f["small"] else "flat"
-    return "numbers", trend, "ae_beats_pca" if f["large"] < f["pca_large"] else "pca_beats_ae"
+    parts = ["numbers", trend]
+    if trend == "rise" and f["sizes"] > 2:
+        parts.append("plateau" if f["mid"] <= 1.1 * f["large"] else "still_falling")
+    if f["large"] < f["pca_large"]:
+        return (*parts, "ae_beats_pca")
+    if f["small"] < f["pca_small"]:
+        parts.append("small_beats_pca")
+    return (*parts, "pca_beats_ae")
 
 
 def _facts_linear(r: dict) -> dict:

@@ -162,8 +162,19 @@ def test_anomaly_results_are_chinese(anomaly_zh):
     charts = titles(at)
     assert charts[0] == t("anomaly.plot.hist_title", "zh")
     assert charts[1] == t("anomaly.plot.cm_title", "zh")
-    assert charts[2].startswith("ROC 曲线") and charts[3].startswith("精确率-召回率曲线")
+    assert charts[2].startswith("ROC 曲线") and charts[3].startswith("PR 曲线")
     hist = figure(at.get("plotly_chart")[0])
     assert sorted(tr["name"] for tr in hist["data"]) == ["异常 (324)", "正常 (36)"]
     maps = figure(at.get("plotly_chart")[4])
     assert any("误差" in a.get("text", "") for a in maps["layout"]["annotations"])
+
+
+def test_the_confusion_matrix_and_curves_are_laid_out_two_to_a_row(trained):
+    """Three charts side by side left the matrix's words and the curves' titles cut off: at most two to a row, short
+    words in the cells, the full names on hover."""
+    charts = [figure(c) for c in trained.get("plotly_chart")]
+    matrix = next(f for f in charts if f["data"][0].get("type") == "heatmap" and f["data"][0].get("customdata"))
+    words = [line for row in matrix["data"][0]["text"] for cell in row for line in cell.split("<br>")[1:]]
+    assert words and max(len(w) for w in words) <= 8
+    titles_ = [str(f["layout"].get("title", {}).get("text", "")) for f in charts]
+    assert any(x.startswith("ROC · AUC") for x in titles_) and any(x.startswith("PR curve · AP") for x in titles_)

@@ -251,3 +251,13 @@ def test_the_perplexity_strip_speaks_chinese(compare):
         t("proj.strip_panel", ZH, p=p) for p in ("2", "5", "30", "50")]
     assert any(c.value.startswith(t("compare.strip_caption", ZH, scores="")[:10]) for c in compare.caption)
     compare.toggle(key="cmp_strip").set_value(False).run()
+
+
+def test_the_metrics_table_has_short_headers_with_their_full_names_on_hover(lab):
+    import json
+
+    config = json.loads(lab.dataframe[0].proto.columns)
+    shown = {k: v for k, v in config.items() if not v.get("hidden")}
+    assert all(len(v["label"]) <= 10 and v["help"] for v in shown.values()), shown
+    assert config[t("compare.col_protocol", "en")].get("hidden") is True  # said once under the table instead
+    assert any(c.value.startswith("5-NN accuracy was measured by") for c in lab.caption)

@@ -171,12 +171,13 @@ def test_the_generation_page_speaks_chinese_before_and_after_training(generation
     assert [s.value for s in at.subheader] == [zh("generation.sampling"), zh("generation.grid"),
                                                zh("generation.traversals"),
                                                zh("generation.interpolation")]
-    assert at.caption[0].value == zh("generation.pair_caption", source=zh("origin.here"), hidden=(512, 256), latent=3,
-                                    dataset=zh("data.digits.title"))
+    assert zh("generation.pair_caption", source=zh("origin.here"), hidden=(512, 256), latent=3,
+              dataset=zh("data.digits.title")) in [c.value for c in at.caption]
     figs = [figure(c) for c in at.get("plotly_chart")]
     assert rows_of(figs[0]) == [zh("generation.vae_prior"), zh("generation.ae_prior"), zh("generation.ae_fitted")]
     kinds = ("generation.vae_prior", "generation.ae_prior", "generation.ae_fitted")
-    assert [m.label for m in at.metric] == [zh("generation.hole", source=zh(k)) for k in kinds]
+    labels = [zh(f"generation.{m}", source=zh(k)) for k in kinds for m in ("hole", "reach")]
+    assert [m.label for m in at.metric] == labels
     assert zh("generation.grid_title_vae", n=at.slider(key="gen_grid").value) in titles(at)
     assert zh("generation.norm_title") in titles(at)
     assert any(rows_of(f) == [zh(k) for k in ("generation.pixel_blend", "generation.vae_linear",
@@ -226,3 +227,13 @@ def test_the_libraries_progress_texts_are_said_in_the_learners_language():
         assert in_lang("plain text") == "plain text"
     finally:
         del st.session_state["lang"]
+
+
+def test_sampling_shows_holes_and_reach_and_says_what_they_showed(trained):
+    """The plain AE sampled from N(0, I) may land inside its codes (0 % in holes) and still fail: the page shows the
+    share of codes each sampler reaches, and the caption picks the sentences these numbers call for."""
+    reached = [m for m in trained.metric if m.label.startswith(t("generation.reach", "en").split("{")[0])]
+    assert len(reached) == 3 and all(m.value.endswith("%") for m in reached)
+    story = {f"generation.samples.{k}" for k in ("wrong_place", "patch", "fits", "fitted_holes", "fitted_ok")}
+    firsts = [t(k, "en").split("{", 1)[0][:60] for k in sorted(story)]
+    assert sum(any(c.value.startswith(f) or f in c.value for f in firsts) for c in trained.caption) >= 1

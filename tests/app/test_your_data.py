@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from aelib.i18n import t
+from appkit.i18n import plain
 from tests.app.helpers import figure, fresh, ok, on, prefix, values
 
 PAGE = "pages/7_Your_data.py"
@@ -94,8 +95,7 @@ def test_a_label_column_with_one_class_is_a_message():
 def test_a_good_csv_is_previewed_with_its_class_counts():
     at = upload_csv(fresh(), pets(90))
     assert list(at.dataframe[0].value.columns) == ["height", "weight", "tail", "kind"]
-    assert any("Not numeric: column 'kind'" in e.value for e in at.error)  # until it is chosen as the label
-    at.selectbox(key="upload_label").set_value("kind").run()
+    assert at.selectbox(key="upload_label").value == "kind"  # detected: the only text column
     assert not at.error
     assert [m.value for m in at.metric] == ["3", "72 / 18", "3"]
     assert at.button(key="upload_add")
@@ -169,9 +169,13 @@ def test_a_csv_upload_is_checked_previewed_and_added_in_chinese():
     ok(at)
     assert at.selectbox(key="upload_label").label == t("your_data.label_column", "zh")
     assert at.selectbox(key="upload_label").options[0] == t("your_data.no_label", "zh")
-    error = at.error[0].value  # the label column is not numeric until it is chosen as the label
+    assert at.selectbox(key="upload_label").value == "kind"  # detected, and the caption says why in Chinese
+    why = t("your_data.guess_text", "zh", n=3, values="“cat”、“dog”、“fox”")
+    assert [c.value for c in at.caption if c.value.startswith(prefix("your_data.label_guessed", "zh", column=...))] \
+        == [t("your_data.label_guessed", "zh", column="kind", why=why)]
+    at.selectbox(key="upload_label").set_value(None).run()  # the label column is not numeric when not the label
     reason = t("your_data.not_numeric_one", "zh", names="“kind”", example="cat", column="kind")  # in Chinese too
-    assert error == t("your_data.upload_error", "zh", detail=reason)
+    assert at.error[0].value == t("your_data.upload_error", "zh", detail=reason)
     at.selectbox(key="upload_label").set_value("kind").run()
     ok(at)
     assert not at.error and at.success[0].value.startswith(prefix("your_data.ready", "zh", source=...))
@@ -198,3 +202,60 @@ def test_an_image_upload_is_previewed_in_chinese():
     assert [m.value for m in at.metric] == ["1 × 8 × 8", "32 / 8", "2"]
     preview = figure(at.get("plotly_chart")[0])
     assert preview["layout"]["yaxis"]["ticktext"] == [t("your_data.row_training", "zh")]
+
+
+# The label picker opens on the column a person would call the label, and says why.
+
+
+def sklearn_csv(loader: str, label: str | None = "label", text: bool = False) -> bytes:
+    """One of sklearn's bundled sets as CSV: its features, then its class in `label` (numbers, or names if `text`)."""
+    from sklearn import datasets
+
+    bunch = getattr(datasets, loader)(as_frame=True)
+    df = bunch.data
+    if label is not None:
+        df = df.assign(**{label: [bunch.target_names[i] for i in bunch.target] if text else bunch.target})
+    return df.to_csv(index=False).encode()
+
+
+def captions(at, key: str) -> list[str]:
+    return [c.value for c in at.caption if c.value.startswith(prefix(key, "en", column=...))]
+
+
+@pytest.mark.parametrize("loader, text, classes, shape, why", [
+    ("load_iris", False, "3", "4", "its name says so, and it holds 3 different values ('0', '1', '2')"),
+    ("load_wine", True, "3", "13", "its name says so, and it holds 3 different values ('class_0', 'class_1', "
+                                   "'class_2')"),
+])
+def test_the_label_column_is_detected_and_said(loader, text, classes, shape, why):
+    at = upload_csv(fresh(), sklearn_csv(loader, text=text), f"{loader}.csv")
+    assert at.selectbox(key="upload_label").value == "label"
+    assert captions(at, "your_data.label_guessed") == [t("your_data.label_guessed", "en", column="label",
+                                                         why=plain(why))]  # Markdown: class\_0 shows class_0
+    assert not at.error and "labels from 'label'" in at.success[0].value
+    assert [m.value for m in at.metric] == [shape, at.metric[1].value, classes]
+
+
+def test_a_table_without_labels_says_none_was_found_and_the_choice_is_the_learners():
+    at = upload_csv(fresh(), sklearn_csv("load_iris", label=None), "measurements.csv")
+    assert at.selectbox(key="upload_label").value is None
+    assert t("your_data.label_not_guessed", "en") in [c.value for c in at.caption]
+    assert not at.error and "no labels" in at.success[0].value
+    at = upload_csv(at, sklearn_csv("load_iris"), "iris.csv")  # another file: the picker opens on its label
+    assert at.selectbox(key="upload_label").value == "label"
+    at.selectbox(key="upload_label").set_value(None).run()  # the learner's choice stands over reruns
+    assert not captions(at, "your_data.label_guessed") and t("your_data.label_not_guessed", "en") not in [
+        c.value for c in at.caption]
+    at.run()
+    assert at.selectbox(key="upload_label").value is None
+    assert "5 columns, no labels" in at.success[0].value
+
+
+def test_train_on_it_is_offered_only_once_there_is_a_dataset():
+    at = on(fresh(), PAGE)
+    assert any(c.value == t("your_data.none_yet", "en") for c in at.caption)
+    assert not at.main.get("page_link")
+    at = add(upload_csv(at, pets(90)))
+    assert [link.label for link in at.main.get("page_link")] == [t("your_data.train_on_it", "en")]
+    at.button(key="upload_remove_yours: pets.csv").click().run()
+    assert not at.main.get("page_link")

@@ -188,3 +188,16 @@ def test_the_umap_view_says_how_its_graph_was_built_in_chinese():
     cfg = at.session_state["aelab_run"].model_cfg
     caption = t("zoo.umap.caption", "zh", k=cfg.n_neighbors, weight=cfg.umap_weight)
     assert f"{caption} {t('zoo.umap.jitter', 'zh', copies=cfg.jitter_copies)}" in [c.value for c in at.caption]
+
+
+def test_conv_filters_are_a_signed_grid_and_the_run_is_compared_with_pca():
+    at = tiny_run(fresh(), dataset="mnist5k", model="conv_ae", epochs=1)
+    grid = next(figure(c) for c in at.get("plotly_chart") if "filters (" in str(figure(c)["layout"].get("title")))
+    hm = grid["data"][0]
+    assert hm["zmid"] == 0 and hm["zmin"] == -hm["zmax"]
+    run = at.session_state["aelab_run"]
+    ae, pca = run.extras["vs_pca"]
+    assert 0 < ae < 1 and 0 < pca < 1
+    said = [c.value for c in at.caption if "PCA keeping as many numbers" in c.value]
+    assert len(said) == 1 and f"{ae:.4f}" in said[0] and f"{pca:.4f}" in said[0]
+    assert ("PCA is ahead" in said[0]) == (ae > 1.05 * pca)
