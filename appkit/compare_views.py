@@ -11,7 +11,7 @@ import streamlit as st
 from aelib import infer
 from aelib.data import Dataset, sample_rows
 from aelib.estimators import AutoencoderTransformer, ae_projection
-from aelib.plots import image_rows, latent_scatter
+from aelib.plots import image_rows, latent_scatter, thumbnails
 from aelib.projections import Projection, nearest, pca_reconstruction, project_pca, score
 from aelib.projections.plots import perplexity_strip
 from appkit import projection_views
@@ -129,11 +129,14 @@ def selection(ids: np.ndarray) -> np.ndarray:
     return np.intersect1d(np.asarray(st.session_state.get(SELECTED, []), dtype=int), ids)
 
 
-def panels(pending: dict, y: np.ndarray, ids: np.ndarray, ds: Dataset, dim: int) -> tuple[dict, dict]:
+def panels(pending: dict, y: np.ndarray, ids: np.ndarray, ds: Dataset, dim: int,
+           x: np.ndarray | None = None) -> tuple[dict, dict]:
     """Two panels a row (readable on a projector), colours and legend shared, each drawn as soon as its method
-    is ready; a box, lasso or click in one panel highlights the same samples in all. Returns the results
-    {method: (projection, metrics)} and each panel's plotted coordinates."""
+    is ready; a box, lasso or click in one panel highlights the same samples in all; given the samples `x` (rows
+    matching ids), hovering a point draws it. Returns the results {method: (projection, metrics)} and each
+    panel's plotted coordinates."""
     picked = selection(ids)
+    drawn = thumbnails(x, ds.shape) if x is not None else None  # made once, shared by every panel
     grid = [c for _ in range(0, len(pending), 2) for c in st.columns(2)]
     results, coords = {}, {}
     for i, (col, (name, get)) in enumerate(zip(grid, pending.items())):
@@ -147,7 +150,7 @@ def panels(pending: dict, y: np.ndarray, ids: np.ndarray, ds: Dataset, dim: int)
         coords[name], title, axis = view_coords(name, proj, dim)
         fig = latent_scatter(coords[name], y, ds.class_names, ids, title=title, axis=axis,
                              legend="right" if i % 2 else None, highlight=picked if len(picked) else None,
-                             lang=current_lang())
+                             thumbs=drawn, lang=current_lang())
         if coords[name].shape[1] == 3:
             col.plotly_chart(fig, key=f"cmp_panel3d_{name}")
         else:

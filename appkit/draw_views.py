@@ -8,11 +8,12 @@ import streamlit as st
 
 from aelib.data import Dataset
 from aelib.labs.draw import MNIST_SIDE, Reference, plane, preprocess, read, reference
-from aelib.plots import image_rows, latent_scatter
+from aelib.plots import image_rows, latent_scatter, thumbnails
 from appkit.i18n import current_lang, explain, tr
 from appkit.state import Run
 
 REF_KEY = "aelab_draw_reference"  # (model id, epochs, dataset name) -> Reference, for this session's model
+THUMBS_KEY = "aelab_draw_thumbs"  # (dataset name, size, first ids) -> the test samples as hover text
 NEIGHBOURS = 8
 
 
@@ -36,11 +37,21 @@ def _reference(run: Run, ds: Dataset) -> Reference:
     return cached[1]
 
 
+def _thumbs(ds: Dataset) -> list[str]:
+    """The test samples drawn for the scatter's hover: made once per dataset, not per stroke."""
+    token = (ds.name, len(ds.x_test), ds.test_ids[:8].tobytes())
+    cached = st.session_state.get(THUMBS_KEY)
+    if cached is None or cached[0] != token:
+        cached = (token, thumbnails(ds.x_test, ds.shape))
+        st.session_state[THUMBS_KEY] = cached
+    return cached[1]
+
+
 def _scatter(ref: Reference, ds: Dataset, z: np.ndarray) -> go.Figure:
     coords, point, axis = plane(ref, z)
     title = tr("draw.scatter_title_pca") if axis == "PC" else tr("draw.scatter_title")
     fig = latent_scatter(coords, ds.y_test, ds.class_names, ds.test_ids, axis=axis, title=title,
-                         lang=current_lang())
+                         thumbs=_thumbs(ds), lang=current_lang())  # coords: one row per test sample
     y = point[1] if len(point) > 1 else 0.0
     star = tr("draw.your_drawing")
     fig.add_trace(go.Scatter(x=[point[0]], y=[y], mode="markers", name=star,

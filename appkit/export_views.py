@@ -17,12 +17,29 @@ from appkit.state import Run
 
 PRETRAINED, WEIGHTS_FILE, CONFIG_FILE, IMPORT_ERROR = ("pretrained_choice", "import_weights", "import_config",
                                                        "aelab_import_error")
+BUNDLED = "bundled"  # run.extras key: the name of the bundled model the run is a copy of
+
+
+def bundled_name(run: Run) -> str | None:
+    """The bundled pretrained model this run is a copy of (None: the learner trained or imported it)."""
+    return run.extras.get(BUNDLED)
+
+
+def bundled_title(name: str, title: str | None = None) -> str:
+    """A bundled model's title in the learner's language (its file's title, else its name, for one not in SETUPS)."""
+    return in_lang(quickstart.SETUPS[name].title) if name in quickstart.SETUPS else title or name
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)  # the caller's spinner speaks the learner's language
 def bundled(name: str) -> export.Imported:
     """A read-only bundled checkpoint; never hand this model to a learner, hand them a copy."""
     return quickstart.load(name)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def bundled_replay(name: str) -> list:
+    """A bundled checkpoint's training replay (read-only, shared; [] if it has none)."""
+    return quickstart.replay(name)
 
 
 def _run_from(imported: export.Imported, message: str) -> Run:
@@ -66,6 +83,8 @@ def _use_pretrained() -> None:
         mine = export.Imported(copy.deepcopy(shared.model), shared.dataset, list(shared.history), shared.train,
                                False)
         run = _run_from(mine, tr("export.pretrained_loaded", name=name, epochs=len(mine.history)))
+        run.extras[BUNDLED] = name
+        run.snapshots = list(bundled_replay(name))  # the codes arrays are shared, read only
     except (CheckpointError, DatasetUnavailable, ValueError) as err:
         st.session_state[state.NOTICE] = ("error", tr("export.pretrained_failed", error=explain(err)))
         return
@@ -105,8 +124,7 @@ def quick_start(disabled: bool) -> None:
     if not names:
         return
     offered, blocked = _offered(names)
-    labels = {name: in_lang(quickstart.SETUPS[name].title) if name in quickstart.SETUPS else title
-              for name, title in names.items()}  # built now: see format_func
+    labels = {name: bundled_title(name, title) for name, title in names.items()}  # built now: see format_func
     with st.container(border=True):
         st.markdown(tr("export.quick_start_heading"))
         st.caption(tr("export.quick_start_caption"))

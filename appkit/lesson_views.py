@@ -7,6 +7,7 @@ import numpy as np
 import streamlit as st
 
 from aelib.i18n import t
+from aelib.labs.score_field_plots import residual_field
 from aelib.models.zoo_plots import bars, curves, histograms, two_clouds
 from aelib.plots import image_rows
 from aelib.teach import lessons
@@ -176,5 +177,47 @@ def _anomaly(r: dict) -> None:
     st.metric("AUROC", f"{r['auroc']:.3f}")
 
 
+def _sae(r: dict) -> None:
+    bars_ = [100 * r[k] for k in ("accuracy", "accuracy_with_reconstructed_activations",
+                                  "accuracy_with_mean_activations")]
+    st.plotly_chart(bars(bars_, [tr(f"lesson.sae.bar.{k}") for k in ("own", "rec", "mean")], tr("lesson.sae.fig"), "",
+                         tr("lesson.sae.y")))
+    st.plotly_chart(image_rows(r["top"], _shape(), [tr("lesson.sae.top", latent=i + 1) for i in range(len(r["top"]))]))
+    c = st.columns(3)
+    c[0].metric(tr("lesson.sae.l0"), f"{r['l0']:.0f}")
+    c[1].metric(tr("lesson.sae.dead"), f"{100 * r['dead_fraction']:.0f}%")
+    c[2].metric(tr("lesson.sae.fvu"), f"{r['fvu']:.3f}")
+
+
+def _mae(r: dict) -> None:
+    st.plotly_chart(image_rows(r["rows"], _shape(), [tr(f"lesson.mae.row.{k}") for k in ("original", "masked",
+                                                                                          "filled")]))
+    st.plotly_chart(bars([100 * r[f"probe_{k}"] for k in ("raw", "ae", "mae")],
+                         [tr(f"lesson.mae.bar.{k}") for k in ("raw", "ae", "mae")], tr("lesson.mae.fig"), "",
+                         tr("lesson.mae.y")))
+    c = st.columns(2)
+    c[0].metric(tr("lesson.mae.mse_mae"), f"{r['mse_mae']:.4f}")
+    c[1].metric(tr("lesson.mae.mse_mean"), f"{r['mse_mean']:.4f}")
+
+
+LATENT_KINDS = ("real", "reconstructed", "prior", "latent_diffusion")
+
+
+def _latent_diffusion(r: dict) -> None:
+    names = [tr(f"lesson.latent_diffusion.kind.{k}") for k in LATENT_KINDS]
+    st.plotly_chart(image_rows([r["rows"][k] for k in LATENT_KINDS], _shape(), names))
+    st.plotly_chart(bars([100 * r[f"recognised_{k}"] for k in LATENT_KINDS], names,
+                         tr("lesson.latent_diffusion.fig"), "", tr("lesson.latent_diffusion.y")))
+
+
+def _score(r: dict) -> None:
+    st.plotly_chart(residual_field(r["data"], r["grid"], r["field"], lang=current_lang()))
+    c = st.columns(3)
+    c[0].metric(tr("lesson.score.cosine"), f"{r['cosine_toward_circle']:.2f}")
+    c[1].metric(tr("lesson.score.tangent"), f"{r['dae_gain_tangent']:.2f}")
+    c[2].metric(tr("lesson.score.normal"), f"{r['dae_gain_normal']:.2f}")
+
+
 FIGURES = {"bottleneck": _bottleneck, "linear_pca": _linear, "overfitting": _overfitting, "vae": _vae,
-           "denoising": _denoising, "anomaly": _anomaly}
+           "denoising": _denoising, "anomaly": _anomaly, "sae": _sae, "mae": _mae,
+           "latent_diffusion": _latent_diffusion, "score": _score}

@@ -14,20 +14,8 @@ from aelib.models import build_model
 from aelib.models.pretrain import PretrainStats
 from aelib.plots import image_rows, loss_curves, series_rows, split_name, term_titles
 from aelib.replay import REPLAY_POINTS, snapshot_epochs
-from aelib.train import (
-    EarlyStop,
-    EpochStats,
-    Preparing,
-    Progress,
-    TimeUp,
-    TrainingDiverged,
-    epoch_samples,
-    expected_seconds,
-    pick_device,
-    run_pace,
-    seconds_left,
-    train,
-)
+from aelib.train import EarlyStop, EpochStats, Preparing, Progress, TimeUp, TrainingDiverged, pick_device, train
+from aelib.train.pace import epoch_samples, expected_seconds, run_pace, seconds_left
 from appkit import resources
 from appkit.i18n import current_lang, explain, in_lang, plain, tr
 from appkit.state import Run, get_run, give_back_previous, set_run
@@ -82,7 +70,7 @@ class Clock:
         self.last = now
 
     def left(self, epochs: int, into_epoch: float) -> float | None:
-        """Seconds left: the epochs to run × a robust recent epoch time (aelib.train.seconds_left); before any
+        """Seconds left: the epochs to run × a robust recent epoch time (aelib.train.pace.seconds_left); before any
         epoch has finished and without a prior, the running epoch's own pace."""
         now = time.perf_counter()
         left = seconds_left(self.epochs, epochs, into_epoch, self.prior)

@@ -79,11 +79,18 @@ def data_dir_of(text: str | None) -> str | None:
 
 
 def require_run() -> Run:
-    """The learner's trained model, or a pointer to the Train page and a stop."""
+    """The learner's model; without one, a pointer to the Train page and the bundled pretrained models to start
+    from (within a teacher's locks), then a stop."""
     run = get_run()
     if run is None or not run.history:
+        from appkit import export_views, state  # export_views uses this module: imported when needed
+
+        notice = state.take_notice()  # a pretrained model that failed to load says why
+        if notice:
+            (st.error if notice[0] == "error" else st.info)(notice[1])
         st.info(tr("widgets.no_model"))
         st.page_link("pages/1_Train.py", label=tr("widgets.go_train"), icon=":material/model_training:")
+        export_views.quick_start(disabled=False)
         st.stop()
     return run
 
@@ -93,6 +100,11 @@ def run_caption(run: Run) -> None:
     cfg, tcfg = run.model_cfg, run.train_cfg
     statuses = {"training": tr("widgets.status.training"), "finished": tr("widgets.status.finished"),
                 "stopped": tr("widgets.status.stopped"), "diverged": tr("widgets.status.diverged")}
+    from appkit import export_views  # export_views uses this module: imported when needed
+
+    name = export_views.bundled_name(run)
+    if name is not None:  # never passed off as the learner's own
+        st.caption(tr("widgets.pretrained_caption", title=export_views.bundled_title(name)))
     beta = f", β = {cfg.beta:g}" if cfg.model == "vae" else ""
     st.caption(tr("widgets.run_caption", model=cfg.model, latent=cfg.latent_dim, beta=beta, dataset=run.dataset,
                   done=len(run.history), epochs=tcfg.epochs, status=statuses.get(run.status, run.status),

@@ -1,4 +1,4 @@
-"""Lessons: six guided experiments, each a concept with its math, a prediction to commit to, a short live run
+"""Lessons: ten guided experiments, each a concept with its math, a prediction to commit to, a short live run
 on the 8×8 digits and an explanation of what happened, with a link to the full page for free exploration."""
 import streamlit as st
 

@@ -17,7 +17,7 @@ widgets.run_caption(run)
 settings = cv.controls(ds)
 share_views.page_share_expander("pages/3_Compare.py")
 x, y, ids = cv.sample(ds, settings)
-results, coords = cv.panels(cv.projections(run, ds, settings, x, y), y, ids, ds, settings.dim)
+results, coords = cv.panels(cv.projections(run, ds, settings, x, y), y, ids, ds, settings.dim, x=x)
 if settings.dim == 2:
     cv.show_selection(run, ds, x, y, ids, coords, settings.seed)
 

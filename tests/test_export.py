@@ -119,7 +119,7 @@ def test_quickstart_make_writes_a_loadable_checkpoint(tmp_path, monkeypatch):
     monkeypatch.setitem(quickstart.SETUPS, "tiny", quickstart.Setup("tiny", "digits", "ae", 2, 1))
     out = quickstart.make("tiny", tmp_path)
     assert {f.name for f in (tmp_path / "tiny").iterdir()} == {checkpoint.WEIGHTS, checkpoint.CONFIG,
-                                                                checkpoint.HISTORY}
+                                                                checkpoint.HISTORY, quickstart.REPLAY}
     assert quickstart.available(tmp_path) == {"tiny": "tiny"} and out["bytes"] > 0
     assert len(quickstart.load("tiny", tmp_path).history) == 1
 

@@ -54,7 +54,7 @@ def test_holes_counts_prior_draws_far_from_every_code():
     assert lessons.holes(np.full((10, 2), 50.0)) == 1.0
 
 
-@pytest.mark.parametrize("value, number", [("3", 3), (" 6 ", 6), ("0", 1), ("7", 1), ("-1", 1), ("x", 1),
+@pytest.mark.parametrize("value, number", [("3", 3), (" 6 ", 6), ("0", 1), ("99", 1), ("-1", 1), ("x", 1),
                                            ("2.5", 1), ("9" * 5000, 1), (None, 1), (["2"], 1)])
 def test_a_lesson_number_from_the_url_is_parsed_never_trusted(value, number):
     assert lessons.parse_number(value) == number
@@ -180,3 +180,103 @@ def test_the_subspace_lesson_opens_with_an_intuition_before_any_maths():
         first, *rest = table(lang)["lesson.linear_pca.concept"].split("\n\n")
         assert rest and "$" not in first and "\\" not in first  # plain words first, the formulas after
         assert ("subspace" in first and "principal angles" in first) if lang == "en" else "子空间" in first
+
+
+# -- the lessons on the autoencoders of 2026: explanations follow the numbers ---------------------------------
+
+def by_id(lesson_id: str) -> lessons.Lesson:
+    return next(x for x in lessons.LESSONS if x.id == lesson_id)
+
+
+def sae_result(fvu: float, acc_rec: float, dead: float = 0.0, purity: float = 0.7) -> dict:
+    return {"k": 8, "latents": 128, "hidden": 64, "l0": 8.0, "dead_fraction": dead, "fvu": fvu, "accuracy": 0.95,
+            "accuracy_with_reconstructed_activations": acc_rec, "accuracy_with_mean_activations": 0.1,
+            "top_digit_purity": purity}
+
+
+@pytest.mark.parametrize("result, parts", [
+    (sae_result(0.05, 0.94), ("faithful", "keeps", "no_dead", "pure")),
+    (sae_result(0.2, 0.8, dead=0.3), ("partial", "drops", "dead", "pure")),
+    (sae_result(0.5, 0.3, purity=0.4), ("poor", "loses", "no_dead", "mixed"))])
+def test_the_sae_lesson_explains_fidelity_and_accuracy_from_its_numbers(result, parts):
+    keys = [k for k, _ in by_id("sae").explanation(result)]
+    assert keys == [f"lesson.sae.explain.{p}" for p in (*parts, "closing")]
+
+
+def mae_result(raw: float, ae: float, mae: float, mse_mae: float) -> dict:
+    return {"probe_raw": raw, "probe_ae": ae, "probe_mae": mae, "mse_mae": mse_mae, "mse_mean": 0.08,
+            "mask_ratio": 0.75, "patches": 16, "dim": 16, "pixels": 64}
+
+
+@pytest.mark.parametrize("result, parts", [
+    (mae_result(0.96, 0.9, 0.83, 0.079), ("raw_wins", "ae_above_mae", "mean_level")),
+    (mae_result(0.80, 0.8, 0.90, 0.050), ("mae_wins", "mae_above_ae", "fills")),
+    (mae_result(0.90, 0.9, 0.905, 0.050), ("tie", "ae_ties", "fills"))])
+def test_the_mae_lesson_says_which_probe_won_in_this_run(result, parts):
+    keys = [k for k, _ in by_id("mae").explanation(result)]
+    assert keys == [f"lesson.mae.explain.{p}" for p in ("numbers", *parts, "closing")]
+
+
+def latent_result(real: float, rec: float, prior: float, diffusion: float) -> dict:
+    r = {"latent_dim": 4, "pixels": 64, "compression": 16.0, "vae_mse": 0.04, "confidence": 0.9,
+         "classifier_accuracy": 0.97}
+    for k, v in zip(("real", "reconstructed", "prior", "latent_diffusion"), (real, rec, prior, diffusion)):
+        r[f"recognised_{k}"], r[f"digits_covered_{k}"] = v, 10
+    return r
+
+
+@pytest.mark.parametrize("result, parts", [
+    (latent_result(0.9, 0.45, 0.3, 0.28), ("compression_loses", "diffusion_ties", "under_ceiling")),
+    (latent_result(0.9, 0.88, 0.5, 0.7), ("compression_keeps", "diffusion_gains", "under_ceiling")),
+    (latent_result(0.9, 0.5, 0.6, 0.4), ("compression_loses", "diffusion_loses", "under_ceiling")),
+    (latent_result(0.9, 0.5, 0.4, 0.6), ("compression_loses", "diffusion_gains", "above_ceiling"))])
+def test_the_latent_diffusion_lesson_reports_loss_and_gain_as_measured(result, parts):
+    keys = [k for k, _ in by_id("latent_diffusion").explanation(result)]
+    assert keys == [f"lesson.latent_diffusion.explain.{p}" for p in ("numbers", *parts, "closing")]
+
+
+def score_result(cosine: float, plain: float, normal: float, loss: float, expansion: float) -> dict:
+    return {"sigma": 0.1, "cosine_toward_circle": cosine, "share_pointing_toward": 0.9, "cosine_plain": plain,
+            "dae_gain_tangent": 0.99, "dae_gain_normal": normal, "plain_gain_tangent": 1.0,
+            "plain_gain_normal": 1.0, "dae_loss": loss, "clean_plus_contractive": expansion}
+
+
+@pytest.mark.parametrize("result, parts", [
+    (score_result(0.98, 0.1, 0.26, 0.0119, 0.0114), ("toward", "plain_aimless", "contracts", "expansion_holds")),
+    (score_result(0.4, 0.6, 0.95, 0.02, 0.03), ("partly", "plain_also", "no_contraction", "expansion_off")),
+    (score_result(0.05, -0.1, 0.9, 0.02, 0.02), ("not_toward", "plain_aimless", "no_contraction",
+                                                  "expansion_holds"))])
+def test_the_score_lesson_reads_the_field_from_its_numbers(result, parts):
+    keys = [k for k, _ in by_id("score").explanation(result)]
+    assert keys == [f"lesson.score.explain.{p}" for p in (*parts, "closing")]
+
+
+def test_every_modern_explanation_formats_in_both_languages():
+    results = {"sae": sae_result(0.05, 0.94), "mae": mae_result(0.96, 0.9, 0.83, 0.079),
+               "latent_diffusion": latent_result(0.9, 0.45, 0.3, 0.28),
+               "score": score_result(0.98, 0.1, 0.26, 0.0119, 0.0114)}
+    for lesson_id, result in results.items():
+        for lang in LANGS:
+            text = " ".join(table(lang)[k].format(**f) for k, f in by_id(lesson_id).explanation(result))
+            assert "{" not in text and len(text) > 100, (lesson_id, lang)
+
+
+def test_the_sae_lesson_run_is_sparse_and_keeps_the_class(ds):
+    r = by_id("sae").run(ds, 0, None)
+    assert r["l0"] == 8 and r["fvu"] < 0.3
+    assert r["accuracy_with_reconstructed_activations"] > r["accuracy_with_mean_activations"] + 0.3
+    assert len(r["top"]) == 3 and r["top"][0].shape == (8, ds.input_dim)
+
+
+def test_the_score_lesson_run_points_toward_the_circle():
+    r = by_id("score").run(None, 0, None)
+    assert r["cosine_toward_circle"] > 0.5 > abs(r["cosine_plain"])
+
+
+OUTCOMES.update({
+    "sae": [sae_result(0.05, 0.94), sae_result(0.2, 0.8, dead=0.3), sae_result(0.5, 0.3, purity=0.4)],
+    "mae": [mae_result(0.96, 0.9, 0.83, 0.079), mae_result(0.80, 0.8, 0.90, 0.050), mae_result(0.9, 0.9, 0.905, 0.05)],
+    "latent_diffusion": [latent_result(0.9, 0.45, 0.3, 0.28), latent_result(0.9, 0.88, 0.5, 0.7),
+                         latent_result(0.9, 0.5, 0.6, 0.4), latent_result(0.9, 0.5, 0.4, 0.6)],
+    "score": [score_result(0.98, 0.1, 0.26, 0.0119, 0.0114), score_result(0.4, 0.6, 0.95, 0.02, 0.03),
+              score_result(0.05, -0.1, 0.9, 0.02, 0.02)]})

@@ -1,4 +1,4 @@
-"""Estimates of how long training takes (aelib.train): a robust epoch time that ignores the first epoch's warm-up,
+"""Estimates of how long training takes (aelib.train.pace): a robust epoch time that ignores the first epoch's warm-up,
 a time left that converges on the truth, and a pre-run estimate from a measured pace and the queue."""
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from aelib.train import TrainConfig, epoch_samples, expected_seconds, run_pace, seconds_left, typical_epoch_seconds
+from aelib.train import TrainConfig
+from aelib.train.pace import epoch_samples, expected_seconds, run_pace, seconds_left, typical_epoch_seconds
 
 
 def test_the_first_epochs_warm_up_is_left_out():

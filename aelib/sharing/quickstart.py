@@ -13,16 +13,18 @@ import numpy as np
 
 from aelib import infer
 from aelib.data import load_dataset
-from aelib.experiment import fit, history_dicts, model_config, train_config
+from aelib.experiment import history_dicts, model_config, train_config, training_split
 from aelib.i18n import Words
-from aelib.models import Autoencoder
+from aelib.models import Autoencoder, build_model
+from aelib.replay import REPLAY_POINTS, snapshot_epochs
 from aelib.sharing import checkpoint
 from aelib.sharing.export import Imported, read_history, read_model_files
-from aelib.train import EpochStats
+from aelib.train import EpochStats, train
 
 FOLDER = Path(__file__).resolve().parents[2] / "assets" / "checkpoints"
 # float16 halves the files; kept only if the reconstructions stay this close to float32's (values in [0, 1])
 HALF_TOLERANCE = 2e-3
+REPLAY = "replay.npz"  # the training replay's snapshots: epochs (int32) and codes (float16, snapshots × points × width)
 
 
 @dataclass(frozen=True)
@@ -50,16 +52,31 @@ def _half_is_faithful(model: Autoencoder, x: np.ndarray, y: np.ndarray) -> bool:
 
 def make(name: str, out_dir: str | Path = FOLDER, seed: int = 0, data_dir: str | None = None,
          log: Callable[[EpochStats], None] | None = None) -> dict:
-    """Train one setup with its defaults and write out_dir/name/{model.safetensors, config.json, history.json}."""
+    """Train one setup with its defaults (as aelib.experiment.fit does), snapshotting the replay samples' codes as
+    the Train page does, and write out_dir/name/{model.safetensors, config.json, history.json, replay.npz}."""
     setup = SETUPS[name]
     ds = load_dataset(setup.dataset, seed=seed, data_dir=data_dir)
     tcfg = train_config(setup.model, epochs=setup.epochs, seed=seed)
-    net, history = fit(ds, model_config(ds, setup.model, setup.latent_dim), tcfg, log=log)
+    net, history = build_model(model_config(ds, setup.model, setup.latent_dim), seed=tcfg.seed), []
+    x_tr, y_tr, x_val, y_val, _ = training_split(ds, tcfg)
+    snap_at, x_snap, y_snap = snapshot_epochs(tcfg.epochs), ds.x_test[:REPLAY_POINTS], ds.y_test[:REPLAY_POINTS]
+    snapshots = [(0, infer.encode(net, x_snap, y_snap))]
+    for stats in train(net, x_tr, x_val, tcfg, y_train=y_tr, y_val=y_val):
+        if isinstance(stats, EpochStats):
+            history.append(stats)
+            if stats.epoch in snap_at:
+                snapshots.append((stats.epoch, infer.encode(net, x_snap, y_snap)))
+            if log is not None:
+                log(stats)
+    if history and snapshots[-1][0] != history[-1].epoch:  # early stopping: the kept weights
+        snapshots.append((history[-1].epoch, infer.encode(net, x_snap, y_snap)))
     half = _half_is_faithful(net, ds.x_test, ds.y_test)
     stored = copy.deepcopy(net).half() if half else net  # load_bytes casts back to float32
     folder = checkpoint.save(stored, Path(out_dir) / name, history_dicts(history),
                              {"dataset": ds.name, "title": setup.title, "train": asdict(tcfg),
                               "stored_as": "float16" if half else "float32"})
+    np.savez_compressed(folder / REPLAY, epochs=np.array([e for e, _ in snapshots], dtype=np.int32),
+                        codes=np.stack([c for _, c in snapshots]).astype(np.float16))
     size = sum(f.stat().st_size for f in folder.iterdir())
     return {"name": name, "folder": str(folder), "bytes": size, "float16": half,
             "test_mse": round(infer.mse(checkpoint.load(folder), ds.x_test, ds.y_test), 5)}
@@ -90,3 +107,16 @@ def load(name: str, folder: str | Path = FOLDER) -> Imported:
     imported = read_model_files(weights, config_text, where=f"{sub}/")
     imported.history = read_history(history, f"{sub}/")
     return imported
+
+
+def replay(name: str, folder: str | Path = FOLDER) -> list[tuple[int, np.ndarray]]:
+    """A bundled checkpoint's training replay, [(epoch, codes (points, width) float32)] as the Train page records
+    it ([] for a checkpoint written without one, or a file that does not read as one). No pickles are read."""
+    try:
+        with np.load(Path(folder) / name / REPLAY, allow_pickle=False) as f:
+            epochs, codes = f["epochs"], f["codes"]
+    except (OSError, ValueError, KeyError):
+        return []
+    if codes.ndim != 3 or len(epochs) != len(codes) or len(codes) < 2:
+        return []
+    return [(int(e), c.astype(np.float32)) for e, c in zip(epochs, codes)]

@@ -18,6 +18,7 @@ from aelib.labs import anomaly
 from aelib.labs import denoising as denoising_lab
 from aelib.metrics import pca_test_mse
 from aelib.models import build_model
+from aelib.teach import modern_lessons as modern
 from aelib.train import EpochStats, subset_rows
 
 DATASET = "digits"  # 1,797 8×8 digits: every experiment trains in seconds on a laptop's CPU
@@ -316,6 +317,26 @@ LESSONS = (
         r"s(x) = \frac{1}{D} \lVert x - g(f(x)) \rVert^2",
         r"\text{anomaly} \iff s(x) > \tau,\qquad \tau = Q_{0.95}\big(s(x)\ \text{on held-out normal samples}\big)"),
         3, 1, anomalies, _facts_anomaly, _story_anomaly),
+    Lesson("sae", "pages/2_Latent_space.py", (
+        r"z = \operatorname{TopK}\big(W_{\text{enc}}^\top (h - b_{\text{dec}}) + b_{\text{enc}}\big),\qquad "
+        r"\hat h = W_{\text{dec}}^\top z + b_{\text{dec}}\quad\text{(Gao et al. 2024)}",
+        r"L_0 = \lVert z \rVert_0,\qquad \mathrm{FVU} = \frac{\sum \lVert h - \hat h \rVert^2}"
+        r"{\sum \lVert h - \bar h \rVert^2}"),
+        3, 0, modern.sparse, modern.facts_sparse, modern.story_sparse),
+    Lesson("mae", "pages/11_Few_labels.py", (
+        r"\mathcal{L} = \frac{1}{|M|} \sum_{i \in M} \lVert p_i - \hat p_i \rVert^2,\qquad "
+        r"\hat p = g\big(f(\{p_j\}_{j \notin M})\big)\quad\text{(He et al. 2022)}",),
+        3, 1, modern.masked, modern.facts_masked, modern.story_masked),
+    Lesson("latent_diffusion", "pages/8_Generation.py", (
+        r"z_0 = \mu_\phi(x),\qquad z_t = \sqrt{\bar\alpha_t}\, z_0 + \sqrt{1 - \bar\alpha_t}\, \varepsilon",
+        r"\min_\theta\ \mathbb{E}\,\lVert \varepsilon - \varepsilon_\theta(z_t, t) \rVert^2,\qquad "
+        r"\tilde x = g_\psi(z_0^{\text{sampled}})\quad\text{(Ho et al. 2020; Rombach et al. 2022)}"),
+        3, 1, modern.latent, modern.facts_latent, modern.story_latent),
+    Lesson("score", "pages/5_Denoising.py", (
+        r"r^*(x) - x \approx \sigma^2\, \nabla_x \log p(x)\quad\text{(Vincent 2011; Alain \& Bengio 2014)}",
+        r"\mathbb{E}\lVert r(x + \sigma\varepsilon) - x \rVert^2 \approx \lVert r(x) - x \rVert^2 + "
+        r"\sigma^2 \lVert \partial r / \partial x \rVert_F^2"),
+        3, 2, modern.score, modern.facts_score, modern.story_score),
 )
 
 

@@ -256,6 +256,7 @@ def test_the_perplexity_strip_speaks_chinese(compare):
 def test_the_metrics_table_has_short_headers_with_their_full_names_on_hover(lab):
     import json
 
+    on(lab, "pages/3_Compare.py")  # the module's lab session may have moved to another page
     config = json.loads(lab.dataframe[0].proto.columns)
     shown = {k: v for k, v in config.items() if not v.get("hidden")}
     assert all(len(v["label"]) <= 10 and v["help"] for v in shown.values()), shown

@@ -232,6 +232,7 @@ def test_the_libraries_progress_texts_are_said_in_the_learners_language():
 def test_sampling_shows_holes_and_reach_and_says_what_they_showed(trained):
     """The plain AE sampled from N(0, I) may land inside its codes (0 % in holes) and still fail: the page shows the
     share of codes each sampler reaches, and the caption picks the sentences these numbers call for."""
+    on(trained, PAGE)  # the module's session may have moved on
     reached = [m for m in trained.metric if m.label.startswith(t("generation.reach", "en").split("{")[0])]
     assert len(reached) == 3 and all(m.value.endswith("%") for m in reached)
     story = {f"generation.samples.{k}" for k in ("wrong_place", "patch", "fits", "fitted_holes", "fitted_ok")}

@@ -64,3 +64,17 @@ def test_a_lesson_explains_its_run_in_chinese_from_its_own_numbers():
     expected = " ".join(t(key, "zh", **facts) for key, facts in lesson.explanation(result))
     assert any(i.value == expected for i in at.info)
     assert "AUROC 为" in expected and "第 95 百分位" in expected and "重构" not in expected
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_score_lesson_runs_and_explains_in_each_language(lang):
+    number = next(n for n, x in enumerate(lessons.LESSONS, start=1) if x.id == "score")
+    at = open_lesson(lang, str(number))
+    at.radio[0].set_value(2).run()
+    at.button(key="lesson_run").click().run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.success and fits(at.success[0].value, "lessons.right", lang)
+    result = at.session_state["lesson_results"]["score"]["result"]
+    lesson = lessons.LESSONS[number - 1]
+    expected = " ".join(t(key, lang, **facts) for key, facts in lesson.explanation(result))
+    assert any(i.value == expected for i in at.info)
