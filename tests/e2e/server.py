@@ -11,6 +11,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--no-first-run",
@@ -57,3 +59,13 @@ def streamlit_process(timeout_s: float = 90):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def require_browser():
+    """Playwright's sync API once Debian's Chromium is there; a test module without it is skipped, except in CI,
+    where .ci/run installs it and a missing browser must fail."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            raise RuntimeError(f"{CHROMIUM} is missing: .ci/run should have installed Debian's chromium")
+        pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+    return pytest.importorskip("playwright.sync_api")

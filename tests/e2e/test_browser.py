@@ -9,34 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.e2e.server import require_browser
 
 pytestmark = pytest.mark.e2e
-if not Path(CHROMIUM).exists():  # CI installs it; a missing browser there must fail, not skip
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run should have installed Debian's chromium")
-    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = require_browser()
 SHOTS = os.environ.get("AELAB_SCREENSHOTS")  # a folder: save a screenshot of every step there
 PAGES = {"Home": "", "Train": "Train", "Latent space": "Latent_space", "Compare": "Compare",
          "Anomaly detection": "Anomaly", "Denoising": "Denoising", "Draw a digit": "Draw_a_digit",
          "Your data": "Your_data", "Generation": "Generation", "Super-resolution": "Super_resolution",
          "Compression": "Compression", "Few labels": "Few_labels", "Augmentation": "Augmentation",
          "Lessons": "Lessons", "Quiz": "Quiz"}
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

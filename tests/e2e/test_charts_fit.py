@@ -7,14 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, require_browser, streamlit_server
 
 pytestmark = pytest.mark.e2e
-if not Path(CHROMIUM).exists():  # CI installs it; a missing browser there must fail, not skip
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run should have installed Debian's chromium")
-    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = require_browser()
 WIDTH = 1400
 SHOTS = os.environ.get("AELAB_SCREENSHOTS")  # a folder: save what was checked, at 1400 px and at 1024×768
 

@@ -4,7 +4,6 @@ endpoint, polled from a thread, answers each request within about a second, and 
 switch) is answered by a rerun of its page. The first session ends with a clear message and no exception."""
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -15,14 +14,10 @@ import pytest
 
 from aelib.data.hostile import CSV_CASES, IMAGE_CASES
 from aelib.i18n import t
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.e2e.server import require_browser
 
 pytestmark = pytest.mark.e2e
-if not Path(CHROMIUM).exists():  # CI installs it; a missing browser there must fail, not skip
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run should have installed Debian's chromium")
-    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = require_browser()
 
 # the longest one health check may take while the upload is processed: a frozen server took 17 s; a live one
 # answers in about a second at worst on two busy cores (0.95 s measured while other tests ran, also for the zip,
@@ -38,20 +33,6 @@ CASES = [
     ("one quoted field of 20 MB", "upload_csv", re.compile(f"Only 1 row|{TOO_SLOW}")),
     ("zip entry claiming 100 bytes, unpacking to 2 GB", "upload_images", re.compile("damaged and cannot be unpacked")),
 ]
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def wait_idle(page, timeout_s: float = 120) -> None:
