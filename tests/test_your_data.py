@@ -477,3 +477,22 @@ def test_a_guess_on_a_headerless_file_names_its_column():
     body = csv(sklearn_table("load_iris"), header=False)
     df = read_table(body)
     assert list(df.columns)[-1] == "column 5" and guessed(df) == "column 5"
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("iris.csv", "iris.csv"), ("[x](http://evil).csv", "_x_(http_evil).csv"), ("<img src=x onerror=1>.csv",
+     "_img src_x onerror_1_.csv"), ("**bold** *it*.csv", "_bold_ _it_.csv"), ("数字 (2).zip", "数字 (2).zip"),
+    ("a" * 100, "a" * 60), ("[]()", "_()"), ("", "your data")])
+def test_a_dataset_name_from_a_file_carries_no_markup(raw, shown):
+    from aelib.data.your_data import dataset_name
+
+    assert dataset_name(raw) == shown
+    assert not any(c in dataset_name(raw) for c in "[]<>*`$#|\\")
+
+
+def test_an_uploaded_table_gets_the_safe_name():
+    from aelib.data.your_data import dataset_from_csv
+
+    rows = "\n".join(f"{i % 7},{i % 5},{i % 2}" for i in range(60))
+    ds = dataset_from_csv(("a,b,label\n" + rows).encode(), "label", name="[x](http://evil).csv")
+    assert ds.name == "_x_(http_evil).csv"

@@ -9,6 +9,7 @@ folder each image sits in (`cats/001.png` -> "cats"), else from the file-name pr
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -200,6 +201,16 @@ def _labels(values: pd.Series, what: Words) -> tuple[np.ndarray, list[str]]:
     return y, names
 
 
+_UNSAFE_NAME = re.compile(r"[^\w .()-]+")  # \w: letters and digits of any script, and "_"
+
+
+def dataset_name(text: str, most: int = 60) -> str:
+    """A learner's file name made safe to show anywhere: letters and digits of any script, spaces, '.', '-', '_' and
+    parentheses only, so no Markdown link, emphasis marker or HTML tag can come from it; at most `most` characters."""
+    name = " ".join(_UNSAFE_NAME.sub("_", str(text)).split())[:most].strip()
+    return name or "your data"
+
+
 def _split(name: str, x: pd.DataFrame | np.ndarray, y: np.ndarray, shape: tuple[int, ...], class_names: list[str],
            source: str, seed: int, test_size: float) -> Dataset:
     """Stratified, seeded split: a table's columns scaled (_scaled), images (uint8) divided by 255; float32."""
@@ -211,7 +222,8 @@ def _split(name: str, x: pd.DataFrame | np.ndarray, y: np.ndarray, shape: tuple[
         x_train, x_test = _scaled(x, train_ids, test_ids)
     else:
         x_train, x_test = (np.divide(x[ids], 255, dtype=np.float32) for ids in (train_ids, test_ids))
-    return Dataset(name, x_train, y[train_ids], x_test, y[test_ids], shape, class_names, source, test_ids)
+    return Dataset(dataset_name(name), x_train, y[train_ids], x_test, y[test_ids], shape, class_names, source,
+                   test_ids)
 
 
 def dataset_from_csv(data: bytes | io.IOBase, label_column: str | None = None, name: str = "your_data.csv",
