@@ -44,39 +44,36 @@ def error_histogram(errors: np.ndarray, is_anomaly: np.ndarray, threshold: float
                  t("anomaly.plot.hist_y", lang))
 
 
-def roc_curve(fpr: np.ndarray, tpr: np.ndarray, auroc: float, point: tuple[float, float] | None = None,
-              *, lang: str) -> go.Figure:
-    """The ROC curve with the chance diagonal and, optionally, the current threshold's (fpr, tpr)."""
-    fig = go.Figure([go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name=t("anomaly.plot.chance", lang),
+def _curve(chance: tuple[list[float], list[float]], x: np.ndarray, y: np.ndarray, trace: str,
+           point: tuple[float, float] | None, title: str, x_title: str, y_title: str, *, lang: str) -> go.Figure:
+    """A detector's curve over its chance line, with the current threshold's point when given (ROC and PR)."""
+    fig = go.Figure([go.Scatter(x=chance[0], y=chance[1], mode="lines", name=t("anomaly.plot.chance", lang),
                                 line={"dash": "dot", "color": "#999"}),
-                     go.Scatter(x=fpr, y=tpr, mode="lines",
-                                name=t("anomaly.plot.roc_trace", lang, auc=f"{auroc:.3f}"),
-                                line={"color": PALETTE[0]})])
+                     go.Scatter(x=x, y=y, mode="lines", name=trace, line={"color": PALETTE[0]})])
     if point is not None:
         fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name=t("anomaly.plot.threshold", lang),
                                  marker={"color": ANOMALY, "size": 11, "symbol": "diamond"}))
-    fig = style(fig, t("anomaly.plot.roc_title", lang, auc=f"{auroc:.3f}"), t("anomaly.plot.roc_x", lang),
-                t("anomaly.plot.roc_y", lang))
+    fig = style(fig, title, x_title, y_title)
     fig.update_yaxes(range=[0, 1.02])
     return _below(fig, 420)
+
+
+def roc_curve(fpr: np.ndarray, tpr: np.ndarray, auroc: float, point: tuple[float, float] | None = None,
+              *, lang: str) -> go.Figure:
+    """The ROC curve with the chance diagonal and, optionally, the current threshold's (fpr, tpr)."""
+    auc = f"{auroc:.3f}"
+    return _curve(([0, 1], [0, 1]), fpr, tpr, t("anomaly.plot.roc_trace", lang, auc=auc), point,
+                  t("anomaly.plot.roc_title", lang, auc=auc), t("anomaly.plot.roc_x", lang),
+                  t("anomaly.plot.roc_y", lang), lang=lang)
 
 
 def pr_curve(recall: np.ndarray, precision: np.ndarray, average_precision: float, base_rate: float,
              point: tuple[float, float] | None = None, *, lang: str) -> go.Figure:
     """Precision against recall; a guess scores the share of anomalies (the dotted line)."""
-    fig = go.Figure([go.Scatter(x=[0, 1], y=[base_rate, base_rate], mode="lines",
-                                name=t("anomaly.plot.chance", lang),
-                                line={"dash": "dot", "color": "#999"}),
-                     go.Scatter(x=recall, y=precision, mode="lines",
-                                name=t("anomaly.plot.pr_trace", lang, ap=f"{average_precision:.3f}"),
-                                line={"color": PALETTE[0]})])
-    if point is not None:
-        fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name=t("anomaly.plot.threshold", lang),
-                                 marker={"color": ANOMALY, "size": 11, "symbol": "diamond"}))
-    fig = style(fig, t("anomaly.plot.pr_title", lang, ap=f"{average_precision:.3f}"), t("anomaly.plot.pr_x", lang),
-                t("anomaly.plot.pr_y", lang))
-    fig.update_yaxes(range=[0, 1.02])
-    return _below(fig, 420)
+    ap = f"{average_precision:.3f}"
+    return _curve(([0, 1], [base_rate, base_rate]), recall, precision, t("anomaly.plot.pr_trace", lang, ap=ap),
+                  point, t("anomaly.plot.pr_title", lang, ap=ap), t("anomaly.plot.pr_x", lang),
+                  t("anomaly.plot.pr_y", lang), lang=lang)
 
 
 def confusion(matrix: list[list[int]], *, lang: str) -> go.Figure:
