@@ -236,7 +236,8 @@ def _neighbourhoods(run: Run, ds: Dataset) -> None:
     st.plotly_chart(latent_scatter(z[:, :2], ds.y_test, ds.class_names, ds.test_ids,
                                    title=tr("zoo.umap.title") + _first_two(z), lang=current_lang()))
     caption = tr("zoo.umap.caption", k=run.model_cfg.n_neighbors, weight=run.model_cfg.umap_weight)
-    copies = run.model.copies  # 0 for a loaded checkpoint: its graph was not kept
+    # the jittered copies the training made (a run trained here: its config says; an imported checkpoint: unknown)
+    copies = run.model.copies or (run.model_cfg.jitter_copies if run.run_id and ds.kind == "image" else 0)
     st.caption(f"{caption} {tr('zoo.umap.jitter', copies=copies)}" if copies else caption)
 
 

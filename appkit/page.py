@@ -2,7 +2,9 @@
 the sidebar navigation (drawn here so the home page is called "Home", not after its file)."""
 from __future__ import annotations
 
+import re
 import sys
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -24,8 +26,12 @@ PAGES = [("app.py", "Home", ":material/home:"),  # no-i18n
          ("pages/12_Augmentation.py", "Augmentation", ":material/library_add:"),  # no-i18n
          ("pages/14_Lessons.py", "Lessons", ":material/school:"),  # no-i18n
          ("pages/15_Where_used.py", "Where autoencoders are used", ":material/travel_explore:"),  # no-i18n
-         ("pages/13_Quiz.py", "Quiz", ":material/quiz:")]  # no-i18n
+         ("pages/13_Quiz.py", "Quiz", ":material/quiz:"),  # no-i18n
+         ("pages/16_Classroom.py", "Classroom", ":material/groups:")]  # no-i18n
 
+
+# a workspace id, as aelib.store.is_id checks it (not imported here: the sidebar is drawn before the heavy modules)
+WS_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # no-i18n
 
 # sidebar section headings (i18n keys), each shown above the page it names
 SECTIONS = {"pages/1_Train.py": "nav.explore", "pages/4_Anomaly.py": "nav.apply", "pages/14_Lessons.py": "nav.learn"}
@@ -49,20 +55,36 @@ def setup(title: str) -> None:
     with st.sidebar:
         st.markdown("### AE Lab")
         i18n.language_picker()
-        keep_note = st.empty()
+        continue_link = st.empty()
+        params = _link_params()
         for path, label, icon in PAGES:
             if path in SECTIONS:
                 st.caption(i18n.tr(SECTIONS[path]))
-            st.page_link(path, label=i18n.tr(f"page.{page_slug(label)}"), icon=icon)
+            st.page_link(path, label=i18n.tr(f"page.{page_slug(label)}"), icon=icon, query_params=params)
     loading = st.empty()
     if "appkit.state" not in sys.modules:  # the first page since the server started: say what it waits for
         loading.info(i18n.tr("state.loading"), icon=":material/hourglass_top:")
-    from appkit import projection_views, resources, state  # torch, sklearn, the models: seconds on a cold start
+    from appkit import projection_views, resources, state, workspace  # torch, sklearn, the models: seconds cold
 
     resources.configure_runtime()
     projection_views.start_umap_warm_up()
     state.keep_widget_values()
-    state.settle_interrupted_run()
+    ws = workspace.ensure()
+    workspace.settle()  # a run that went on training while the learner was elsewhere
     loading.empty()
-    if state.get_run() is not None:  # a reload or an edited ?lang= starts a new session: say so first
-        keep_note.caption(i18n.tr("lang.keep_model"))
+    workspace.notes()
+    with continue_link.popover(i18n.tr("workspace.continue"), icon=":material/devices:", width="stretch"):
+        st.caption(i18n.tr("workspace.continue_help"))
+        st.code(f"{_address()}?{urlencode({'ws': ws})}", language=None, wrap_lines=True)
+
+
+def _link_params() -> dict[str, str]:
+    """The sidebar links carry the workspace id as the session or the address has it (checked on arrival)."""
+    ws = st.session_state.get("aelab_ws") or st.query_params.get("ws")
+    return {"ws": ws} if isinstance(ws, str) and WS_SHAPE.fullmatch(ws) else {}
+
+
+def _address() -> str:
+    """This page's address without its query (where the app is served, as the browser sees it)."""
+    url = st.context.url or ""
+    return url.split("?", 1)[0]

@@ -29,12 +29,17 @@ def link_defaults(model: str) -> dict:
     return {k: values[k] for k in SCHEMA}
 
 
+# address parameters that are not settings: the language, the learner's workspace (never put into a share link) and
+# the classroom's (joining a class, the projector view, a teacher's key)
+PASSTHROUGH = (LANG, "ws", "join", "present", "teacher", "class", "key")
+
+
 def _url_params() -> dict[str, list[str]]:
     return {k: st.query_params.get_all(k) for k in st.query_params}
 
 
 def _signature(params: dict[str, list[str]]) -> list:
-    return sorted((k, tuple(v)) for k, v in params.items() if k != LANG)
+    return sorted((k, tuple(v)) for k, v in params.items() if k not in PASSTHROUGH)
 
 
 def apply_link() -> None:
@@ -45,7 +50,7 @@ def apply_link() -> None:
     sig = _signature(params)
     seen = st.session_state.get(APPLIED)
     if sig and (seen is None or seen["sig"] != sig):
-        settings, locked, problems = decode(params, SCHEMA, passthrough=(LANG,))
+        settings, locked, problems = decode(params, SCHEMA, passthrough=PASSTHROUGH)
         if settings or locked:  # a link of junk alone does not reset the learner's settings
             values = link_defaults(settings.get("model", state.SETTINGS["model"])) | settings
             st.session_state.update(values)
@@ -105,7 +110,7 @@ def share_expander() -> None:
         base = st.context.url  # this page's address in the browser, without the query (None outside a browser)
         st.code(f"{_page_url(base)}{'?' + query if query else ''}", language=None, wrap_lines=True)
         st.caption(tr("share.copy_caption", end=tr("share.copy_end") if base else tr("share.copy_end_no_base")))
-        linked = decode(parse_qs(query), SCHEMA, (LANG,))[0]
+        linked = decode(parse_qs(query), SCHEMA, PASSTHROUGH)[0]
         back = link_defaults(linked.get("model", state.SETTINGS["model"])) | linked
         left_out = [k for k, v in current_settings().items() if not _same(k, v, back[k])]
         if left_out:
@@ -155,7 +160,7 @@ def apply_page_link(page: str) -> None:
     sig, key = _signature(params), f"{APPLIED}_{url_path(page)}"
     seen = st.session_state.get(key)
     if sig and (seen is None or seen["sig"] != sig):
-        settings, locked, problems = decode(params, schema, passthrough=(LANG,))
+        settings, locked, problems = decode(params, schema, passthrough=PASSTHROUGH)
         if locked or LOCK in params:
             problems.append(tr("share.lock_train_only", lock=LOCK))
         if page == ANOMALY:
@@ -178,7 +183,7 @@ def page_share_expander(page: str) -> None:
         base = st.context.url
         st.code(f"{_page_url(base, url_path(page))}{'?' + query if query else ''}", language=None, wrap_lines=True)
         st.caption(tr("share.copy_caption_lab", end=tr("share.copy_end") if base else tr("share.copy_end_no_base")))
-        linked = decode(parse_qs(query), schema, (LANG,))[0]
+        linked = decode(parse_qs(query), schema, PASSTHROUGH)[0]
         back = page_link_defaults(page, linked) | linked
         left_out = [k for k, v in current.items() if not _same_in(schema, k, v, back[k])]
         if left_out:

@@ -9,7 +9,6 @@ import streamlit as st
 
 from aelib.data import DATASETS
 from aelib.data.noise import NOISES
-from aelib.i18n import Words
 from aelib.labs.anomaly import PROTOCOLS
 from aelib.labs.anomaly import RECIPE as ANOMALY_RECIPE
 from aelib.labs.compression import BUDGETS
@@ -18,7 +17,6 @@ from aelib.models import MODELS, ModelConfig, declared_options
 from aelib.projections import TSNE_ITER
 from aelib.sharing.share import Choice, Field, Float, Int, Several
 from aelib.train import EpochStats, TrainConfig
-from appkit.i18n import tr
 
 RUN, REQUEST, STOP, NOTICE = "aelab_run", "aelab_train_request", "aelab_stop_requested", "aelab_notice"
 LOCKED = "aelab_locked"  # {setting: value} a teacher's share link fixed for this session (appkit.share_views)
@@ -40,6 +38,8 @@ class Run:
     val_name: str = "test"  # which split the held-out curves show: "test", or "validation" (early stopping)
     extras: dict = field(default_factory=dict)  # contrast runs and sweeps a family's view trained for it
     snapshots: list = field(default_factory=list)  # (epoch, codes of the replay samples) for the training replay
+    run_id: str | None = None  # its id in the learner's workspace (None: not stored, e.g. the store was unreachable)
+    reused: bool = False  # copied from an identical run trained earlier on this server, not trained for this learner
 
     @property
     def seconds(self) -> float:
@@ -211,10 +211,13 @@ def set_run(run: Run) -> None:
     st.session_state[RUN] = run
 
 
-def request_training() -> None:
-    """Train button callback: the next script run disables the inputs and trains. It builds the config
+FRESH = "fresh"  # a training request that must train, even when an identical run exists ("train my own")
+
+
+def request_training(fresh: bool = False) -> None:
+    """Train button callback: the next script run disables the inputs and starts the run. It builds the config
     from the widgets' values in that run, so a value committed by the same click is used."""
-    st.session_state[REQUEST] = True
+    st.session_state[REQUEST] = FRESH if fresh else True
     st.session_state[STOP] = False
 
 
@@ -227,38 +230,14 @@ def take_training_request() -> bool | None:
 
 
 def request_stop() -> None:
-    """Stop button callback. The click itself interrupts the running script; this records why."""
+    """Stop button callback: the server's job stops after its current step and keeps its weights (a run that
+    follows someone else's training stops following, keeping the epochs so far)."""
+    from appkit import workspace
+
     st.session_state[STOP] = True
     st.session_state.pop(REQUEST, None)
-
-
-def settle_interrupted_run() -> None:
-    """A run still marked 'training' while no script is training it was interrupted: by Stop, or by the
-    learner leaving the page. Its weights are those of the last finished step; say so."""
-    run = get_run()
-    if run is not None and run.status == "training" and training_request() is None:
-        run.status = "stopped"
-        done, epochs = len(run.history), run.train_cfg.epochs
-        if st.session_state.get(STOP):
-            run.message = Words("state.stopped_after", done=done, epochs=epochs)
-            before = tr("state.stopped_before")
-        else:
-            run.message = Words("state.interrupted_after", done=done, epochs=epochs)
-            before = tr("state.interrupted_before")
-        if not run.history:
-            give_back_previous(run, before)  # the notice is shown once, in the language of the moment
-        run.previous = None
-
-
-def give_back_previous(run: Run, why: str, kind: str = "info") -> None:
-    """A run that ended without finishing one epoch has nothing to show: put the learner's previous
-    model back (if any) and leave a notice ("info" or "error") saying so."""
-    if run.previous is not None:
-        set_run(run.previous)
-    else:
-        st.session_state.pop(RUN, None)
-    kept = tr("state.previous_kept") if run.previous is not None else ""
-    st.session_state[NOTICE] = (kind, f"{why} {kept}".strip())
+    if workspace.live() is not None:
+        workspace.runner().stop(workspace.ensure(), workspace.live())
 
 
 def take_notice() -> tuple[str, str] | None:

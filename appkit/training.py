@@ -2,29 +2,28 @@
 every epoch (and a few times a second inside long epochs), the run saved to session state as it goes."""
 from __future__ import annotations
 
+import statistics
 import time
 
 import streamlit as st
 
 from aelib import infer
 from aelib.data import Dataset
-from aelib.experiment import history_dicts, summarize, training_split
-from aelib.i18n import Words
-from aelib.models import build_model
-from aelib.models.pretrain import PretrainStats
+from aelib.experiment import history_dicts, summarize
 from aelib.plots import image_rows, loss_curves, series_rows, split_name, term_titles
-from aelib.replay import REPLAY_POINTS, snapshot_epochs
-from aelib.train import EarlyStop, EpochStats, Preparing, Progress, TimeUp, TrainingDiverged, pick_device, train
-from aelib.train.pace import epoch_samples, expected_seconds, run_pace, seconds_left
-from appkit import resources
+from aelib.runs import Ask, Started, load_run
+from aelib.runs.stored import Loaded, train_config
+from aelib.store import Status
+from aelib.train import TrainingDiverged
+from aelib.train.pace import epoch_samples, expected_seconds, seconds_left
+from appkit import resources, workspace
 from appkit.i18n import current_lang, explain, in_lang, plain, tr
-from appkit.state import Run, get_run, give_back_previous, set_run
+from appkit.state import Run
 
 PREVIEW = 10  # test samples shown as originals vs reconstructions
-
-
-# torch device types in words (table keys)
-DEVICE_KEYS = {"cpu": "training.device.cpu", "cuda": "training.device.cuda", "mps": "training.device.mps"}
+POLL_S = 0.3  # how often a page following a run looks at it
+PLAYBACK_S, PLAYBACK_FRAMES = 1.5, 12  # a reused run's history is played back in this long, in at most this many steps
+HOW = "aelab_run_how"  # how the live run came about: "trained", "following" or "reused" (aelib.runs.Started)
 
 
 def show_results(run: Run, ds: Dataset, curves=None, grid=None) -> None:
@@ -50,41 +49,6 @@ def show_results(run: Run, ds: Dataset, curves=None, grid=None) -> None:
             st.plotly_chart(image_rows([x, x_hat], ds.shape, [tr("plots.original"), tr("plots.reconstruction")]))
         if ds.kind == "table":
             st.caption(tr("training.table_caption", n=ds.input_dim))
-
-
-class Clock:
-    """A run's times as the learner sees them: since the press, since the epochs began (after any set-up such as a
-    kNN graph), and each finished epoch's wall time including the page's own updates."""
-
-    def __init__(self, prior: float | None = None, cap: float = float("inf")):
-        self.t0 = self.t_epochs = self.last = time.perf_counter()
-        self.epochs: list[float] = []
-        self.prior, self.cap = prior, cap  # a time per epoch measured on earlier runs; the run's wall-time cap
-
-    def epochs_begin(self) -> None:
-        self.t_epochs = self.last = time.perf_counter()
-
-    def epoch_done(self) -> None:
-        now = time.perf_counter()
-        self.epochs.append(now - self.last)
-        self.last = now
-
-    def left(self, epochs: int, into_epoch: float) -> float | None:
-        """Seconds left: the epochs to run × a robust recent epoch time (aelib.train.pace.seconds_left); before any
-        epoch has finished and without a prior, the running epoch's own pace."""
-        now = time.perf_counter()
-        left = seconds_left(self.epochs, epochs, into_epoch, self.prior)
-        if left is None and into_epoch > 0:
-            left = (now - self.last) / into_epoch * (epochs - into_epoch)
-        return None if left is None else min(left, max(self.cap - (now - self.t_epochs), 0.0))
-
-
-def _progress_text(run: Run, epoch: int, clock: Clock, into_epoch: float = 0.0) -> str:
-    """The bar's text: time since the press, and the time left."""
-    left = clock.left(run.train_cfg.epochs, into_epoch)
-    left = tr("training.estimating") if left is None else tr("training.time_left", s=f"{left:.0f}")
-    return tr("training.progress", epoch=epoch, epochs=run.train_cfg.epochs,
-              elapsed=f"{time.perf_counter() - clock.t0:.0f}", left=left)
 
 
 class _Held:
@@ -120,69 +84,83 @@ def expected(model: str, dataset: str, samples: int, epochs: int, cap: float = f
     return text + (tr("train.expect_queue", n=record.ahead(), s=f"{guess[1]:.0f}") if guess[1] else "")
 
 
-def run_training(run: Run, ds: Dataset) -> None:
-    """Train run.model_cfg on ds, updating the page live. Stop and page changes interrupt this at the
-    next Streamlit call; the run in session state then keeps the last epoch's weights."""
-    status, bar, curves, grid = st.empty(), st.progress(0.0, text=tr("training.starting")), st.empty(), st.empty()
-    slots, clock, samples = acquire_slot(status), Clock(), 0
+def start(ds: Dataset, mcfg, tcfg, data_dir: str | None = None, fresh: bool = False) -> Started:
+    """Hand the run to the server's job runner (it trains, follows an identical training, or reuses a finished
+    one) and make it the session's live run."""
     try:
-        run.model = build_model(run.model_cfg, seed=run.train_cfg.seed)
-        x_tr, y_tr, x_val, y_val, run.val_name = training_split(ds, run.train_cfg)
-        previous = get_run()
-        run.previous = previous if previous is None or previous.history else previous.previous
-        set_run(run)
-        epochs, record = run.train_cfg.epochs, resources.pace()
-        samples = epoch_samples(len(x_tr), run.train_cfg)
-        known = record.pace(run.model_cfg.model, run.dataset)  # earlier runs' pace: the first epochs' estimate
-        clock = Clock(samples / known if known else None, run.train_cfg.max_seconds)
-        bar.progress(0.0, text=_progress_text(run, 1, clock))
-        snap_at, x_snap, y_snap = snapshot_epochs(epochs), ds.x_test[:REPLAY_POINTS], ds.y_test[:REPLAY_POINTS]
-        run.snapshots = [(0, infer.encode(run.model, x_snap, y_snap))]
-        early, time_up = None, None
-        for ev in train(run.model, x_tr, x_val, run.train_cfg, progress_every_s=0.3, y_train=y_tr, y_val=y_val):
-            if isinstance(ev, PretrainStats):
-                bar.progress(0.0, text=tr("training.pretraining", layer=ev.layer, layers=ev.layers, epoch=ev.epoch,
-                                          epochs=ev.epochs, loss=f"{ev.loss:.4f}"))
-            elif isinstance(ev, Preparing):
-                bar.progress(0.0, text=in_lang(ev.words))
-                if ev.done:
-                    clock.epochs_begin()
-            elif isinstance(ev, EarlyStop):
-                early = ev
-            elif isinstance(ev, TimeUp):
-                time_up = ev
-            elif isinstance(ev, Progress):
-                into = ev.batch / ev.n_batches
-                bar.progress((ev.epoch - 1 + into) / epochs, text=_progress_text(run, ev.epoch, clock, into))
-            elif isinstance(ev, EpochStats):
-                run.history.append(ev)
-                if ev.epoch in snap_at:
-                    run.snapshots.append((ev.epoch, infer.encode(run.model, x_snap, y_snap)))
-                show_results(run, ds, curves, grid)
-                clock.epoch_done()  # the epoch as the learner waits for it: training, snapshot and charts
-                bar.progress(ev.epoch / epochs, text=_progress_text(run, ev.epoch, clock))
-        if run.history and run.snapshots[-1][0] != run.history[-1].epoch:  # early stopping ended it: the kept weights
-            run.snapshots.append((run.history[-1].epoch, infer.encode(run.model, x_snap, y_snap)))
-        # kept as Words, so the message follows the learner's language when it is shown again
-        device = Words(DEVICE_KEYS[pick_device(run.train_cfg.device).type])
-        run.status, run.message = "finished", Words("training.finished", n=len(run.history), s=f"{run.seconds:.1f}",
-                                                    device=device)
-        if early is not None:
-            run.message = Words("training.finished_early", finished=run.message, early=Words(
-                "training.early_stop", patience=early.patience, epoch=early.epoch, best=early.best_epoch))
-        if time_up is not None:  # the server's wall-time cap ended it: a stopped run, saying why
-            run.status, run.message = "stopped", time_up.words
-    except TrainingDiverged as err:
-        run.status, run.message = "diverged", err.words
-    finally:
-        slots.release()
-    if run.history and clock.epochs:  # this server's pace, for the next runs' estimates
-        resources.pace().record(run.model_cfg.model, run.dataset, run_pace(clock.epochs, samples))
-    if not run.history:
-        give_back_previous(run, in_lang(run.message), "error")
+        started = workspace.runner().submit(Ask(workspace.ensure(), ds, mcfg, tcfg, data_dir=data_dir), fresh=fresh)
+    except LookupError:  # the workspace was removed while the page was open
+        started = workspace.runner().submit(Ask(workspace.renew(), ds, mcfg, tcfg, data_dir=data_dir), fresh=fresh)
+    workspace.set_live(started.run_id)
+    st.session_state[HOW] = started.how
+    return started
+
+
+def _live_run(loaded: Loaded, ds: Dataset) -> Run:
+    run = Run(loaded.record.dataset, 0, loaded.record.model_config, train_config(loaded.record.train_config),
+              model=loaded.model, history=loaded.history, snapshots=loaded.snapshots)
+    run.val_name = "validation" if run.train_cfg.patience > 0 else "test"
+    return run
+
+
+def follow(run_id: str, ds: Dataset) -> None:
+    """Show the live run as it trains (on this server or another), until it ends; this script run waits, the
+    training does not: leaving the page or reloading leaves it running, and the page follows it again on return.
+    A run reused from an identical finished one is played back epoch by epoch in a couple of seconds."""
+    ws, shared = workspace.ensure(), workspace.shared()
+    status, bar, curves, grid = st.empty(), st.progress(0.0, text=tr("training.starting")), st.empty(), st.empty()
+    how = st.session_state.get(HOW)
+    if how == "reused":
+        _play_back(run_id, ds, status, bar, curves, grid)
         return
-    run.previous = None  # this run now has weights worth keeping; free the old model
-    run.summary = summarize(run.model, ds, run.history, run.train_cfg.seed)
+    if how == "following":
+        status.info(tr("workspace.following"))
+    record, shown, t0 = shared.store.get_run(ws, run_id), -1, time.time()
+    t0 = record.created_at if record is not None else t0
+    prior = resources.pace().pace(record.model, record.dataset) if record is not None else None
+    history: list = []
+    while True:
+        view = shared.runner.view(ws, run_id)
+        if view is None or view.status != Status.RUNNING:
+            break
+        if view.epochs_done != shown and view.epochs_done > 0:
+            loaded = load_run(shared.store, ws, run_id)
+            if loaded is not None and loaded.history and loaded.model is not None:
+                history = loaded.history
+                show_results(_live_run(loaded, ds), ds, curves, grid)
+            shown = view.epochs_done
+        if view.phase is not None and not view.epochs_done:
+            bar.progress(0.0, text=in_lang(view.phase))
+        else:
+            samples = history[-1].samples_per_second if history else None
+            left = seconds_left([h.seconds for h in history], view.epochs, view.into_epoch,
+                                None if not prior or samples else None)
+            text = tr("training.progress", epoch=min(view.epochs_done + 1, view.epochs), epochs=view.epochs,
+                      elapsed=f"{time.time() - t0:.0f}",
+                      left=tr("training.estimating") if left is None else tr("training.time_left", s=f"{left:.0f}"))
+            bar.progress(min((view.epochs_done + view.into_epoch) / max(view.epochs, 1), 1.0), text=text)
+        time.sleep(POLL_S)
+    if history and st.session_state.get(HOW) == "trained":  # this server's pace, for the next runs' estimates
+        resources.pace().record(record.model, record.dataset, statistics.median(h.samples_per_second
+                                                                                for h in history))
+
+
+def _play_back(run_id: str, ds: Dataset, status, bar, curves, grid) -> None:
+    """A reused run: its real history, epoch by epoch, in about PLAYBACK_S seconds."""
+    loaded = load_run(workspace.store(), workspace.ensure(), run_id)
+    if loaded is None or not loaded.history:
+        return
+    status.info(tr("workspace.reused"))
+    n = len(loaded.history)
+    steps = sorted({max(1, round(n * k / PLAYBACK_FRAMES)) for k in range(1, PLAYBACK_FRAMES + 1)})
+    for k in steps:
+        part = Loaded(loaded.record, loaded.model, loaded.history[:k], loaded.snapshots)
+        with curves.container():
+            lang = current_lang()
+            st.plotly_chart(loss_curves(history_dicts(part.history), _live_run(part, ds).val_name, lang=lang),
+                            key=f"playback_{k}")
+        bar.progress(k / n, text=tr("workspace.replaying", epoch=k, epochs=n))
+        time.sleep(PLAYBACK_S / len(steps))
 
 
 def ensure_summary(run: Run, ds: Dataset) -> dict | None:

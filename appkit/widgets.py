@@ -9,6 +9,7 @@ import streamlit as st
 
 from aelib.data import DATASETS, OFFLINE_DEFAULT, Dataset, DatasetUnavailable, default_data_dir
 from aelib.i18n import Explained
+from aelib.train import TrainConfig
 from appkit import resources, your_data_views
 from appkit.i18n import dataset_description, dataset_title, explain, in_lang, tr
 from appkit.state import Run, get_run
@@ -111,8 +112,20 @@ def run_caption(run: Run) -> None:
                   batch=tcfg.batch_size, lr=f"{tcfg.lr:g}", seed=tcfg.seed))
 
 
+def live_dataset(picked: Dataset | None) -> Dataset | None:
+    """The dataset of the session's live run: the picked one when it is that, else loaded by its stored name."""
+    from appkit import workspace
+
+    rec = workspace.store().get_run(workspace.ensure(), workspace.live() or "")
+    if rec is None or (picked is not None and rec.dataset == picked.name):
+        return picked
+    return run_dataset(Run(rec.dataset, 0, rec.model_config, TrainConfig(), data_dir=rec.train_config.get("data_dir")))
+
+
 def run_dataset(run: Run) -> Dataset:
-    if your_data_views.is_upload(run.dataset):  # the learner's own data lives in their session, not the shared cache
+    """The dataset a run was trained on: a bundled one from the shared cache; the learner's own from their session,
+    read back from their workspace when the session does not hold it (a reload, another device)."""
+    if your_data_views.is_upload(run.dataset):  # never in the shared cache
         ds = your_data_views.get(run.dataset)
         if ds is None:
             st.error(tr("widgets.data_gone", title=your_data_views.title(run.dataset)))

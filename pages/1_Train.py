@@ -2,14 +2,15 @@
 import streamlit as st
 
 from aelib.experiment import warnings_for
-from appkit import controls, page, share_views, state, widgets
+from appkit import controls, page, runs_views, share_views, state, widgets, workspace
 from appkit.export_views import show as show_quick_start_export_import
 from appkit.family_views import show_family_view
 from appkit.i18n import current_lang, explain, in_lang, tr
-from appkit.training import ensure_summary, expected_run, run_training, show_results
+from appkit.training import ensure_summary, expected_run, follow, show_results, start
 
 page.setup("Train")
-busy = state.training_request() is not None  # inputs are frozen while a run trains
+# inputs are frozen while a run trains: asked for by this click, or still training on the server since earlier
+busy = state.training_request() is not None or workspace.live() is not None
 
 st.title(tr("train.title"))
 share_views.apply_link()  # a teacher's share link: its settings, once; its locks, every run
@@ -38,10 +39,15 @@ with left:
         st.caption(tr("train.leaving"))
 
 with right:
-    if busy and state.take_training_request():
-        if valid:  # the settings as committed by the click itself
-            run_training(state.Run(ds.name, 0, mcfg, tcfg, data_dir=widgets.picked_data_dir(ds.name)), ds)
+    request = state.take_training_request()
+    if request and valid:  # the settings as committed by the click itself
+        start(ds, mcfg, tcfg, widgets.picked_data_dir(ds.name), fresh=request == state.FRESH)
+    if workspace.live() is not None:
+        follow(workspace.live(), widgets.live_dataset(ds))
+        workspace.settle()
         st.rerun()  # re-enable the inputs and show the finished run
+    elif request:
+        st.rerun()
     notice = state.take_notice()
     if notice:
         (st.error if notice[0] == "error" else st.info)(notice[1])
@@ -54,6 +60,7 @@ with right:
     else:
         (st.success if run.status == "finished" else st.warning)(in_lang(run.message))
         widgets.run_caption(run)
+        runs_views.reused_note(run)
         if valid and (run.model_cfg, run.train_cfg, run.dataset) != (mcfg, tcfg, ds.name):
             st.info(tr("train.differs"))
         run_ds = widgets.run_dataset(run)
@@ -71,6 +78,7 @@ with right:
         show_family_view(run, run_ds)
         st.page_link("pages/2_Latent_space.py", label=tr("train.see_latent"))
     show_quick_start_export_import(run, busy)  # pretrained models (no run yet), export, import
+    runs_views.my_runs(busy)
 
 with left:
     share_views.share_expander()

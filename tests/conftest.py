@@ -2,6 +2,8 @@
 switch that makes every download fail at once (tests never touch the network)."""
 from __future__ import annotations
 
+import os
+import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import replace
@@ -15,6 +17,11 @@ import aelib.data
 from aelib.data import Dataset, load_dataset
 from aelib.data.synthetic_media import SINE_CLASS_NAMES, SINE_FACTORS, make_sines
 from aelib.models import MODELS, ModelConfig, config_for
+
+# The app's workspace store for this test session: a throwaway folder, never the tester's ~/.aelab (a test that needs
+# its own store opens one under tmp_path)
+os.environ.setdefault("AELAB_HOME", tempfile.mkdtemp(prefix="aelab-tests-"))
+os.environ.pop("AELAB_DATABASE_URL", None)
 
 TINY = {"hidden": (32,), "channels": (4, 8)}  # small enough for a few CPU steps per test
 SEQ_SHAPE = (16, 1)  # short sine waves: a GRU over 16 steps is quick on a CPU

@@ -83,7 +83,7 @@ LAYERS = [
     {"aelib.models"},
     {"aelib.train", "aelib.infer", "aelib.metrics", "aelib.projections", "aelib.replay", "aelib.jobs",
      "aelib.diagnostics", "aelib.experiment", "aelib.estimators", "aelib.store"},
-    {"aelib.labs", "aelib.teach", "aelib.sharing"},
+    {"aelib.labs", "aelib.teach", "aelib.sharing", "aelib.runs", "aelib.classroom"},
     {"aelib.cli", "aelib.bench", "aelib.__main__", "aelib"},
 ]
 MAX_TOP_MODULES = 16  # later features land in rooms (sub-packages), not at the top

@@ -83,6 +83,82 @@ quiz_answers = sa.Table(
 )
 
 
+follows = sa.Table(
+    "follows", metadata,
+    # a learner's run that follows another workspace's training of the same identity instead of training it again:
+    # while the source runs, its epochs are read through this row; when the source ends, they are copied over
+    sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.id", **_CASCADE), primary_key=True),
+    sa.Column("source_id", sa.String(ID), sa.ForeignKey("runs.id", **_CASCADE), nullable=False, index=True),
+)
+
+stops = sa.Table(
+    "stops", metadata,
+    # Stop pressed on a run that another process trains: its owner reads this at its next heartbeat and stops
+    sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.id", **_CASCADE), primary_key=True),
+    sa.Column("asked_at", sa.Float, nullable=False),
+)
+
+# a class (aelib.classroom): students join it with its code and post their finished runs to its board
+classes = sa.Table(
+    "classes", metadata,
+    sa.Column("code", sa.String(8), primary_key=True),  # what students type: 6 characters without look-alikes
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("teacher_key_hash", sa.String(64), nullable=False),  # SHA-256 (hex) of the key, shown only once
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("closes_at", sa.Float, nullable=False),  # from here on the class is read-only
+    sa.Column("closed", sa.Boolean, nullable=False, default=False),  # closed by the teacher: read-only
+    sa.Column("quiz_on", sa.Boolean, nullable=False, default=False),  # students' quiz answers are posted too
+    sa.Column("active_exercise", sa.Integer, nullable=True),  # an exercises.id of this class; NULL: any run counts
+    sa.Column("published_run_id", sa.String(ID), sa.ForeignKey("runs.id", ondelete="SET NULL"), nullable=True),
+)
+
+exercises = sa.Table(
+    "exercises", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("class_code", sa.String(8), sa.ForeignKey("classes.code", **_CASCADE), nullable=False, index=True),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("preset", sa.Text, nullable=False),  # JSON object: aelib.classroom.presets.Preset.to_dict()
+    sa.Column("goal", sa.String(40), nullable=False),  # a key of aelib.classroom.presets.GOALS
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+members = sa.Table(
+    "members", metadata,
+    sa.Column("class_code", sa.String(8), sa.ForeignKey("classes.code", **_CASCADE), primary_key=True),
+    sa.Column("workspace_id", sa.String(ID), sa.ForeignKey("workspaces.id", **_CASCADE), primary_key=True,
+              index=True),
+    sa.Column("display_name", sa.String(40), nullable=False),  # plain text, shown as text
+    sa.Column("joined_at", sa.Float, nullable=False),
+)
+
+entries = sa.Table(
+    "entries", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("class_code", sa.String(8), sa.ForeignKey("classes.code", **_CASCADE), nullable=False),
+    sa.Column("exercise_id", sa.Integer, sa.ForeignKey("exercises.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("workspace_id", sa.String(ID), sa.ForeignKey("workspaces.id", **_CASCADE), nullable=False,
+              index=True),
+    sa.Column("student", sa.String(40), nullable=False),
+    # the run it came from; its settings and metrics are copied here, so the board outlives a deleted run
+    sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("settings", sa.Text, nullable=False),  # JSON object
+    sa.Column("metrics", sa.Text, nullable=False),  # JSON object of numbers
+    sa.Column("posted_at", sa.Float, nullable=False),
+    sa.Column("hidden", sa.Boolean, nullable=False, default=False),  # hidden by the teacher
+    sa.Index("entries_by_student", "class_code", "workspace_id", "posted_at"),  # the rate limit's count
+)
+
+class_answers = sa.Table(
+    "class_answers", metadata,
+    sa.Column("class_code", sa.String(8), sa.ForeignKey("classes.code", **_CASCADE), primary_key=True),
+    sa.Column("workspace_id", sa.String(ID), sa.ForeignKey("workspaces.id", **_CASCADE), primary_key=True),
+    sa.Column("question", sa.String(100), primary_key=True),
+    sa.Column("correct", sa.Boolean, nullable=False),
+    sa.Column("answered_at", sa.Float, nullable=False),
+)
+
+
 def _create(*tables: sa.Table) -> Callable[[Connection], None]:
     def migrate(conn: Connection) -> None:
         metadata.create_all(conn, tables=list(tables))
@@ -93,6 +169,10 @@ def _create(*tables: sa.Table) -> Callable[[Connection], None]:
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "workspaces, runs, epochs and blobs", _create(workspaces, runs, epochs, blobs)),
     (2, "uploaded datasets and quiz answers", _create(uploads, quiz_answers)),
+    (3, "runs that follow another's training of the same identity; stops asked across processes",
+     _create(follows, stops)),
+    (4, "classes with their exercises, members, entries and quiz answers",
+     _create(classes, exercises, members, entries, class_answers)),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -16,7 +16,18 @@ from aelib.models import ModelConfig
 from aelib.store.belongings import Quiz, Uploads
 from aelib.store.engine import Db
 from aelib.store.records import ENDINGS, WEIGHTS, Claim, LeaseLost, Run, Status, dump, is_id, new_id, run_of
-from aelib.store.schema import blobs, current_version, epochs, runs, workspaces
+from aelib.store.schema import (
+    blobs,
+    classes,
+    current_version,
+    entries,
+    epochs,
+    follows,
+    members,
+    runs,
+    stops,
+    workspaces,
+)
 
 RETENTION_DAYS = 90.0  # untouched workspaces older than this are removed by gc
 LEASE_SECONDS = 30.0  # a training renews its lease at least this often (each epoch, or a heartbeat)
@@ -102,6 +113,14 @@ class Store:
             if snapshot is not None:
                 _put_blob(conn, run_id, f"replay/{int(epoch)}", snapshot)
 
+    def put_blob(self, run_id: str, kind: str, data: bytes, owner: str = "", *,
+                 lease_seconds: float = LEASE_SECONDS, now: float | None = None) -> None:
+        """Store one blob of a running run (a replay snapshot) with a renewed lease; LeaseLost if not owner's."""
+        now = time.time() if now is None else now
+        with self.db.write() as conn:
+            _hold(conn, run_id, owner, now + lease_seconds)
+            _put_blob(conn, run_id, kind, data)
+
     def finish_run(self, run_id: str, status: str = Status.FINISHED, summary: Mapping | None = None, owner: str = "", *,
                    weights: bytes | None = None, now: float | None = None) -> None:
         """End a running run (finished, stopped or failed) with its summary and final weights, in one transaction.
@@ -119,6 +138,7 @@ class Store:
             conn.execute(runs.update().where(runs.c.id == run_id).values(**values))
             if weights is not None:
                 _put_blob(conn, run_id, WEIGHTS, weights)
+            _complete_followers(conn, run_id, status, now)
 
     def list_runs(self, workspace: str) -> list[Run]:
         """The workspace's runs, newest first (rows whose config no longer passes the checks left out)."""
@@ -136,24 +156,107 @@ class Store:
     def epochs(self, workspace: str, run_id: str) -> list[dict]:
         """The committed epochs' stats in order ([] for a run not in workspace)."""
         with self.db.read() as conn:
-            rows = conn.execute(sa.select(epochs.c.stats).join(runs, runs.c.id == epochs.c.run_id)
-                                .where(runs.c.id == run_id, runs.c.workspace_id == workspace)
-                                .order_by(epochs.c.epoch)).scalars().all()
+            source = _source(conn, workspace, run_id)
+            rows = [] if source is None else conn.execute(
+                sa.select(epochs.c.stats).where(epochs.c.run_id == source).order_by(epochs.c.epoch)).scalars().all()
         return [json.loads(s) for s in rows]
 
     def get_blob(self, workspace: str, run_id: str, kind: str = WEIGHTS) -> bytes | None:
         """A run's blob: "weights" (safetensors bytes) or "replay/<epoch>"; None if absent or not in workspace."""
         with self.db.read() as conn:
-            data = conn.execute(sa.select(blobs.c.data).join(runs, runs.c.id == blobs.c.run_id)
-                                .where(runs.c.id == run_id, runs.c.workspace_id == workspace,
-                                       blobs.c.kind == kind)).scalar()
+            source = _source(conn, workspace, run_id)
+            data = None if source is None else conn.execute(
+                sa.select(blobs.c.data).where(blobs.c.run_id == source, blobs.c.kind == kind)).scalar()
         return None if data is None else bytes(data)
+
+    def blob_kinds(self, workspace: str, run_id: str, prefix: str = "") -> list[str]:
+        """The kinds of a run's blobs that start with prefix (e.g. "replay/"), for a run in workspace."""
+        with self.db.read() as conn:
+            source = _source(conn, workspace, run_id)
+            return [] if source is None else sorted(conn.execute(
+                sa.select(blobs.c.kind).where(blobs.c.run_id == source, blobs.c.kind.startswith(prefix))).scalars())
 
     def delete_run(self, workspace: str, run_id: str) -> bool:
         """Delete a run with its epochs and blobs; False if workspace has no such run."""
         with self.db.write() as conn:
+            if conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id, runs.c.workspace_id == workspace)).first():
+                _complete_followers(conn, run_id, Status.STOPPED, time.time())  # they keep the epochs so far
             done = conn.execute(runs.delete().where(runs.c.id == run_id, runs.c.workspace_id == workspace))
             return done.rowcount == 1
+
+    # one training, many learners ----------------------------------------------------------------------------------
+    def reuse(self, workspace: str, source_id: str, name: str = "", now: float | None = None) -> str:
+        """A finished run of another workspace, copied into this one with its epochs, weights and replay (a learner
+        who asked for the same identity gets it at once); its summary says reused. LookupError if the source is not
+        finished or the workspace does not exist."""
+        now = time.time() if now is None else now
+        with self.db.write() as conn:
+            src = conn.execute(sa.select(runs).where(runs.c.id == source_id)).first()
+            if src is None or src.status != Status.FINISHED:
+                raise LookupError("no finished run to reuse")
+            if not _touch(conn, workspace, now):
+                raise LookupError("no such workspace")
+            new = _copy_row(conn, src, workspace, name, now, status=Status.FINISHED, reused=True)
+            _copy_contents(conn, source_id, new)
+        return new
+
+    def follow(self, workspace: str, source_id: str, name: str = "", now: float | None = None) -> str:
+        """A run in workspace that follows a running training of another workspace instead of training it again:
+        it reads the source's epochs while the source runs and receives a copy of them when the source ends
+        (finished, stopped, failed or interrupted), in the same transaction. LookupError if the source has ended."""
+        now = time.time() if now is None else now
+        with self.db.write() as conn:
+            src = conn.execute(sa.select(runs).where(runs.c.id == source_id)).first()
+            if src is None or src.status != Status.RUNNING:
+                raise LookupError("no running training to follow")
+            if not _touch(conn, workspace, now):
+                raise LookupError("no such workspace")
+            new = _copy_row(conn, src, workspace, name, now, status=Status.RUNNING, reused=True)
+            conn.execute(follows.insert().values(run_id=new, source_id=source_id))
+        return new
+
+    def source_of(self, workspace: str, run_id: str) -> str | None:
+        """The run a follower in workspace reads from while it runs; None for a run that trains (or has) its own."""
+        with self.db.read() as conn:
+            return conn.execute(sa.select(follows.c.source_id).join(runs, runs.c.id == follows.c.run_id)
+                                .where(runs.c.id == run_id, runs.c.workspace_id == workspace)).scalar()
+
+    def detach(self, workspace: str, run_id: str, now: float | None = None) -> bool:
+        """Stop following: the follower keeps a copy of the epochs so far and ends as stopped; the shared training
+        goes on for the others. False if run_id is not a follower in workspace."""
+        now = time.time() if now is None else now
+        with self.db.write() as conn:
+            source = conn.execute(sa.select(follows.c.source_id).join(runs, runs.c.id == follows.c.run_id)
+                                  .where(runs.c.id == run_id, runs.c.workspace_id == workspace)).scalar()
+            if source is None:
+                return False
+            _end_follower(conn, run_id, source, Status.STOPPED, now)
+            return True
+
+    def ask_stop(self, workspace: str, run_id: str, now: float | None = None) -> bool:
+        """Ask whoever trains run_id (in workspace, running) to stop at its next heartbeat; False if not running."""
+        now = time.time() if now is None else now
+        with self.db.write() as conn:
+            live = conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id, runs.c.workspace_id == workspace,
+                                                           runs.c.status == Status.RUNNING)).scalar()
+            if live is None:
+                return False
+            conn.execute(stops.delete().where(stops.c.run_id == run_id))
+            conn.execute(stops.insert().values(run_id=run_id, asked_at=now))
+            return True
+
+    def stops_asked(self, run_ids: list[str]) -> set[str]:
+        """Which of these runs someone asked to stop (the owner's heartbeat reads this)."""
+        if not run_ids:
+            return set()
+        with self.db.read() as conn:
+            return set(conn.execute(sa.select(stops.c.run_id).where(stops.c.run_id.in_(run_ids))).scalars())
+
+    def count_trainings(self) -> int:
+        """How many runs trained for themselves (not reused or followed): what a class's load is made of."""
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(runs.c.summary)).scalars().all()
+        return sum(1 for s in rows if not json.loads(s).get("reused"))
 
     # leases -------------------------------------------------------------------------------------------------------
     def claim(self, run_id: str, owner: str, lease_seconds: float = LEASE_SECONDS, now: float | None = None) -> str:
@@ -202,19 +305,29 @@ class Store:
             done = conn.execute(runs.update().where(runs.c.status == Status.RUNNING, runs.c.lease_until < now)
                                 .values(status=Status.INTERRUPTED, claim=None, finished_at=now, lease_until=None)
                                 .returning(runs.c.id))
-            return sorted(done.scalars().all())
+            ids = sorted(done.scalars().all())
+            for run_id in ids:
+                _complete_followers(conn, run_id, Status.INTERRUPTED, now)
+            return ids
 
     # retention ----------------------------------------------------------------------------------------------------
     def gc(self, older_than_days: float, now: float | None = None) -> dict[str, int]:
         """Expire stale leases, then remove workspaces untouched for older_than_days with everything in them,
-        except pinned ones and any with a running run. Returns what was removed."""
+        except pinned ones, any with a running run, and any that an open class holds (a member's, one with entries,
+        or the one whose run is published to the class). Returns what was removed."""
         if not older_than_days > 0:
             raise ValueError(f"keep workspaces at least some days, got {older_than_days}")
         now = time.time() if now is None else now
         interrupted = self.expire_stale(now)
         live = sa.select(runs.c.workspace_id).where(runs.c.status == Status.RUNNING)
+        open_classes = sa.select(classes.c.code).where(~classes.c.closed, classes.c.closes_at > now)
+        in_class = sa.union(
+            sa.select(members.c.workspace_id).where(members.c.class_code.in_(open_classes)),
+            sa.select(entries.c.workspace_id).where(entries.c.class_code.in_(open_classes)),
+            sa.select(runs.c.workspace_id).where(runs.c.id.in_(
+                sa.select(classes.c.published_run_id).where(classes.c.code.in_(open_classes)))))
         old = (workspaces.c.touched_at < now - older_than_days * 86400) & ~workspaces.c.pinned \
-            & workspaces.c.id.not_in(live)
+            & workspaces.c.id.not_in(live) & workspaces.c.id.not_in(in_class)
         with self.db.write() as conn:
             n_runs = conn.execute(sa.select(sa.func.count()).select_from(runs)
                                   .where(runs.c.workspace_id.in_(sa.select(workspaces.c.id).where(old)))).scalar()
@@ -258,6 +371,52 @@ def _hold(conn: Connection, run_id: str, owner: str, lease_until: float | None) 
                         .values(lease_until=lease_until))
     if done.rowcount != 1:
         raise LeaseLost(f"run {run_id} is not running under this owner")
+
+
+def _source(conn: Connection, workspace: str, run_id: str) -> str | None:
+    """Where a run's epochs and blobs are read from: the source while it follows one, else itself; None when the run
+    is not in workspace."""
+    row = conn.execute(sa.select(runs.c.id, follows.c.source_id).outerjoin(follows, follows.c.run_id == runs.c.id)
+                       .where(runs.c.id == run_id, runs.c.workspace_id == workspace)).first()
+    return None if row is None else (row.source_id or row.id)
+
+
+def _copy_row(conn: Connection, src, workspace: str, name: str, now: float, *, status: str, reused: bool) -> str:
+    """A new run row in workspace with src's identity, data and configs (never its claim or owner)."""
+    summary = json.loads(src.summary)
+    if reused:
+        summary["reused"] = True
+    new = new_id()
+    conn.execute(runs.insert().values(
+        id=new, workspace_id=workspace, identity=src.identity, claim=None, name=(name or src.name)[:200],
+        dataset=src.dataset, model=src.model, model_config=src.model_config, train_config=src.train_config,
+        status=status, summary=dump(summary), created_at=now, owner="", lease_until=None,
+        finished_at=None if status == Status.RUNNING else now))
+    return new
+
+
+def _copy_contents(conn: Connection, source: str, target: str) -> None:
+    """Copy a run's epochs and blobs to another run, inside the database (nothing passes through Python)."""
+    conn.execute(epochs.delete().where(epochs.c.run_id == target))
+    conn.execute(blobs.delete().where(blobs.c.run_id == target))
+    conn.execute(epochs.insert().from_select(["run_id", "epoch", "stats"], sa.select(
+        sa.literal(target, sa.String), epochs.c.epoch, epochs.c.stats).where(epochs.c.run_id == source)))
+    conn.execute(blobs.insert().from_select(["run_id", "kind", "size", "data"], sa.select(
+        sa.literal(target, sa.String), blobs.c.kind, blobs.c.size, blobs.c.data).where(blobs.c.run_id == source)))
+
+
+def _end_follower(conn: Connection, run_id: str, source: str, status: str, now: float) -> None:
+    _copy_contents(conn, source, run_id)
+    summary = conn.execute(sa.select(runs.c.summary).where(runs.c.id == source)).scalar() or "{}"
+    values = dict(status=status, finished_at=now, summary=dump({**json.loads(summary), "reused": True}))
+    conn.execute(runs.update().where(runs.c.id == run_id).values(**values))
+    conn.execute(follows.delete().where(follows.c.run_id == run_id))
+
+
+def _complete_followers(conn: Connection, source: str, status: str, now: float) -> None:
+    """A training ended: every run following it gets its epochs and blobs and ends the same way."""
+    for run_id in conn.execute(sa.select(follows.c.run_id).where(follows.c.source_id == source)).scalars().all():
+        _end_follower(conn, run_id, source, status, now)
 
 
 def _put_blob(conn: Connection, run_id: str, kind: str, data: bytes) -> None:

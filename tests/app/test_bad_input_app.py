@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
-from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
+from aelib.experiment import model_config, train_config
 from aelib.i18n import t
-from appkit import training
+from aelib.runs import Ask
+from aelib.runs import runner as runner_module
+from appkit import resources, workspace
 from tests.app.helpers import APP, fits, fresh, on, prefix, tiny_run
 
 TRAIN, YOUR_DATA = "pages/1_Train.py", "pages/7_Your_data.py"
@@ -116,27 +119,33 @@ def test_stop_pressed_before_train_changes_nothing():
     assert not at.exception and at.session_state["aelab_run"].status == "finished"
 
 
-def test_leaving_the_page_mid_training_keeps_the_epochs_done(monkeypatch):
-    real_train = training.train
+def test_leaving_the_page_mid_training_lets_the_run_go_on(monkeypatch):
+    """Training is the server's job, not the page's: a learner who leaves mid-run finds it finished on return."""
+    real_train, go_on = runner_module.train_steps, threading.Event()
 
-    def interrupted_after_one_epoch(model, *args, **kwargs):
+    def held_after_one_epoch(model, *args, **kwargs):
         events = real_train(model, *args, **kwargs)
-        yield next(e for e in events if type(e).__name__ == "EpochStats")
-        raise StopException()  # what the next st.* call raises when the learner switches page
+        for e in events:
+            yield e
+            if type(e).__name__ == "EpochStats" and e.epoch == 1:
+                assert go_on.wait(60)
 
-    monkeypatch.setattr(training, "train", interrupted_after_one_epoch)
+    monkeypatch.setattr(runner_module, "train_steps", held_after_one_epoch)
     at = on(fresh(), TRAIN)
     at.selectbox(key="dataset").set_value("digits").run()
-    at.number_input(key="epochs").set_value(5).run()
-    at.button(key="train").click().run()
-    on(at, "pages/2_Latent_space.py")  # the learner went elsewhere: the run is settled there
+    at.number_input(key="epochs").set_value(3).run()
+    ds = resources.dataset("digits")
+    started = workspace.runner().submit(Ask(at.session_state["aelab_ws"], ds, model_config(ds, "ae", 2),
+                                            train_config("ae", epochs=3)))
+    at.session_state["aelab_live_run"] = started.run_id  # as the Train button leaves it
+    on(at, "pages/2_Latent_space.py")  # the learner went elsewhere while it trains
+    assert not at.exception and at.session_state["aelab_live_run"] == started.run_id
+    go_on.set()
+    assert workspace.runner().wait(started.run_id, 60)
+    on(at, TRAIN)  # back: the run has gone on to the end, and is the current run
     run = at.session_state["aelab_run"]
-    assert run.status == "stopped" and len(run.history) == 1
-    assert t("state.interrupted_after", "en", done=1, epochs=5) in run.message
-    assert [c.key for c in at.get("plotly_chart")][:1] == ["latent_plot"]  # the one-epoch model is usable
-    on(at, TRAIN)
-    assert any(t("state.interrupted_after", "en", done=1, epochs=5) in w.value for w in at.warning)
-    assert not at.button(key="train").disabled  # the slot was given back: training again is possible
+    assert not at.exception and run.status == "finished" and len(run.history) == 3 and run.run_id == started.run_id
+    assert "aelab_live_run" not in at.session_state and not at.button(key="train").disabled
 
 
 def test_latent_size_and_epochs_cannot_go_below_one():

@@ -10,9 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from aelib.i18n import t
+from aelib.runs import runner as runner_module
 from aelib.train import TrainingDiverged, pick_device
 from appkit import page as page_nav
-from appkit import training
 from appkit.i18n import LANG
 from tests.app.helpers import APP, figure, fits, fresh, on, prefix, tiny_run, values
 
@@ -119,14 +119,14 @@ def test_larger_latent_offers_projections():
 
 
 def test_divergence_keeps_the_last_good_weights(monkeypatch):
-    real_train = training.train
+    real_train = runner_module.train_steps
 
     def one_epoch_then_nan(model, *args, **kwargs):
         events = real_train(model, *args, **kwargs)
         yield next(e for e in events if type(e).__name__ == "EpochStats")
         raise TrainingDiverged(2, 1)
 
-    monkeypatch.setattr(training, "train", one_epoch_then_nan)
+    monkeypatch.setattr(runner_module, "train_steps", one_epoch_then_nan)
     at = tiny_run(fresh(), epochs=5)
     assert any("NaN or infinite" in w.value and "in epoch 2" in w.value for w in at.warning)
     run = at.session_state["aelab_run"]
@@ -198,7 +198,7 @@ def test_divergence_in_the_first_epoch_keeps_the_previous_model(monkeypatch):
         raise TrainingDiverged(1, 0)
         yield  # a generator, like the real one
 
-    monkeypatch.setattr(training, "train", diverge_at_once)
+    monkeypatch.setattr(runner_module, "train_steps", diverge_at_once)
     at.select_slider(key="lr").set_value(10.0).run()
     at.button(key="train").click().run()
     assert not at.exception
