@@ -1,7 +1,7 @@
 """`python -m aelib ...`: the command-line front end over the same functions the pages use. The parser and main()
 live here with the commands that list, train, compare and detect; the labs, sharing and the store add their own
 commands (aelib.labs.lab_commands, aelib.labs.commands, aelib.labs.apps_commands, aelib.sharing.commands,
-aelib.store.commands)."""
+aelib.store.commands, aelib.classroom.commands)."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ import sys
 from dataclasses import asdict
 
 from aelib import bench
+from aelib.classroom import commands as classroom_commands
 from aelib.data import DATASETS, Dataset, DatasetUnavailable, load_dataset
 from aelib.data.hostile import hostile as hostile_uploads
 from aelib.data.hostile import hostile_table
@@ -125,6 +126,7 @@ def own_dataset(args) -> tuple[Dataset, str | None] | None:
 def cmd_train(args) -> None:
     if args.out:
         checkpoint.check_destination(args.out)  # before training: a bad --out must not cost the run
+    seat = classroom_commands.take_seat(args)  # --classroom: join, and hold args to the class's exercise
     ds, label = own_dataset(args) or (load_dataset(args.dataset, seed=args.seed, data_dir=args.data_dir), None)
     tcfg = train_config(args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                         device=args.device, **{k: getattr(args, k) for k in TRAIN_FLAGS})
@@ -137,6 +139,8 @@ def cmd_train(args) -> None:
         print(f"warning: {w}", file=sys.stderr)
     net, history = fit(ds, mcfg, tcfg, log=None if args.json else log_epoch)
     summary = summarize(net, ds, history, args.seed, label_column=label)
+    if seat is not None:  # kept in the student's workspace and posted to the class board
+        summary["classroom"] = seat.post(net, mcfg, tcfg, history_dicts(history), summary)
     if args.out:
         options = {k: v for k, v in vars(args).items() if k not in ("fn", "json", "out")}
         options["label_column"] = label if args.csv and label else "none"  # what auto picked, not "auto"
@@ -211,6 +215,7 @@ def _add_train(sub, common: argparse.ArgumentParser) -> None:
     t.add_argument("--pretrain-epochs", type=int, default=0, help="ae/deep_ae: greedy layer-wise pretraining")
     t.add_argument("--out", default=None, help="save model.safetensors, config.json, history.json here")
     own_data_flags(t)
+    classroom_commands.add_train_flags(t)
     add_device_flag(t)
     t.set_defaults(fn=cmd_train)
 
@@ -274,6 +279,7 @@ def parser() -> argparse.ArgumentParser:
     _add_bench(sub)
     sharing_commands.add_commands(sub)  # quickstart, inspect
     store_commands.add_commands(sub)  # runs, store
+    classroom_commands.add_commands(sub)  # classroom create|exercise|switch|results|close
     return p
 
 
