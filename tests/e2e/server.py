@@ -25,6 +25,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def streamlit_command(port: int) -> list[str]:
+    """`streamlit run app.py` on 127.0.0.1:port, headless, watching no files."""
+    return [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float) -> None:
+    """Returns once {url}/_stcore/health answers ok; raises RuntimeError if the process ends or time runs out."""
+    deadline = time.time() + timeout_s
+    while True:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                return
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("streamlit did not become healthy") from None
+            time.sleep(0.3)
+
+
 @contextmanager
 def streamlit_server(timeout_s: float = 90):
     """Yields the base URL of a fresh server; kills it afterwards."""
@@ -36,21 +55,11 @@ def streamlit_server(timeout_s: float = 90):
 def streamlit_process(timeout_s: float = 90):
     """Yields (base URL, Popen) of a fresh, healthy server; kills it afterwards."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
     log = open(os.devnull, "w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(streamlit_command(port), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + timeout_s
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("streamlit did not become healthy") from None
-                time.sleep(0.3)
+        wait_healthy(url, proc, timeout_s)
         yield url, proc
     finally:
         proc.terminate()
