@@ -1,28 +1,35 @@
 """The Train page's classroom tools: start from a bundled pretrained model, export a finished run (model,
 codes, report), import an exported model. Bundled checkpoints are cached once for everybody; every learner's
-run gets its own copy of the model."""
+run gets its own copy of the model, kept in their workspace as a finished run (appkit.stored_imports)."""
 from __future__ import annotations
 
 import copy
+import logging
 
+import sqlalchemy as sa
 import streamlit as st
 
 from aelib.data import Dataset, DatasetUnavailable
+from aelib.experiment import summarize
 from aelib.i18n import Words
 from aelib.sharing import export, quickstart
 from aelib.sharing.checkpoint import CONFIG, WEIGHTS, CheckpointError
-from appkit import resources, share_views, state, widgets
+from appkit import resources, share_views, state, stored_imports, widgets, workspace
 from appkit.i18n import current_lang, explain, in_lang, plain, tr
 from appkit.state import Run
 
+log = logging.getLogger(__name__)
+
 PRETRAINED, WEIGHTS_FILE, CONFIG_FILE, IMPORT_ERROR = ("pretrained_choice", "import_weights", "import_config",
                                                        "aelab_import_error")
-BUNDLED = "bundled"  # run.extras key: the name of the bundled model the run is a copy of
+BUNDLED = "bundled"  # run.extras key (and stored summary note): the name of the bundled model the run is a copy of
 
 
 def bundled_name(run: Run) -> str | None:
-    """The bundled pretrained model this run is a copy of (None: the learner trained or imported it)."""
-    return run.extras.get(BUNDLED)
+    """The bundled pretrained model this run is a copy of (None: the learner trained or imported it); a run brought
+    back from the workspace says so in its summary."""
+    name = run.extras.get(BUNDLED) or (run.summary or {}).get(BUNDLED)
+    return name if isinstance(name, str) else None
 
 
 def bundled_title(name: str, title: str | None = None) -> str:
@@ -42,12 +49,36 @@ def bundled_replay(name: str) -> list:
     return quickstart.replay(name)
 
 
-def _run_from(imported: export.Imported, message: str) -> Run:
-    """A finished run around an imported model (raises CheckpointError if it does not fit its dataset)."""
+@st.cache_resource(show_spinner=False, max_entries=8)
+def bundled_summary(name: str) -> dict:
+    """A bundled checkpoint's metrics on its dataset (read-only, shared: measured once per server)."""
+    shared = bundled(name)
+    return summarize(shared.model, resources.dataset(shared.dataset), list(shared.history), shared.train.seed)
+
+
+def _run_from(imported: export.Imported, message: Words, summary: dict | None = None) -> Run:
+    """A finished run around an imported model, with its metrics (measured now unless given); raises
+    CheckpointError if it does not fit its dataset."""
     ds = resources.dataset(imported.dataset)
     export.check_fits(imported, ds)
-    return Run(imported.dataset, 0, imported.model.cfg, imported.train, model=imported.model,
-               history=list(imported.history), status="finished", message=message)
+    history = list(imported.history)
+    summary = summarize(imported.model, ds, history, imported.train.seed) if summary is None else summary
+    return Run(imported.dataset, 0, imported.model.cfg, imported.train, model=imported.model, history=history,
+               status="finished", message=message, summary=dict(summary))
+
+
+def _keep(run: Run, origin: str, **notes: object) -> None:
+    """Store the run in the learner's workspace and give it its id there; when the store cannot take it, the run
+    stays in this session only and a notice says so."""
+    summary = stored_imports.summary_of(run, origin, **notes)
+    try:
+        try:
+            run.run_id = stored_imports.keep(workspace.store(), workspace.ensure(), run, summary)
+        except LookupError:  # the workspace was removed while the page was open: a fresh one, with a note
+            run.run_id = stored_imports.keep(workspace.store(), workspace.renew(), run, summary)
+    except (LookupError, ValueError, sa.exc.SQLAlchemyError) as err:
+        log.warning("a %s model was not stored in the workspace: %s", origin, err)  # no-i18n
+        st.session_state[state.NOTICE] = ("info", tr("export.not_kept"))
 
 
 def _clashes(imported: export.Imported) -> list[str]:
@@ -82,12 +113,14 @@ def _use_pretrained() -> None:
             raise ValueError(tr("export.locked_out_one", settings=", ".join(_clashes(shared))))
         mine = export.Imported(copy.deepcopy(shared.model), shared.dataset, list(shared.history), shared.train,
                                False)
-        run = _run_from(mine, tr("export.pretrained_loaded", name=name, epochs=len(mine.history)))
+        run = _run_from(mine, Words("export.pretrained_loaded", name=name, epochs=len(mine.history)),
+                        bundled_summary(name))
         run.extras[BUNDLED] = name
         run.snapshots = list(bundled_replay(name))  # the codes arrays are shared, read only
     except (CheckpointError, DatasetUnavailable, ValueError) as err:
         st.session_state[state.NOTICE] = ("error", tr("export.pretrained_failed", error=explain(err)))
         return
+    _keep(run, "bundled", **{BUNDLED: name})
     state.set_run(run)
     cfg = run.model_cfg
     st.session_state.update(state.unlocked(dict(dataset=run.dataset, model=cfg.model, latent_dim=cfg.latent_dim,
@@ -101,9 +134,11 @@ def _import() -> None:
     st.session_state.pop(IMPORT_ERROR, None)
     try:
         imported = export.read_model_files(weights.getvalue(), config.getvalue(), where=Words("checkpoint.uploaded"))
-        run = _run_from(imported, tr("export.imported", weights=plain(weights.name), config=plain(config.name),
-                                     model=imported.model.cfg.model, dataset=imported.dataset)
-                        + (tr("export.imported_measured") if imported.measured else ""))
+        message = Words("export.imported", weights=plain(weights.name), config=plain(config.name),
+                        model=imported.model.cfg.model, dataset=imported.dataset)
+        if imported.measured:
+            message = Words("export.imported_with_note", imported=message, note=Words("export.imported_measured"))
+        run = _run_from(imported, message)
     except (CheckpointError, DatasetUnavailable) as err:
         st.session_state[IMPORT_ERROR] = plain(explain(err))  # it may quote the file: shown as text, never markup
         return
@@ -111,6 +146,7 @@ def _import() -> None:
     if clash:  # the link's locks hold for imported models too
         st.session_state[IMPORT_ERROR] = tr("export.import_locked", settings=", ".join(clash))
         return
+    _keep(run, "imported")
     state.set_run(run)
 
 

@@ -1,12 +1,16 @@
-"""A learner's own datasets: kept in their session only (never in a shared cache), offered by the dataset
-picker beside the bundled sets, and the Your data page's forms and previews."""
+"""A learner's own datasets: kept in their workspace (its raw files, within the workspace's quota) and, parsed,
+in their session (never in a shared cache); offered by the dataset picker beside the bundled sets; and the Your
+data page's forms and previews. A new session on the workspace (a reload, another device) parses them again with
+a fresh upload's checks."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 import streamlit as st
 
 from aelib.data import Dataset
@@ -19,11 +23,19 @@ from aelib.data.your_data import (
     read_table,
 )
 from aelib.data.your_data_tables import shown_text
+from aelib.i18n import Explained
 from aelib.plots import image_rows
+from appkit import stored_uploads, workspace
 from appkit.i18n import explain, in_lang, plain, tr
 from appkit.state import get_run
+from appkit.stored_uploads import Packed
+
+log = logging.getLogger(__name__)
 
 UPLOADS = "aelab_uploads"
+LOADED_FOR = "aelab_uploads_loaded_for"  # the workspace whose stored uploads this session has read
+UNREADABLE = "aelab_uploads_unreadable"  # ids of stored uploads that failed the checks when read back
+NOTES = "aelab_uploads_notes"  # what the Your data page says once: an upload not kept, or not read back
 # an uploaded set's name starts with PREFIX, so it never collides with a bundled one (shown via title())
 PREFIX = "yours: "  # no-i18n
 MAX_PER_SESSION = 5  # each may hold up to 20 MB of data in this server's memory
@@ -36,10 +48,51 @@ GUESSED_FOR = "aelab_upload_label_guessed_for"  # the file whose detected label 
 class Upload:
     ds: Dataset
     digest: str  # of the file(s) and the label choice: the same upload is not added twice
+    upload_id: str | None = None  # its id in the workspace's store (None: kept in this session only)
+    workspace: str | None = None  # the workspace that keeps it
 
 
 def _store() -> dict[str, Upload]:
-    return st.session_state.setdefault(UPLOADS, {})
+    """The session's sets by name; the first call on a workspace brings in the ones it keeps."""
+    ups = st.session_state.setdefault(UPLOADS, {})
+    ws = workspace.current()
+    if ws is not None and st.session_state.get(LOADED_FOR) != ws:
+        st.session_state[LOADED_FOR] = ws
+        _sync(ups, ws)
+    return ups
+
+
+def _sync(ups: dict[str, Upload], ws: str) -> None:
+    """Make the session's sets match what the workspace keeps: let go of those removed in another tab (unless the
+    current model was trained on one), and bring in those this session lacks, newest first up to MAX_PER_SESSION,
+    each parsed again with a fresh upload's checks (one that fails them is skipped, with a note)."""
+    store = workspace.store()
+    try:
+        kept = store.uploads.list(ws)
+    except sa.exc.SQLAlchemyError as err:
+        log.warning("the workspace's uploads could not be listed: %s", err)  # no-i18n
+        return
+    ids = {row["id"] for row in kept}
+    for key in [k for k, up in ups.items() if up.workspace == ws and up.upload_id not in ids and not in_use(k)]:
+        del ups[key]
+    held, unreadable = {up.upload_id for up in ups.values()}, st.session_state.setdefault(UNREADABLE, set())
+    new = [row for row in kept if row["id"] not in held | unreadable and is_upload(row["name"])
+           and row["name"] not in ups]
+    for row in reversed(new[:max(0, MAX_PER_SESSION - len(ups))]):  # oldest first, as they were added
+        try:
+            packed = stored_uploads.unpack(store.uploads.get(ws, row["id"]) or b"")
+            ds = stored_uploads.parse(packed)
+        except (ValueError, sa.exc.SQLAlchemyError) as err:  # UploadError is a ValueError
+            log.warning("stored upload %s was not read back: %s", row["id"], err)  # no-i18n
+            unreadable.add(row["id"])
+            why = plain(explain(err)) if isinstance(err, Explained) else tr("your_data.store_failed")
+            _note(tr("your_data.not_restored", title=plain(title(row["name"])), why=why))
+            continue
+        ups[row["name"]] = Upload(replace(ds, name=row["name"]), stored_uploads.digest(packed), row["id"], ws)
+
+
+def _note(text: str) -> None:
+    st.session_state.setdefault(NOTES, []).append(text)
 
 
 def names() -> list[str]:
@@ -51,7 +104,11 @@ def is_upload(name: str) -> bool:
 
 
 def get(name: str) -> Dataset | None:
-    up = _store().get(name)
+    """The learner's set `name`; one this session lacks is looked for in their workspace (added in another tab)."""
+    ups = _store()
+    if name not in ups and is_upload(name) and workspace.current() is not None:
+        _sync(ups, workspace.current())
+    up = ups.get(name)
     return None if up is None else up.ds
 
 
@@ -66,20 +123,50 @@ def in_use(name: str) -> bool:
     return run is not None and run.dataset == name
 
 
-def _add(ds: Dataset, digest: str) -> None:
-    """Button callback: store the set under a fresh name and select it for the Train page."""
-    store, base = _store(), PREFIX + ds.name
+def _add(ds: Dataset, packed: Packed) -> None:
+    """Button callback: keep the set under a fresh name in the learner's workspace and this session, and select it
+    for the Train page. One the workspace cannot keep (its quota) stays in this session, with a note saying why."""
+    ups, base = _store(), PREFIX + ds.name
+    _sync(ups, workspace.ensure())  # a name another tab gave a set since is not given twice
     key, i = base, 2
-    while key in store:
+    while key in ups:
         key, i = f"{base} ({i})", i + 1
-    store[key] = Upload(replace(ds, name=key), digest)
+    ws, upload_id = _keep(key, packed)
+    ups[key] = Upload(replace(ds, name=key), stored_uploads.digest(packed), upload_id, ws)
     st.session_state["dataset"] = key  # the Train page's picker opens on it
 
 
+def _keep(key: str, packed: Packed) -> tuple[str | None, str | None]:
+    """(workspace, upload id) of the set saved in the learner's workspace; (None, None) when it was not, with a
+    note."""
+    data, store = stored_uploads.pack(packed), workspace.store()
+    try:
+        try:
+            ws = workspace.ensure()
+            return ws, store.uploads.save(ws, key, data)
+        except LookupError:  # the workspace was removed while the page was open: a fresh one, with a note
+            ws = workspace.renew()
+            return ws, store.uploads.save(ws, key, data)
+    except Explained as err:  # over the workspace's quota
+        why = explain(err)
+    except (LookupError, sa.exc.SQLAlchemyError) as err:
+        log.warning("an upload was not stored in the workspace: %s", err)  # no-i18n
+        why = tr("your_data.store_failed")
+    _note(tr("your_data.not_kept", why=why, title=plain(title(key))))
+    return None, None
+
+
 def _remove(name: str) -> None:
-    _store().pop(name, None)
+    """Button callback: the set leaves this session and the workspace."""
+    up = _store().pop(name, None)
     if st.session_state.get("dataset") == name:
         st.session_state.pop("dataset")  # keep_widget_values puts the default back
+    if up is not None and up.upload_id is not None:
+        try:
+            workspace.store().uploads.delete(up.workspace, up.upload_id)
+        except sa.exc.SQLAlchemyError as err:
+            log.warning("an upload was not deleted from the workspace: %s", err)  # no-i18n
+            _note(tr("your_data.not_removed", title=plain(title(name))))
 
 
 def _digest(*parts: bytes | str | None) -> str:
@@ -89,7 +176,7 @@ def _digest(*parts: bytes | str | None) -> str:
     return h.hexdigest()
 
 
-def _offer(ds: Dataset, digest: str) -> None:
+def _offer(ds: Dataset, packed: Packed) -> None:
     """The preview of a valid upload and the button that adds it (or where it already is)."""
     st.success(tr("your_data.ready", source=plain(in_lang(ds.source))))
     counts = pd.Series(np.bincount(np.concatenate([ds.y_train, ds.y_test]), minlength=len(ds.class_names)),
@@ -102,13 +189,14 @@ def _offer(ds: Dataset, digest: str) -> None:
         st.bar_chart(counts, horizontal=True, height=min(400, 60 + 24 * len(counts)))
     if ds.is_image:
         st.plotly_chart(image_rows([ds.x_train[:10]], ds.shape, [tr("your_data.row_training")]))
+    digest = stored_uploads.digest(packed)
     same = [k for k, up in _store().items() if up.digest == digest]
     if same:
         st.info(tr("your_data.already_added", title=plain(title(same[0]))))
     elif len(_store()) >= MAX_PER_SESSION:
         st.warning(tr("your_data.too_many", n=MAX_PER_SESSION))
     else:
-        st.button(tr("your_data.add"), type="primary", on_click=_add, args=(ds, digest), key="upload_add")
+        st.button(tr("your_data.add"), type="primary", on_click=_add, args=(ds, packed), key="upload_add")
 
 
 def _error(err: UploadError) -> None:
@@ -139,7 +227,7 @@ def csv_form(file) -> None:
     except UploadError as err:
         _error(err)
         return
-    _offer(ds, _digest(raw, label))
+    _offer(ds, Packed("csv", file.name, ((file.name, raw),), label))
 
 
 def _label_picker(df: pd.DataFrame, file_digest: str) -> str | None:
@@ -171,12 +259,16 @@ def images_form(files: list) -> None:
     except UploadError as err:
         _error(err)
         return
-    _offer(ds, _digest(*sorted(f"{n}:{hashlib.sha256(b).hexdigest()}" for n, b in pairs)))
+    _offer(ds, Packed("images", name, tuple(pairs)))
 
 
 def session_list() -> None:
-    """The learner's own sets, each removable unless their current model was trained on it."""
+    """The learner's own sets (with those another tab added or removed since), each removable unless their current
+    model was trained on it; then what became of an upload the workspace did not keep or give back."""
     store = _store()
+    _sync(store, workspace.ensure())
+    for text in st.session_state.pop(NOTES, []):
+        st.warning(text, icon=":material/cloud_off:")
     if not store:
         st.caption(tr("your_data.none_yet"))
         return

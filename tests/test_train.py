@@ -437,3 +437,16 @@ def test_train_on_explicit_cpu(tiny, small_digits):
     (stats,) = epochs_of(train(model, small_digits.x_train, small_digits.x_test, TrainConfig(epochs=1, device="cpu")))
     assert np.isfinite(stats.train["loss"])
     assert next(model.parameters()).device.type == "cpu"
+
+
+def test_the_operator_names_what_auto_means(monkeypatch):
+    monkeypatch.setenv("AELAB_DEVICE", "cpu")
+    assert pick_device("auto") == torch.device("cpu")
+    monkeypatch.setenv("AELAB_DEVICE", "tpu")
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):  # a typo is said, not silently ignored
+        pick_device("auto")
+    if not torch.cuda.is_available():
+        monkeypatch.setenv("AELAB_DEVICE", "cuda")
+        with pytest.raises(ValueError):
+            pick_device("auto")
+    assert pick_device("cpu") == torch.device("cpu")  # an explicit choice is not overridden

@@ -16,7 +16,8 @@ def cmd_quickstart(args) -> None:
     if unknown:
         raise ValueError(f"unknown setup {', '.join(unknown)}; choose from {', '.join(quickstart.SETUPS)}")
     for name in names:
-        show(quickstart.make(name, args.out, args.seed, args.data_dir, None if args.json else log_epoch), args.json)
+        show(quickstart.make(name, args.out, args.seed, args.data_dir, None if args.json else log_epoch,
+                             device=args.device), args.json)
 
 
 def cmd_inspect(args) -> None:
@@ -36,6 +37,8 @@ def add_commands(sub) -> None:
     q.add_argument("--out", default=str(quickstart.FOLDER),
                    help="folder for the checkpoints (default: AE Lab's assets/checkpoints)")
     q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--device", default="auto", help="auto (AELAB_DEVICE, else cuda, then mps, then cpu), cpu, cuda "
+                   "or mps: the files written do not depend on it")
     q.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
     q.add_argument("--json", action="store_true", help="print one JSON object per setup")
     q.set_defaults(fn=cmd_quickstart)

@@ -51,12 +51,13 @@ def _half_is_faithful(model: Autoencoder, x: np.ndarray, y: np.ndarray) -> bool:
 
 
 def make(name: str, out_dir: str | Path = FOLDER, seed: int = 0, data_dir: str | None = None,
-         log: Callable[[EpochStats], None] | None = None) -> dict:
+         log: Callable[[EpochStats], None] | None = None, device: str = "auto") -> dict:
     """Train one setup with its defaults (as aelib.experiment.fit does), snapshotting the replay samples' codes as
-    the Train page does, and write out_dir/name/{model.safetensors, config.json, history.json, replay.npz}."""
+    the Train page does, and write out_dir/name/{model.safetensors, config.json, history.json, replay.npz}. The
+    files are device-free (weights saved from the CPU): build them on a GPU box and copy them to every replica."""
     setup = SETUPS[name]
     ds = load_dataset(setup.dataset, seed=seed, data_dir=data_dir)
-    tcfg = train_config(setup.model, epochs=setup.epochs, seed=seed)
+    tcfg = train_config(setup.model, epochs=setup.epochs, seed=seed, device=device)
     net, history = build_model(model_config(ds, setup.model, setup.latent_dim), seed=tcfg.seed), []
     x_tr, y_tr, x_val, y_val, _ = training_split(ds, tcfg)
     snap_at, x_snap, y_snap = snapshot_epochs(tcfg.epochs), ds.x_test[:REPLAY_POINTS], ds.y_test[:REPLAY_POINTS]

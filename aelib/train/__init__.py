@@ -3,6 +3,7 @@ live here and only here; stopping early is a `break` in the caller, and the mode
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -116,7 +117,10 @@ class TrainingDiverged(RuntimeError):
 
 
 def pick_device(name: str = "auto") -> torch.device:
-    """cuda if present, then Apple's mps, then cpu; an explicit name must be available."""
+    """cuda if present, then Apple's mps, then cpu; an explicit name must be available. The server's operator can
+    make "auto" mean one device with AELAB_DEVICE (e.g. cpu on a box whose GPU is kept for something else)."""
+    if name == "auto":
+        name = os.environ.get("AELAB_DEVICE", "").strip().lower() or "auto"
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
