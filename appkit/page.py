@@ -55,7 +55,7 @@ def setup(title: str) -> None:
     with st.sidebar:
         st.markdown("### AE Lab")
         i18n.language_picker()
-        continue_link = st.empty()
+        continue_link, live_note = st.empty(), st.empty()
         params = _link_params()
         for path, label, icon in PAGES:
             if path in SECTIONS:
@@ -70,9 +70,12 @@ def setup(title: str) -> None:
     projection_views.start_umap_warm_up()
     state.keep_widget_values()
     ws = workspace.ensure()
-    workspace.settle()  # a run that went on training while the learner was elsewhere
+    live = workspace.settle()  # a run that went on training while the learner was elsewhere
     loading.empty()
     workspace.notes()
+    view = workspace.runner().view(ws, live) if live and title != "Train" else None  # no-i18n
+    if view is not None:  # said on the other pages: the Train page shows the run itself
+        live_note.caption(i18n.tr("workspace.live_note", done=view.epochs_done, epochs=view.epochs))
     with continue_link.popover(i18n.tr("workspace.continue"), icon=":material/devices:", width="stretch"):
         st.caption(i18n.tr("workspace.continue_help"))
         st.code(f"{_address()}?{urlencode({'ws': ws})}", language=None, wrap_lines=True)

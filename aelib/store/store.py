@@ -253,9 +253,10 @@ class Store:
             return set(conn.execute(sa.select(stops.c.run_id).where(stops.c.run_id.in_(run_ids))).scalars())
 
     def count_trainings(self) -> int:
-        """How many runs trained for themselves (not reused or followed): what a class's load is made of."""
+        """How many runs were trained by the job runner for themselves (not reused or followed; imported and bundled
+        models have no identity): what a class's load is made of."""
         with self.db.read() as conn:
-            rows = conn.execute(sa.select(runs.c.summary)).scalars().all()
+            rows = conn.execute(sa.select(runs.c.summary).where(runs.c.identity != "")).scalars().all()
         return sum(1 for s in rows if not json.loads(s).get("reused"))
 
     # leases -------------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -138,8 +139,13 @@ def test_leaving_the_page_mid_training_lets_the_run_go_on(monkeypatch):
     started = workspace.runner().submit(Ask(at.session_state["aelab_ws"], ds, model_config(ds, "ae", 2),
                                             train_config("ae", epochs=3)))
     at.session_state["aelab_live_run"] = started.run_id  # as the Train button leaves it
+    for _ in range(600):  # the first epoch is committed, then the training waits
+        if workspace.store().epochs(at.session_state["aelab_ws"], started.run_id):
+            break
+        time.sleep(0.1)
     on(at, "pages/2_Latent_space.py")  # the learner went elsewhere while it trains
     assert not at.exception and at.session_state["aelab_live_run"] == started.run_id
+    assert t("workspace.live_note", "en", done=1, epochs=3) in [c.value for c in at.sidebar.caption]
     go_on.set()
     assert workspace.runner().wait(started.run_id, 60)
     on(at, TRAIN)  # back: the run has gone on to the end, and is the current run
