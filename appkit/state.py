@@ -20,6 +20,7 @@ from aelib.train import EpochStats, TrainConfig
 
 RUN, REQUEST, STOP, NOTICE = "aelab_run", "aelab_train_request", "aelab_stop_requested", "aelab_notice"
 LOCKED = "aelab_locked"  # {setting: value} a teacher's share link fixed for this session (appkit.share_views)
+FIXED = "aelab_class_fixed"  # settings the class exercise leaves one value for (set by appkit.classroom_views)
 
 
 @dataclass
@@ -188,8 +189,12 @@ def keep_widget_values() -> None:
 
 
 def locked() -> dict:
-    """The settings a teacher's link locked, with their values ({} when none)."""
-    return st.session_state.get(LOCKED, {})
+    """The settings a teacher fixed, with their values ({} when none): locked by their share link, or held by the
+    class exercise (the preset leaves them one value)."""
+    held = dict(st.session_state.get(LOCKED, {}))
+    for key in st.session_state.get(FIXED, ()):
+        held.setdefault(key, st.session_state.get(key))
+    return held
 
 
 def unlocked(values: Mapping[str, object]) -> dict:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from aelib.i18n import page_slug
 from aelib.teach import glossary, quiz
-from appkit import i18n, page
+from appkit import classroom_views, i18n, page, quiz_store
 from appkit.i18n import tr
 
 page.setup("Quiz")
@@ -21,18 +21,24 @@ def go(to: int) -> None:
 
 def check(qid: str, numeric: bool) -> None:
     choice = st.session_state.get((NUMBER if numeric else CHOICE) + qid)
-    if choice is not None:
-        st.session_state[ANSWERS].setdefault(qid, choice)  # the first answer counts
+    if choice is not None and qid not in st.session_state[ANSWERS]:  # the first answer counts
+        st.session_state[ANSWERS][qid] = choice
+        correct = next(x for x in quiz.load_questions() if x.id == qid).is_correct(choice)
+        quiz_store.remember(qid, choice, correct)  # in the workspace: a reload or another device finds it
+        classroom_views.post_quiz_answer(qid, correct)
 
 
 def restart() -> None:
     st.session_state[ANSWERS], st.session_state[POS] = {}, 0
+    quiz_store.forget()
     for key in [k for k in st.session_state if str(k).startswith((CHOICE, NUMBER))]:
         del st.session_state[key]
 
 
 questions = quiz.load_questions()
-answers = st.session_state.setdefault(ANSWERS, {})
+if ANSWERS not in st.session_state:  # a new session: the answers the workspace kept
+    st.session_state[ANSWERS] = quiz_store.restored()
+answers = st.session_state[ANSWERS]
 counts = quiz.topic_counts(questions)
 
 st.title(tr("quiz.title"))
@@ -45,6 +51,7 @@ score = quiz.score(answers, shown)
 left, right = st.columns([1, 3], vertical_alignment="center")
 left.metric(tr("quiz.score"), tr("quiz.score_value", correct=score.correct, answered=score.answered))
 right.progress(score.answered / score.total, text=tr("quiz.progress", answered=score.answered, total=score.total))
+classroom_views.quiz_note()  # answers go to the learner's class while its teacher has the quiz on
 
 pos = min(st.session_state.get(POS, 0), len(shown) - 1)
 q = shown[pos]

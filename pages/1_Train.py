@@ -2,7 +2,7 @@
 import streamlit as st
 
 from aelib.experiment import warnings_for
-from appkit import controls, page, runs_views, share_views, state, widgets, workspace
+from appkit import classroom_views, controls, page, runs_views, share_views, state, widgets, workspace
 from appkit.export_views import show as show_quick_start_export_import
 from appkit.family_views import show_family_view
 from appkit.i18n import current_lang, explain, in_lang, tr
@@ -14,6 +14,8 @@ busy = state.training_request() is not None or workspace.live() is not None
 
 st.title(tr("train.title"))
 share_views.apply_link()  # a teacher's share link: its settings, once; its locks, every run
+# in a class with an active exercise the server holds the settings to its preset, whatever the address says
+classroom_views.hold_to_exercise()
 left, right = st.columns([1, 2.4], gap="large")
 with left:
     ds = widgets.dataset_picker(disabled=controls.disabled("dataset", busy))
@@ -61,6 +63,8 @@ with right:
         (st.success if run.status == "finished" else st.warning)(in_lang(run.message))
         widgets.run_caption(run)
         runs_views.reused_note(run)
+        if run.status == "finished":
+            classroom_views.post_if_member(run.run_id)  # to the learner's class board, once
         if valid and (run.model_cfg, run.train_cfg, run.dataset) != (mcfg, tcfg, ds.name):
             st.info(tr("train.differs"))
         run_ds = widgets.run_dataset(run)

@@ -274,3 +274,25 @@ def test_weights_from_the_store_are_checked_like_an_upload(store, ds):
         assert torch.get_num_threads() >= 1
     finally:
         runner.close()
+
+
+def test_a_live_process_marks_the_runs_of_a_vanished_one_interrupted(store, ds, monkeypatch):
+    """A replica is killed mid-training: the heartbeat of any other process ends its runs, without an operator."""
+    go_on = held_training(monkeypatch)
+    lost = runner_for(store, owner="killed", lease_seconds=1.0)
+    lost._closed.set()  # its heartbeat stops, as when the process dies
+    survivor = runner_for(store, owner="alive", lease_seconds=1.0)
+    try:
+        a = ask(store, ds, epochs=4)
+        started = lost.submit(a)
+        wait_for_epochs(store, a.workspace, started.run_id, 1)
+        deadline = time.time() + 10
+        while survivor.view(a.workspace, started.run_id).status == Status.RUNNING:
+            assert time.time() < deadline, "the survivor never marked the abandoned run"
+            time.sleep(0.1)
+        assert survivor.view(a.workspace, started.run_id).status == Status.INTERRUPTED
+        assert len(store.epochs(a.workspace, started.run_id)) == 1
+    finally:
+        go_on.set()
+        lost.close()
+        survivor.close()

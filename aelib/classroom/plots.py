@@ -5,6 +5,7 @@ name is escaped here and shows as typed."""
 from __future__ import annotations
 
 import html
+import io
 import math
 from collections.abc import Mapping, Sequence
 
@@ -25,9 +26,12 @@ FAVOURED = ("latent_dim", "epochs", "lr", "batch")  # settings the discovery sca
 
 
 def join_qr_svg(url: str) -> str:
-    """The join link as a QR code (an SVG document: black on white, a quiet zone of 4 modules, error correction M
-    so a projector's glare still scans)."""
-    return segno.make(url, error="m", micro=False).svg_inline(scale=8, border=4, dark="#000000", light="#ffffff")
+    """The join link as a QR code: a standalone SVG document (with its namespace, without an XML declaration), black
+    on white, a quiet zone of 4 modules, error correction M so a projector's glare still scans."""
+    out = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(out, kind="svg", xmldecl=False, svgns=True, nl=False, scale=8,
+                                                 border=4, dark="#000000", light="#ffffff", encoding="utf-8")
+    return out.getvalue().decode("utf-8")
 
 
 def text(name: object) -> str:
@@ -42,7 +46,7 @@ def latent_panels(panels: Sequence[tuple[str, np.ndarray, np.ndarray]], class_na
     cols = max(1, min(COLUMNS, len(panels)))
     rows = max(1, math.ceil(len(panels) / cols))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[text(p[0]) for p in panels],
-                        horizontal_spacing=0.03, vertical_spacing=0.25 / rows)
+                        horizontal_spacing=0.03, vertical_spacing=0.3 / rows)
     keep = max(100, POINTS // max(1, len(panels)))
     xy = [_two(codes[:keep]) for _, codes, _ in panels]
     lo, hi = _extent(xy)
@@ -65,8 +69,8 @@ def latent_panels(panels: Sequence[tuple[str, np.ndarray, np.ndarray]], class_na
                      showline=True, linecolor="#000")
     size = BIG_FONT if big else FONT
     fig.update_annotations(font={"size": size})
-    fig.update_layout(title=t("classroom.board_latents", lang), height=60 + 230 * rows, plot_bgcolor="white",
-                      paper_bgcolor="white", font={"size": size, "color": "#000"},
+    fig.update_layout(title=t("classroom.board_latents", lang), height=100 + (330 if big else 260) * rows,
+                      plot_bgcolor="white", paper_bgcolor="white", font={"size": size, "color": "#000"},
                       legend={"title": t("plots.class", lang), "itemsizing": "constant", "orientation": "h",
                               "y": -0.05},
                       margin={"t": 70, "b": 10, "l": 10, "r": 10})
@@ -121,12 +125,12 @@ def discovered(entries: Sequence[Mapping], setting: str, goal: str, *, lang: str
                     "line": {"width": 1, "color": "#000"}},
             hovertemplate=f"%{{text}}<br>{text(setting)} %{{x}}<br>%{{y:.4g}}<extra>{title}</extra>"))
     size = BIG_FONT if big else FONT
-    fig.update_layout(title=t("classroom.board_discovered", lang, setting=text(setting)), height=460,
+    fig.update_layout(title=t("classroom.board_discovered", lang, setting=text(setting)), height=620 if big else 460,
                       plot_bgcolor="white", paper_bgcolor="white", font={"size": size, "color": "#000"},
-                      legend={"title": t("classroom.board_family", lang)}, margin={"t": 60, "b": 10, "l": 10, "r": 10})
-    fig.update_xaxes(title_text=text(setting), showgrid=True, gridcolor="#ddd", linecolor="#000")
+                      legend={"title": t("classroom.board_family", lang)}, margin={"t": 70, "b": 10, "l": 10, "r": 10})
+    fig.update_xaxes(title_text=text(setting), showgrid=True, gridcolor="#ddd", linecolor="#000", automargin=True)
     fig.update_yaxes(title_text=GOALS[goal].title.say(lang) if goal in GOALS else text(goal), showgrid=True,
-                     gridcolor="#ddd", linecolor="#000")
+                     gridcolor="#ddd", linecolor="#000", automargin=True)
     return fig
 
 
@@ -145,11 +149,11 @@ def quiz_bars(quiz: Mapping[str, Mapping], stems: Mapping[str, str], *, lang: st
               for _, row in items], textposition="auto",
         hovertemplate="%{y}<br>%{x:.0%}<extra></extra>"))
     size = BIG_FONT if big else FONT
-    fig.update_layout(title=t("classroom.board_quiz", lang), height=120 + 40 * max(1, len(items)),
+    fig.update_layout(title=t("classroom.board_quiz", lang), height=180 + (60 if big else 40) * max(1, len(items)),
                       plot_bgcolor="white", paper_bgcolor="white", font={"size": size, "color": "#000"},
-                      margin={"t": 60, "b": 10, "l": 10, "r": 10})
+                      margin={"t": 60, "b": 10, "l": 10, "r": 40})
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title_text=t("classroom.board_quiz_share", lang),
-                     gridcolor="#ddd")
+                     gridcolor="#ddd", automargin=True)
     fig.update_yaxes(automargin=True)
     return fig
 

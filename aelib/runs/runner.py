@@ -274,7 +274,8 @@ class Runner:
         return self.store.blob_kinds(job.workspace, job.run_id, REPLAY)
 
     def _heartbeat(self) -> None:
-        """Renew every live job's lease, and pass on stops asked through the store, a few times per lease."""
+        """Renew every live job's lease, pass on stops asked through the store, and mark runs whose owner stopped
+        renewing as interrupted, a few times per lease."""
         while not self._closed.wait(self.lease_seconds / 4):
             with self._lock:
                 live = [j for j in self.jobs.values() if not j.done.is_set()]
@@ -286,5 +287,8 @@ class Runner:
                 for job in live:
                     if not self.store.renew(job.run_id, self.owner, self.lease_seconds):
                         job.stop.set()  # not ours any more: the training thread finds out at its next commit
+                # any process's heartbeat ends the runs of a process that vanished (a killed replica): marked
+                # interrupted at their last epoch, so the learners following them on this process see it end
+                self.store.expire_stale()
             except Exception:
                 log.exception("lease heartbeat failed; retrying")

@@ -86,6 +86,11 @@ class Quiz:
         return {r.question: {"answer": json.loads(r.answer), "correct": r.correct, "answered_at": r.answered_at}
                 for r in rows}
 
+    def clear(self, workspace: str) -> int:
+        """Forget the workspace's answers (the learner starts the quiz again); returns how many were removed."""
+        with self.db.write() as conn:
+            return conn.execute(quiz_answers.delete().where(quiz_answers.c.workspace_id == workspace)).rowcount
+
     def stats(self) -> dict[str, int]:
         with self.db.read() as conn:
             return {"quiz_answers": conn.execute(sa.select(sa.func.count()).select_from(quiz_answers)).scalar()}

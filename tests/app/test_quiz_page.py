@@ -156,3 +156,23 @@ def test_the_glossary_is_on_the_quiz_page(lang):
     table = box.dataframe[0].value
     assert list(table[t("quiz.glossary_zh", lang)]) == [term.name["zh"] for term in glossary.load_terms()]
     assert "重建（误差）" in list(table[t("quiz.glossary_zh", lang)])
+
+
+def test_answers_are_kept_in_the_workspace_until_the_learner_starts_again():
+    at = open_quiz()
+    q0, q1 = QUESTIONS[0], QUESTIONS[1]
+    choose(at, q0.answer)
+    at.button(key="quiz_next").click().run()
+    choose(at, (q1.answer + 1) % len(q1.options))
+    again = AppTest.from_file(APP, default_timeout=TIMEOUT)  # a reload, or another device, on the same workspace
+    again.query_params["ws"] = at.session_state["aelab_ws"]
+    again.run()
+    again.switch_page(PAGE).run()
+    assert not again.exception and score(again) == "1 / 2"
+    assert again.radio[0].value == q0.answer and again.radio[0].disabled  # the first answer still counts
+    again.button(key="quiz_restart").click().run()
+    fresh_start = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    fresh_start.query_params["ws"] = at.session_state["aelab_ws"]
+    fresh_start.run()
+    fresh_start.switch_page(PAGE).run()
+    assert score(fresh_start) == "0 / 0"  # starting again forgot them in the store too
