@@ -1,5 +1,10 @@
 import sys
 
-from tests.load.loadtest import main
+if any(a == "--replicas" or a.startswith("--replicas=") for a in sys.argv[1:]):  # several replicas behind nginx
+    from tests.load.replicas import main as replicas_main
+
+    sys.exit(replicas_main(sys.argv[1:]))
+
+from tests.load.loadtest import main  # noqa: E402  (one server)
 
 sys.exit(main())
