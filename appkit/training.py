@@ -21,7 +21,7 @@ from appkit.i18n import current_lang, explain, in_lang, plain, tr
 from appkit.state import Run
 
 PREVIEW = 10  # test samples shown as originals vs reconstructions
-POLL_S = 0.3  # how often a page following a run looks at it
+POLL_S = 1.0  # how often a page following a run looks at it (each look redraws the bar in the learner's browser)
 PLAYBACK_S, PLAYBACK_FRAMES = 1.5, 12  # a reused run's history is played back in this long, in at most this many steps
 HOW = "aelab_run_how"  # how the live run came about: "trained", "following" or "reused" (aelib.runs.Started)
 
@@ -108,6 +108,9 @@ def follow(run_id: str, ds: Dataset) -> None:
     training does not: leaving the page or reloading leaves it running, and the page follows it again on return.
     A run reused from an identical finished one is played back epoch by epoch in a couple of seconds."""
     ws, shared = workspace.ensure(), workspace.shared()
+    # the page's own bar says it is working: Streamlit's animated "running" figure would redraw in every follower's
+    # browser for the whole run (30 of them cost the server's cores more than the training)
+    st.markdown("<style>[data-testid='stStatusWidget']{visibility:hidden}</style>", unsafe_allow_html=True)  # no-i18n
     status, bar, curves, grid = st.empty(), st.progress(0.0, text=tr("training.starting")), st.empty(), st.empty()
     how = st.session_state.get(HOW)
     if how == "reused":

@@ -50,20 +50,20 @@ class Classroom:
         self.db = db
 
     # classes ------------------------------------------------------------------------------------------------------
-    def create_class(self, name: str, lang: str = "en", days: float | None = None,
+    def create_class(self, name: str, language: str = "en", days: float | None = None,
                      now: float | None = None) -> tuple[str, str]:
         """A new class open for `days` (default class_days()): returns (code, teacher key). The key is not kept,
         only its hash: show it to the teacher once."""
         name, days = clean_name(name, CLASS_NAME_LENGTH), check_days(class_days() if days is None else days)
-        if lang not in LANGS:
-            raise ValueError(f"a class speaks one of {', '.join(LANGS)}, not {lang!r}")
+        if language not in LANGS:
+            raise ValueError(f"a class speaks one of {', '.join(LANGS)}, not {language!r}")
         now, key = _now(now), new_teacher_key()
         for _ in range(20):  # a collision is rare (31**6 codes): draw again
             code = new_code()
             try:
                 with self.db.write() as conn:
                     conn.execute(classes.insert().values(
-                        code=code, name=name, lang=lang, teacher_key_hash=key_hash(key), created_at=now,
+                        code=code, name=name, lang=language, teacher_key_hash=key_hash(key), created_at=now,
                         closes_at=now + days * 86400, closed=False, quiz_on=False, active_exercise=None))
                 return code, key
             except sa.exc.IntegrityError:

@@ -1,25 +1,40 @@
-"""A classroom on one server: one `streamlit run`, one learner alone, then N browser sessions pressing Train on the
-default model (mnist5k) at once. Checks every session finishes without an exception and sees only its own model
-(each picks its own latent size), samples the server's memory, and reports the times against the lone learner.
+"""A classroom on one server: one `streamlit run` on a data folder of its own, one learner alone, then N browser
+sessions pressing Train on the default model (mnist5k) at once, with only --configs distinct configurations among them
+(latent sizes 2, 3, ...; by default one per session). Every page is loaded before the clock starts, and each session
+is timed from its click to the finished message. Checks: every session finishes without an exception and its home page
+names its own latent size; exactly --configs trainings ran (counted in the server's store: the other sessions followed
+or reused one); with shared configurations, the slowest session within --max-ratio times the lone learner. Samples the
+server's memory; the last line of the output is the figures as JSON.
 
-    python -m tests.load --sessions 10 [--epochs 3] [--write BENCHMARKS.md]
+    python -m tests.load --sessions 30 --configs 3 [--epochs 3] [--write BENCHMARKS.md]
+    python -m tests.load --sessions 10 [--epochs 3]           # ten distinct configurations
 
-Loopback only, bounded in time (--timeout per session); exits non-zero if a session fails."""
+Loopback only, bounded in time (--timeout per session and step); exits non-zero if a check fails."""
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import os
 import re
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_process
+from aelib.i18n import t
+from aelib.store import database_url, open_store
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, streamlit_command, wait_healthy
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-COMMAND = "python -m tests.load --sessions {sessions} --epochs {epochs}"
+COMMAND = "python -m tests.load --sessions {sessions}{configs} --epochs {epochs}"
+ALONE_SEED = 1  # the lone learner's seed: no class configuration (seed 0) can reuse its run
+REUSED = t("workspace.reused_caption", "en")  # under a run this session got from a training it shared
 
 
 def rss_mib(pid: int) -> float | None:
@@ -44,77 +59,261 @@ async def _idle(page, timeout_s: float) -> None:
     await page.wait_for_selector(IDLE, timeout=timeout_s * 1000)
 
 
-async def learner(browser, url: str, latent: int, epochs: int, timeout_s: float) -> dict:
-    """One student: open Train, set epochs and latent size, press Train, wait for the finished message, then check
-    the home page names this session's own model. Returns the seconds from the click to "Finished"."""
-    ctx = await browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = await ctx.new_page()
+@contextmanager
+def served(timeout_s: float = 90):
+    """A fresh, healthy `streamlit run` on an empty data folder of its own (so no earlier run is reused): yields
+    (base URL, Popen, its store's URL); stops it and removes the folder afterwards."""
+    home = tempfile.mkdtemp(prefix="aelab-load-")
+    env = {k: v for k, v in os.environ.items() if k != "AELAB_DATABASE_URL"} | {"AELAB_HOME": home}
+    port = free_port()
+    proc = subprocess.Popen(streamlit_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
     try:
-        await page.goto(f"{url}/Train")
+        wait_healthy(url, proc, timeout_s)
+        yield url, proc, database_url(env)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def trained_runs(store_url: str) -> tuple[int, list]:
+    """(store.count_trainings(), the stored runs that trained themselves: not followed or reused)."""
+    store = open_store(store_url)
+    try:
+        return store.count_trainings(), [r for r in store.all_runs() if not r.summary.get("reused")]
+    finally:
+        store.close()
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system, all threads) a process has used, from /proc (Linux); None where unavailable."""
+    fields = _stat(pid)
+    return None if fields is None else (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # 14, 15
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def tree_cpu_seconds(root: int, skip: int) -> float | None:
+    """CPU time used by root's descendants except skip's subtree (here: the Playwright driver and every Chromium
+    process it started, not the server), the reaped ones included (their parents' cutime and cstime); Linux only."""
+    stats = {int(p): _stat(int(p)) for p in os.listdir("/proc") if p.isdigit()} if Path("/proc").is_dir() else {}
+    children: dict[int, list[int]] = {}
+    for pid, fields in stats.items():
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(pid)  # field 4: the parent's id
+    total, todo = 0.0, [c for c in children.get(root, []) if c != skip]
+    while todo:
+        pid = todo.pop()
+        fields = stats[pid]
+        total += sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime, stime, cutime, cstime
+        todo += children.get(pid, [])
+    return total if stats else None
+
+
+def machine_busy_seconds() -> float | None:
+    """CPU time the whole machine has spent busy (all cores, not idle or waiting for I/O), from /proc/stat."""
+    try:
+        ticks = [int(v) for v in Path("/proc/stat").read_text(encoding="utf-8").split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def timeline(runs: list[dict], trainings: list) -> dict:
+    """Per configuration, in seconds after the first click: when its one training started and ended (in the store)
+    and when the first and the last of its sessions saw "Finished" — the gap is the pages' share of the time."""
+    clicks = [r["clicked"] for r in runs if "clicked" in r]
+    if not clicks:
+        return {}
+    t0, out = min(clicks), {}
+    for rec in sorted(trainings, key=lambda r: r.model_config.latent_dim):
+        latent, end = rec.model_config.latent_dim, rec.finished_at
+        seen = [r["done_at"] - t0 for r in runs if r.get("latent") == latent and "done_at" in r]
+        out[f"latent {latent}"] = {
+            "training": [round(rec.created_at - t0, 1), None if end is None else round(end - t0, 1)],
+            "sessions_finished": [round(min(seen), 1), round(max(seen), 1)] if seen else None}
+    return out
+
+
+def train_url(url: str, latent: int, epochs: int, seed: int = 0) -> str:
+    """The Train page with a learner's settings in its address (applied as a share link's are)."""
+    return f"{url}/Train?" + urlencode({"epochs": epochs, "latent_dim": latent, **({"seed": seed} if seed else {})})
+
+
+async def open_train(browser, url: str, latent: int, epochs: int, timeout_s: float, seed: int = 0):
+    """A learner's Train page, loaded, idle and ready to train: (context, page); the caller closes the context."""
+    ctx = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = await ctx.new_page()
+        await page.goto(train_url(url, latent, epochs, seed), timeout=timeout_s * 1000)
         await _idle(page, timeout_s)
-        await page.get_by_text("Training settings").click()  # the expander that holds Epochs
-        for label, value in (("Epochs", epochs), ("Latent size", latent)):
-            box = page.get_by_label(label, exact=True)
-            await box.fill(str(value))
-            await box.press("Enter")
-            await page.wait_for_timeout(300)
-            await _idle(page, timeout_s)
-        t0 = time.perf_counter()
+        button = page.locator(".st-key-train").get_by_role("button", name="Train")
+        await button.wait_for(timeout=timeout_s * 1000)
+        if not await button.is_enabled():
+            raise RuntimeError("the Train button is disabled")
+    except BaseException:
+        await ctx.close()
+        raise
+    return ctx, page
+
+
+async def press_train(page, latent: int, epochs: int, timeout_s: float) -> dict:
+    """Press Train and wait for the finished message: the seconds from the click to "Finished", whether the page
+    had an exception, and whether the run was shared (followed or reused: the page says it was trained once for
+    everyone)."""
+    try:
+        t0, clicked = time.perf_counter(), time.time()
         await page.locator(".st-key-train").get_by_role("button", name="Train").click()
         await page.get_by_text(re.compile(rf"Finished {epochs} epochs")).wait_for(timeout=timeout_s * 1000)
-        seconds = time.perf_counter() - t0
+        seconds, done_at = time.perf_counter() - t0, time.time()
         await _idle(page, timeout_s)
         exceptions = await page.locator("[data-testid='stException']").count()
+        shared = await page.get_by_text(REUSED).count() > 0
+    except Exception as err:  # a timeout or a missing element: this session failed; the others go on
+        return _failed(latent, err)
+    return {"latent": latent, "seconds": round(seconds, 1), "exceptions": exceptions, "shared": shared,
+            "clicked": clicked, "done_at": done_at}
+
+
+async def check_home(ctx, page, result: dict, timeout_s: float) -> dict:
+    """After the clock: the home page must name this session's own model (own_model); closes the context."""
+    try:
+        if result.get("seconds") is None:
+            return result
         await page.locator("[data-testid='stSidebar']").get_by_role("link", name="Home", exact=True).click()
         await page.wait_for_timeout(300)
         await _idle(page, timeout_s)
         said = await page.locator("p", has_text="Your current model:").first.inner_text(timeout=timeout_s * 1000)
-        own = f"latent size {latent}, on mnist5k" in said
-        return {"latent": latent, "seconds": round(seconds, 1), "exceptions": exceptions, "own_model": own,
-                **({} if own else {"home_page_says": said})}
-    except Exception as err:  # a timeout or a missing element: this session failed; the others go on
-        return {"latent": latent, "seconds": None, "error": f"{type(err).__name__}: {str(err).splitlines()[0]}"}
+        own = f"latent size {result['latent']}, on mnist5k" in said
+        return {**result, "own_model": own, **({} if own else {"home_page_says": said})}
+    except Exception as err:
+        return _failed(result["latent"], err)
     finally:
         await ctx.close()
 
 
-async def classroom(sessions: int, epochs: int, timeout_s: float) -> dict:
+def _failed(latent: int, err: BaseException) -> dict:
+    return {"latent": latent, "seconds": None, "error": f"{type(err).__name__}: {str(err).splitlines()[0]}"}
+
+
+async def learner(browser, url: str, latent: int, epochs: int, timeout_s: float, seed: int = 0) -> dict:
+    """One student on their own: open Train, press it, wait for "Finished", check the home page."""
+    try:
+        ctx, page = await open_train(browser, url, latent, epochs, timeout_s, seed)
+    except Exception as err:
+        return _failed(latent, err)
+    return await check_home(ctx, page, await press_train(page, latent, epochs, timeout_s), timeout_s)
+
+
+async def _press_if_open(opened, latent: int, epochs: int, timeout_s: float) -> dict:
+    if isinstance(opened, BaseException):
+        return _failed(latent, opened)
+    return await press_train(opened[1], latent, epochs, timeout_s)
+
+
+async def _check_if_open(opened, result: dict, timeout_s: float) -> dict:
+    return result if isinstance(opened, BaseException) else await check_home(*opened, result, timeout_s)
+
+
+async def classroom(sessions: int, configs: int, epochs: int, timeout_s: float, max_ratio: float | None) -> dict:
+    """The lone learner, then the class: every page loaded first, then all press Train together. Session i trains
+    latent size 2 + i % configs; the lone learner latent size 2 with another seed, so nobody reuses its run."""
     from playwright.async_api import async_playwright
 
-    with streamlit_process() as (url, proc):
+    load_before = os.getloadavg()[0]  # other work on the machine skews every time here: recorded with them
+    with served() as (url, proc, store_url):
         memory: list[float] = []
         watcher = asyncio.create_task(watch_memory(proc.pid, memory))
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            alone = await learner(browser, url, 2, epochs, timeout_s)
+            alone = await learner(browser, url, 2, epochs, timeout_s, seed=ALONE_SEED)
             after_one = rss_mib(proc.pid)
-            t0 = time.perf_counter()
-            # latent sizes 2, 3, 4, ...: each learner can tell its own model from another's
-            runs = await asyncio.gather(*(learner(browser, url, 2 + i, epochs, timeout_s) for i in range(sessions)))
+            before, alone_runs = trained_runs(store_url)
+            latents = [2 + i % configs for i in range(sessions)]
+            t_open = time.perf_counter()
+            opened = await asyncio.gather(*(open_train(browser, url, lat, epochs, timeout_s) for lat in latents),
+                                          return_exceptions=True)
+            loading = time.perf_counter() - t_open
+            cpu_before = cpu_seconds(proc.pid), machine_busy_seconds(), tree_cpu_seconds(os.getpid(), proc.pid)
+            t0 = time.perf_counter()  # every page is loaded: the clock starts, all press Train at once
+            pressed = await asyncio.gather(*(_press_if_open(o, lat, epochs, timeout_s)
+                                             for o, lat in zip(opened, latents)))
             total = time.perf_counter() - t0
+            cpu_after = cpu_seconds(proc.pid), machine_busy_seconds(), tree_cpu_seconds(os.getpid(), proc.pid)
+            # after the clock, so that no session's check loads the machine while another still waits
+            runs = await asyncio.gather(*(_check_if_open(o, r, timeout_s) for o, r in zip(opened, pressed)))
             await browser.close()
         watcher.cancel()
         after_all = rss_mib(proc.pid)
-    return summary(alone, runs, total, memory, after_one, after_all, epochs)
+        after, all_runs = trained_runs(store_url)
+    result = summary(alone, runs, total, memory, after_one, after_all, epochs, configs=configs,
+                     trainings=after - before, max_ratio=max_ratio)
+    result["load_average_1min"] = {"before": round(load_before, 1), "after": round(os.getloadavg()[0], 1)}
+    result["pages_loading_seconds"] = round(loading, 1)  # before the clock: 'sessions' pages opened together
+    result["alone_training_seconds"] = [round(r.finished_at - r.created_at, 1) for r in alone_runs if r.finished_at]
+    alone_ids = {r.id for r in alone_runs}
+    result["timeline"] = timeline(runs, [r for r in all_runs if r.id not in alone_ids])
+    if None not in (*cpu_before, *cpu_after):  # while the class ran: the server's CPU time, and the machine's
+        result["cpu_seconds"] = {"server": round(cpu_after[0] - cpu_before[0], 1),
+                                 "browsers": round(cpu_after[2] - cpu_before[2], 1),
+                                 "whole_machine": round(cpu_after[1] - cpu_before[1], 1),
+                                 "cores_x_wall": round(total * (os.cpu_count() or 1), 1)}
+    return result
 
 
 def summary(alone: dict, runs: list[dict], total: float, memory: list[float], after_one: float | None,
-            after_all: float | None, epochs: int) -> dict:
-    """The figures BENCHMARKS.md records, and ok = every session finished, clean, with its own model."""
+            after_all: float | None, epochs: int, configs: int | None = None, trainings: int | None = None,
+            max_ratio: float | None = None) -> dict:
+    """The figures BENCHMARKS.md records, and the checks: every session finished, clean, with its own model; as
+    many trainings ran as there were distinct configurations (configs, default one per session; unchecked when
+    trainings is None); the slowest within max_ratio times the lone learner (unchecked when None). ok = all hold."""
     times = [r["seconds"] for r in runs if r.get("seconds") is not None]
-    ok = (alone.get("seconds") is not None and len(times) == len(runs)
-          and all(r["exceptions"] == 0 and r["own_model"] for r in runs))
     slowest = max(times) if times else None
+    ratio = round(slowest / alone["seconds"], 2) if slowest and alone.get("seconds") else None
+    configs = len(runs) if configs is None else configs
+    checks = {
+        "all_finished": (alone.get("seconds") is not None and len(times) == len(runs)
+                         and all(r["exceptions"] == 0 and r["own_model"] for r in runs)),
+        "trainings": None if trainings is None else trainings == configs,
+        "slowest_vs_alone": None if max_ratio is None else ratio is not None and ratio <= max_ratio,
+    }
     return {
-        "sessions": len(runs), "epochs": epochs, "ok": ok,
+        "sessions": len(runs), "configs": configs, "epochs": epochs, "finished": len(times),
+        "ok": all(v is not False for v in checks.values()), "checks": checks,
+        "trainings": trainings, "shared_sessions": sum(1 for r in runs if r.get("shared")),
         "alone_seconds": alone.get("seconds"), "total_seconds": round(total, 1),
         "slowest_seconds": slowest, "median_seconds": round(statistics.median(times), 1) if times else None,
-        "slowest_vs_alone": round(slowest / alone["seconds"], 2) if slowest and alone.get("seconds") else None,
+        "slowest_vs_alone": ratio, "max_ratio": max_ratio,
         "failed": [r for r in [{**alone, "alone": True}, *runs]
                    if r.get("seconds") is None or r.get("exceptions") or not r.get("own_model")],
         "server_rss_mib": {"after_one_learner": _mib(after_one), "peak": _mib(max(memory, default=None)),
                            "after_all": _mib(after_all)},
     }
+
+
+def verdict(r: dict) -> str:
+    """One line a reader can act on: PASS or FAIL, and each check's figures."""
+    c = r["checks"]
+    parts = [f"{r['finished']}/{r['sessions']} sessions finished"
+             + (" cleanly with their own model" if c["all_finished"] else f"; failed: {len(r['failed'])}")]
+    if c["trainings"] is not None:
+        parts.append(f"{r['trainings']} trainings ran (expected {r['configs']})")
+    ratio = f"slowest {r['slowest_seconds']} s = {r['slowest_vs_alone']}x the lone learner's {r['alone_seconds']} s"
+    if c["slowest_vs_alone"] is not None:
+        ratio += f" (target <= {r['max_ratio']}x: {'met' if c['slowest_vs_alone'] else 'MISSED'})"
+    parts.append(ratio)
+    return ("PASS: " if r["ok"] else "FAIL: ") + "; ".join(parts)
 
 
 def _mib(v: float | None) -> float | None:
@@ -124,17 +323,29 @@ def _mib(v: float | None) -> float | None:
 def main(argv: list[str] | None = None) -> int:
     a = argparse.ArgumentParser(prog="python -m tests.load", description=__doc__.splitlines()[0])
     a.add_argument("--sessions", type=int, default=10)
+    a.add_argument("--configs", type=int, default=None,
+                   help="distinct configurations among the sessions (latent sizes 2, 3, ...; default one per session)")
     a.add_argument("--epochs", type=int, default=3, help="epochs each learner trains the default model")
+    a.add_argument("--max-ratio", type=float, default=4.0, help="with shared configurations: the slowest session's "
+                   "time may be at most this many times the lone learner's (default 4)")
     a.add_argument("--timeout", type=float, default=600, help="seconds each session may wait at any step")
     a.add_argument("--write", metavar="MARKDOWN", help="record the figures in this file (e.g. BENCHMARKS.md)")
     args = a.parse_args(argv)
+    configs = args.sessions if args.configs is None else args.configs
     if args.sessions < 1 or args.epochs < 1:
         a.error("--sessions and --epochs must be at least 1")
-    result = asyncio.run(classroom(args.sessions, args.epochs, args.timeout))
-    print(json.dumps(result, indent=2))
+    if not 1 <= configs <= args.sessions:
+        a.error("--configs must be between 1 and --sessions")
+    shared = configs < args.sessions
+    result = asyncio.run(classroom(args.sessions, configs, args.epochs, args.timeout,
+                                   args.max_ratio if shared else None))
+    print(verdict(result))
     if args.write:
         from aelib.bench import write_section
-        write_section(args.write, "load", COMMAND.format(sessions=args.sessions, epochs=args.epochs), result)
+        command = COMMAND.format(sessions=args.sessions, configs=f" --configs {configs}" if shared else "",
+                                 epochs=args.epochs)
+        write_section(args.write, "load-shared" if shared else "load", command, result)
+    print(json.dumps(result))  # the last line: the figures, for scripts
     return 0 if result["ok"] else 1
 
 
