@@ -17,6 +17,8 @@ import aelib.data
 from aelib.data import Dataset, load_dataset
 from aelib.data.synthetic_media import SINE_CLASS_NAMES, SINE_FACTORS, make_sines
 from aelib.models import MODELS, ModelConfig, config_for
+from aelib.store import open_store
+from tests.pg import fresh_database, postgres  # noqa: F401  (postgres: the session fixture url asks for)
 
 # The app's workspace store for this test session: a throwaway folder, never the tester's ~/.aelab (a test that needs
 # its own store opens one under tmp_path)
@@ -158,3 +160,20 @@ def one_thread():
     threads can make a 150-point t-SNE take seconds instead of a fraction of one; results do not change."""
     with threadpool_limits(limits=1):
         yield
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path):
+    """A fresh, empty store's URL on each backend: a SQLite file under tmp_path, then a new database on the session's
+    throwaway PostgreSQL (tests.pg; skipped with a clear message where PostgreSQL is not installed)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'home' / 'aelab.db'}"
+    return fresh_database(request.getfixturevalue("postgres"))
+
+
+@pytest.fixture
+def store(url):
+    """The store at url, created at the newest schema, closed afterwards."""
+    s = open_store(url)
+    yield s
+    s.close()

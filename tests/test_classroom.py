@@ -21,26 +21,12 @@ from aelib.i18n import Explained, t
 from aelib.models import ModelConfig
 from aelib.store import Status, open_store
 from aelib.store.schema import classes
-from tests.pg import fresh_database, postgres  # noqa: F401  (postgres is the session fixture)
 
 T0 = 1_800_000_000.0  # a fixed "now": expiry and the rate limit run on this clock, never by sleeping
 DAY = 86400.0
 TRAIN = {"epochs": 5, "batch_size": 64, "lr": 0.001, "seed": 0}
 PRESET = Preset("digits", ("ae", "vae"), (("latent_dim", 2, 2), ("epochs", 1, 20)))
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'home' / 'aelab.db'}"
-    return fresh_database(request.getfixturevalue("postgres"))
-
-
-@pytest.fixture
-def store(url):
-    s = open_store(url)
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -19,21 +19,6 @@ from aelib.runs import Ask, Runner, identity, load_run, message_of, words_json
 from aelib.runs import runner as runner_module
 from aelib.store import Status, open_store
 from tests.conftest import shrink
-from tests.pg import fresh_database, postgres  # noqa: F401  (postgres is the session fixture)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'aelab.db'}"
-    return fresh_database(request.getfixturevalue("postgres"))
-
-
-@pytest.fixture
-def store(url):
-    s = open_store(url)
-    yield s
-    s.close()
 
 
 @pytest.fixture(scope="module")

@@ -15,25 +15,11 @@ from aelib.models import ModelConfig
 from aelib.store import LeaseLost, Status, StoreTooNew, StoreUnavailable, database_url, identity_of, open_store
 from aelib.store.engine import make_engine
 from aelib.store.schema import LATEST, metadata, runs, schema_version, upgrade, workspaces
-from tests.pg import fresh_database, postgres  # noqa: F401  (postgres is the session fixture)
 
 T0 = 1_800_000_000.0  # a fixed "now": leases and retention are tested on this clock, never by sleeping
 VAE = ModelConfig.from_dict({"model": "vae", "latent_dim": 3, "hidden": [64, 32], "beta": 4.0})
 TRAIN = {"epochs": 3, "batch_size": 64, "lr": 0.001, "seed": 7}
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'home' / 'aelab.db'}"
-    return fresh_database(request.getfixturevalue("postgres"))
-
-
-@pytest.fixture
-def store(url):
-    s = open_store(url)
-    yield s
-    s.close()
 
 
 def _run(store, ws, identity="", owner="p1", **kw):
