@@ -191,12 +191,7 @@ class Store:
         finished or the workspace does not exist."""
         now = time.time() if now is None else now
         with self.db.write() as conn:
-            src = conn.execute(sa.select(runs).where(runs.c.id == source_id)).first()
-            if src is None or src.status != Status.FINISHED:
-                raise LookupError("no finished run to reuse")
-            if not _touch(conn, workspace, now):
-                raise LookupError("no such workspace")
-            new = _copy_row(conn, src, workspace, name, now, status=Status.FINISHED, reused=True)
+            new = _reused_row(conn, source_id, workspace, name, now, Status.FINISHED, "no finished run to reuse")
             _copy_contents(conn, source_id, new)
         return new
 
@@ -206,12 +201,7 @@ class Store:
         (finished, stopped, failed or interrupted), in the same transaction. LookupError if the source has ended."""
         now = time.time() if now is None else now
         with self.db.write() as conn:
-            src = conn.execute(sa.select(runs).where(runs.c.id == source_id)).first()
-            if src is None or src.status != Status.RUNNING:
-                raise LookupError("no running training to follow")
-            if not _touch(conn, workspace, now):
-                raise LookupError("no such workspace")
-            new = _copy_row(conn, src, workspace, name, now, status=Status.RUNNING, reused=True)
+            new = _reused_row(conn, source_id, workspace, name, now, Status.RUNNING, "no running training to follow")
             conn.execute(follows.insert().values(run_id=new, source_id=source_id))
         return new
 
@@ -380,6 +370,18 @@ def _source(conn: Connection, workspace: str, run_id: str) -> str | None:
     row = conn.execute(sa.select(runs.c.id, follows.c.source_id).outerjoin(follows, follows.c.run_id == runs.c.id)
                        .where(runs.c.id == run_id, runs.c.workspace_id == workspace)).first()
     return None if row is None else (row.source_id or row.id)
+
+
+def _reused_row(conn: Connection, source_id: str, workspace: str, name: str, now: float, status: Status,
+                missing: str) -> str:
+    """Inside a write: a new row in workspace for the source run, which must have `status` (else LookupError with
+    `missing`), marked reused and with the same status; the workspace is touched (LookupError if there is none)."""
+    src = conn.execute(sa.select(runs).where(runs.c.id == source_id)).first()
+    if src is None or src.status != status:
+        raise LookupError(missing)
+    if not _touch(conn, workspace, now):
+        raise LookupError("no such workspace")
+    return _copy_row(conn, src, workspace, name, now, status=status, reused=True)
 
 
 def _copy_row(conn: Connection, src, workspace: str, name: str, now: float, *, status: str, reused: bool) -> str:
