@@ -8,7 +8,7 @@ import http.client
 import re
 import secrets
 import time
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -110,7 +110,8 @@ def test_a_learner_stays_on_one_replica_uploads_and_moves_when_it_dies(browser, 
         page.get_by_role("heading", name=t("your_data.title", "en")).wait_for(timeout=60_000)
         wait_idle(page)
         no_exception(page)
-        assert page.url == deployed.url + "Your_data"
+        here = urlsplit(page.url)  # the sidebar link keeps the prefix and carries the workspace
+        assert here.path == urlsplit(deployed.url).path + "Your_data" and "ws" in parse_qs(here.query), page.url
         [cookie] = [c for c in ctx.cookies() if c["name"] == "aelab_affinity"]
         assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
         lap("to Your data")
