@@ -22,6 +22,9 @@ from appkit.state import Run
 
 PREVIEW = 10  # test samples shown as originals vs reconstructions
 POLL_S = 1.0  # how often a page following a run looks at it (each look redraws the bar in the learner's browser)
+# while a run is followed: no status figure, no transitions (the bar jumps; every redraw costs each browser CPU)
+QUIET_CSS = ("<style>[data-testid='stStatusWidget']{visibility:hidden}"  # no-i18n
+             "[data-testid='stMain'] *{transition:none!important;animation:none!important}</style>")
 PLAYBACK_S, PLAYBACK_FRAMES = 1.5, 12  # a reused run's history is played back in this long, in at most this many steps
 HOW = "aelab_run_how"  # how the live run came about: "trained", "following" or "reused" (aelib.runs.Started)
 
@@ -108,15 +111,16 @@ def follow(run_id: str, ds: Dataset) -> None:
     training does not: leaving the page or reloading leaves it running, and the page follows it again on return.
     A run reused from an identical finished one is played back epoch by epoch in a couple of seconds."""
     ws, shared = workspace.ensure(), workspace.shared()
-    # the page's own bar says it is working: Streamlit's animated "running" figure would redraw in every follower's
-    # browser for the whole run (30 of them cost the server's cores more than the training)
-    st.markdown("<style>[data-testid='stStatusWidget']{visibility:hidden}</style>", unsafe_allow_html=True)  # no-i18n
+    # the page's own bar says it is working: Streamlit's animated "running" figure, and any other animation, would
+    # redraw in every follower's browser for the whole run (30 of them cost the server's cores more than the training)
+    st.markdown(QUIET_CSS, unsafe_allow_html=True)
     status, bar, curves, grid = st.empty(), st.progress(0.0, text=tr("training.starting")), st.empty(), st.empty()
     how = st.session_state.get(HOW)
     if how == "reused":
         _play_back(run_id, ds, status, bar, curves, grid)
         return
-    if how == "following":
+    live_charts = how != "following"  # a follower sees the bar; the curves and reconstructions come at the end
+    if not live_charts:
         status.info(tr("workspace.following"))
     record, shown, t0 = shared.store.get_run(ws, run_id), -1, time.time()
     t0 = record.created_at if record is not None else t0
@@ -127,10 +131,11 @@ def follow(run_id: str, ds: Dataset) -> None:
         if view is None or view.status != Status.RUNNING:
             break
         if view.epochs_done != shown and view.epochs_done > 0:
-            loaded = load_run(shared.store, ws, run_id)
-            if loaded is not None and loaded.history and loaded.model is not None:
+            loaded = load_run(shared.store, ws, run_id, with_model=live_charts, with_replay=False)
+            if loaded is not None and loaded.history:
                 history = loaded.history
-                show_results(_live_run(loaded, ds), ds, curves, grid)
+                if loaded.model is not None:
+                    show_results(_live_run(loaded, ds), ds, curves, grid)
             shown = view.epochs_done
         if view.phase is not None and not view.epochs_done:
             bar.progress(0.0, text=in_lang(view.phase))

@@ -90,8 +90,10 @@ class Loaded:
     source: str | None = None  # the training it follows, while it follows one
 
 
-def load_run(store: Store, workspace: str, run_id: str, with_model: bool = True) -> Loaded | None:
-    """The run run_id of workspace with its epochs, weights and replay; None if there is no such run."""
+def load_run(store: Store, workspace: str, run_id: str, with_model: bool = True,
+             with_replay: bool = True) -> Loaded | None:
+    """The run run_id of workspace with its epochs, weights and replay (a live view needs neither every epoch's
+    snapshot nor, for a follower, the weights); None if there is no such run."""
     record = store.get_run(workspace, run_id)
     if record is None:
         return None
@@ -103,7 +105,7 @@ def load_run(store: Store, workspace: str, run_id: str, with_model: bool = True)
         if model is not None:
             model.train(False)  # inference mode (dropout off)
     snaps = []
-    for kind in store.blob_kinds(workspace, run_id, REPLAY):
+    for kind in store.blob_kinds(workspace, run_id, REPLAY) if with_replay else ():
         data = store.get_blob(workspace, run_id, kind)
         if data is not None:
             snaps.append((int(kind[len(REPLAY):]), codes_of(data)))

@@ -220,6 +220,33 @@ def test_leaving_the_page_mid_run_does_not_stop_it(lab, context):
     assert page.locator(CHART).count() >= 2
 
 
+def test_a_second_learner_follows_the_same_training_with_the_bar_only_then_gets_the_results(lab, browser):
+    """Two learners, identical settings: one training; the second follows it with a progress bar and no live charts
+    (30 followers redrawing charts every epoch would take the server's cores), then gets the full results."""
+    epochs, contexts = 40, [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
+    try:
+        first, second = (ctx.new_page() for ctx in contexts)
+        for page in (first, second):
+            open_train(page, lab.url, seed=16, epochs=epochs)
+        first.locator(".st-key-train").get_by_role("button", name=t("train.button", "en")).click()
+        first.get_by_text(re.compile(rf"^Epoch ([2-9]|\d\d) of {epochs}")).wait_for(timeout=30_000)
+        first.locator(CHART).first.wait_for(timeout=15_000)  # the learner who started it watches it learn
+        second.locator(".st-key-train").get_by_role("button", name=t("train.button", "en")).click()
+        second.get_by_text(t("workspace.following", "en")).wait_for(timeout=30_000)
+        second.get_by_text(re.compile(rf"^Epoch \d+ of {epochs}")).wait_for(timeout=30_000)
+        assert second.locator(CHART).count() == 0
+        for page in (first, second):
+            page.get_by_text(finished(epochs)).wait_for(timeout=120_000)
+            page.locator(CHART).nth(1).wait_for(timeout=30_000)
+            wait_idle(page)
+            no_exception(page)
+        assert len(lab.runs(ws_of(first))) == len(lab.runs(ws_of(second))) == 1
+        assert lab.runs(ws_of(second))[0].status == Status.FINISHED
+    finally:
+        for ctx in contexts:
+            ctx.close()
+
+
 def test_two_tabs_on_one_workspace_see_the_same_runs(lab, context):
     first, second = context.new_page(), context.new_page()
     open_train(first, lab.url, seed=14)
