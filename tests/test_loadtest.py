@@ -93,3 +93,29 @@ def test_the_timeline_places_each_training_and_its_sessions_after_the_first_clic
     mine = tree_cpu_seconds(os.getpid(), -1)  # whatever this test run has started, if anything
     assert mine is None or mine >= 0
     assert tree_cpu_seconds(1, -1) is None or tree_cpu_seconds(1, -1) > 0  # everything init started
+
+
+def test_the_browsers_can_be_put_behind_the_server():
+    import os
+    import subprocess
+    import sys
+
+    from tests.load.loadtest import renice_tree
+
+    if not os.path.isdir("/proc"):
+        return
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert renice_tree(os.getpid(), -1, 7) >= 1
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == 7
+        renice_tree(os.getpid(), child.pid, 9)  # the server's subtree is left alone
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == 7
+    finally:
+        child.kill()
+        child.wait()
+    try:
+        main(["--sessions", "3", "--configs", "1", "--browser-nice", "20"])
+    except SystemExit as refused:
+        assert refused.code == 2  # argparse's usage error, before anything starts
+    else:
+        raise AssertionError("--browser-nice 20 was accepted")
