@@ -171,8 +171,11 @@ def quick_start(disabled: bool) -> None:
                          disabled=disabled)
             st.button(tr("export.use_pretrained"), on_click=_use_pretrained, disabled=disabled,
                       key="use_pretrained")
+        reasons: dict[str, list[str]] = {}  # one line per reason, naming every model it keeps out
         for name, clash in blocked.items():
-            st.caption(tr("export.locked_out", model=labels[name], settings=", ".join(clash)))
+            reasons.setdefault(", ".join(clash), []).append(labels[name])
+        for settings, models in reasons.items():
+            st.caption(tr("export.locked_out", model=tr("export.titles_separator").join(models), settings=settings))
 
 
 def export_files(run: Run, ds: Dataset) -> None:

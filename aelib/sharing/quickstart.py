@@ -36,12 +36,20 @@ class Setup:
     epochs: int
 
 
-# The Train page's default (a 2-D dense AE on mnist5k, 30 epochs) first, then its VAE counterpart. (A conv AE
-# would add little to the files but many CPU minutes to `pretrain`.)
+# The Train page's default (a 2-D dense AE on mnist5k, 30 epochs) first, then one model of each family the lessons
+# and the lab pages' defaults use, each with its family's defaults: the VAE (lesson 4, Generation's pair), the linear
+# AE (lesson 2: it finds PCA's subspace), the denoising AE with the Denoising page's 32-D code (lesson 5), the
+# conditional VAE of Generation's chosen-digit section, and the conv AE with the Anomaly page's 16-D code (fewer
+# epochs: a conv AE costs many CPU minutes in `pretrain`). About 9 MB in all as float16.
 SETUPS = {
     "ae_mnist5k": Setup(Words("export.setup.ae_mnist5k"), "mnist5k", "ae", 2, 30),
     "vae_mnist5k": Setup(Words("export.setup.vae_mnist5k"), "mnist5k", "vae", 2, 30),
+    "linear_ae_mnist5k": Setup(Words("export.setup.linear_ae_mnist5k"), "mnist5k", "linear_ae", 2, 30),
+    "denoising_ae_mnist5k": Setup(Words("export.setup.denoising_ae_mnist5k"), "mnist5k", "denoising_ae", 32, 30),
+    "cvae_mnist5k": Setup(Words("export.setup.cvae_mnist5k"), "mnist5k", "cvae", 2, 30),
+    "conv_ae_mnist5k": Setup(Words("export.setup.conv_ae_mnist5k"), "mnist5k", "conv_ae", 16, 20),
 }
+MAX_BYTES = 40_000_000  # every bundled checkpoint together (the repository and every replica carry them)
 
 
 def _half_is_faithful(model: Autoencoder, x: np.ndarray, y: np.ndarray) -> bool:

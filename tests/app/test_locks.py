@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from aelib.data import load_dataset
 from aelib.experiment import fit, model_config
-from aelib.sharing import export
+from aelib.sharing import export, quickstart
 from aelib.train import TrainConfig
 from appkit import export_views
 from appkit.state import RUN
@@ -27,17 +27,22 @@ def test_a_locked_model_is_the_only_pretrained_family_offered_and_the_one_used()
     at = opened({"model": "vae", "lock": "model"})
     picker = at.selectbox(key=export_views.PRETRAINED)
     assert len(picker.options) == 1 and at.session_state[export_views.PRETRAINED] == "vae_mnist5k"
-    assert len(opened({"model": "vae"}).selectbox(key=export_views.PRETRAINED).options) == 2  # unlocked: both
-    assert any(fits(c.value, "export.locked_out", "en") and "model" in c.value for c in at.caption)
+    unlocked = opened({"model": "vae"}).selectbox(key=export_views.PRETRAINED).options
+    assert len(unlocked) == len(quickstart.SETUPS)  # unlocked: every bundled model
+    out = [c.value for c in at.caption if fits(c.value, "export.locked_out", "en")]
+    assert len(out) == 1 and "model" in out[0]  # one line names every model the lock keeps out
+    assert all(title in out[0] for title in unlocked if title != picker.options[0])
     at.button(key="use_pretrained").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state[RUN].model_cfg.model == "vae" and at.selectbox(key="model").value == "vae"
 
 
 def test_a_lock_no_pretrained_model_fits_leaves_only_the_reason():
-    at = opened({"latent_dim": "16", "lock": "latent_dim"})
+    assert 8 not in {setup.latent_dim for setup in quickstart.SETUPS.values()}
+    at = opened({"latent_dim": "8", "lock": "latent_dim"})
     assert "use_pretrained" not in [b.key for b in at.button]
-    assert sum(fits(c.value, "export.locked_out", "en") for c in at.caption) == 2
+    out = [c.value for c in at.caption if fits(c.value, "export.locked_out", "en")]
+    assert len(out) == 1 and out[0].count("; ") == len(quickstart.SETUPS) - 1
 
 
 def test_a_familys_defaults_do_not_move_a_locked_setting():
