@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 from aelib.classroom.presets import GOALS
 from aelib.i18n import t
 from aelib.models import MODELS
-from aelib.plots import FONT, style
+from aelib.plots import FONT, PALETTE, style
 
 BIG_FONT = 22  # the projector view
 COLUMNS = 5  # small multiples per row
@@ -42,7 +42,8 @@ def text(name: object) -> str:
 def latent_panels(panels: Sequence[tuple[str, np.ndarray, np.ndarray]], class_names: Sequence[str], *, lang: str,
                   big: bool = False) -> go.Figure:
     """One small scatter per (title, codes (N, d), labels (N,)): the first two code numbers (a 1-D code on a line),
-    each class in its app-wide colour and symbol, every panel on the same axes range so sizes compare."""
+    each class in its app-wide colour (the points are too small for its symbol to show), every panel on the same axes
+    range so sizes compare."""
     cols = max(1, min(COLUMNS, len(panels)))
     rows = max(1, math.ceil(len(panels) / cols))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[text(p[0]) for p in panels],
@@ -50,19 +51,24 @@ def latent_panels(panels: Sequence[tuple[str, np.ndarray, np.ndarray]], class_na
     keep = max(100, POINTS // max(1, len(panels)))
     xy = [_two(codes[:keep]) for _, codes, _ in panels]
     lo, hi = _extent(xy)
-    shown: set[int] = set()
-    for i, ((_, _, labels), z) in enumerate(zip(panels, xy)):
-        labels = np.asarray(labels)[:len(z)]
-        for c in np.unique(labels):
-            colour, symbol = style(int(c))
-            name = class_names[int(c)] if 0 <= int(c) < len(class_names) else str(int(c))
-            mask = labels == c
-            fig.add_trace(go.Scatter(x=z[mask, 0], y=z[mask, 1], mode="markers", name=text(name),
-                                     legendgroup=str(int(c)), showlegend=int(c) not in shown,
-                                     marker={"color": colour, "symbol": symbol, "size": 4, "opacity": 0.8},
-                                     hovertemplate=f"{t('plots.class', lang)} {text(name)}<extra></extra>"),
-                          row=i // cols + 1, col=i % cols + 1)
-            shown.add(int(c))
+    labels = [np.asarray(p[2])[:len(z)].astype(int) for p, z in zip(panels, xy)]
+    present = sorted({int(c) for y in labels for c in np.unique(y)})
+    names = {c: text(class_names[c] if 0 <= c < len(class_names) else str(c)) for c in present}
+    # One trace per panel, its points coloured by class through a colour scale whose stops are the palette (each
+    # whole number is exactly its colour), all added at once: a trace per class and panel (300 for a class of 30)
+    # made the projector's redraw every few seconds take seconds to build, check and draw. The legend is one
+    # point-less trace per class.
+    scale = [[i / (len(PALETTE) - 1), colour] for i, colour in enumerate(PALETTE)]
+    traces = [go.Scatter(x=z[:, 0], y=z[:, 1], mode="markers", showlegend=False,
+                         text=np.array([names[c] for c in y], dtype=str),
+                         hovertemplate=f"{t('plots.class', lang)} %{{text}}<extra></extra>",
+                         marker={"color": y % len(PALETTE), "colorscale": scale, "cmin": 0, "cmax": len(PALETTE) - 1,
+                                 "size": 4, "opacity": 0.8}) for y, z in zip(labels, xy)]
+    traces += [go.Scatter(x=[None], y=[None], mode="markers", name=names[c], hoverinfo="skip",
+                          marker={"color": style(c)[0], "size": 4, "opacity": 0.8})
+               for c in present]
+    where = [(i // cols + 1, i % cols + 1) for i in range(len(panels))] + [(1, 1)] * len(present)
+    fig.add_traces(traces, rows=[r for r, _ in where], cols=[c for _, c in where])
     fig.update_xaxes(range=[lo, hi], showticklabels=False, showgrid=False, zeroline=False, mirror=True,
                      showline=True, linecolor="#000")
     fig.update_yaxes(range=[lo, hi], showticklabels=False, showgrid=False, zeroline=False, mirror=True,

@@ -4,6 +4,10 @@ if any(a == "--replicas" or a.startswith("--replicas=") for a in sys.argv[1:]): 
     from tests.load.replicas import main as replicas_main
 
     sys.exit(replicas_main(sys.argv[1:]))
+if "--classroom" in sys.argv[1:]:  # a class joining and training, the teacher's board on the projector
+    from tests.load.classroom import main as classroom_main
+
+    sys.exit(classroom_main(sys.argv[1:]))
 
 from tests.load.loadtest import main  # noqa: E402  (one server)
 

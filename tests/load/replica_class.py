@@ -8,6 +8,7 @@ import asyncio
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -93,27 +94,38 @@ async def _count_exceptions(cls: Class, learner: Learner) -> None:
     learner.exceptions += await learner.page.locator("[data-testid='stException']").count()
 
 
+async def join_class(page, base_url: str, code: str, name: str, ms: Callable[[], float]) -> str:
+    """A student joins on the Classroom page (?join=CODE fills the code in): types the display name, presses Join
+    and waits until the page says so and the address carries the workspace, which is returned. base_url ends with
+    "/"; ms() gives each step's timeout in ms."""
+    await page.goto(f"{base_url}Classroom?join={code}", timeout=ms())
+    box = page.locator(".st-key-class_join_name input")
+    await box.fill(name, timeout=ms())
+    await box.press("Enter")
+    await page.wait_for_timeout(300)
+    await page.wait_for_selector(IDLE, timeout=ms())
+    await page.locator(".st-key-class_join").get_by_role("button", name=JOIN).click(timeout=ms())
+    await page.get_by_text(JOINED).first.wait_for(timeout=ms())
+    await page.wait_for_url(re.compile(r"[?&]ws="), timeout=ms())
+    return parse_qs(urlsplit(page.url).query)["ws"][0]
+
+
+async def open_train(page, base_url: str, ws: str, epochs: int, latent: int, ms: Callable[[], float]) -> None:
+    """The workspace's Train page with these settings in its address, idle, its Train button enabled."""
+    await page.goto(f"{base_url}Train?{urlencode({'ws': ws, 'epochs': epochs, 'latent_dim': latent})}", timeout=ms())
+    await page.wait_for_selector(IDLE, timeout=ms())
+    await _train_button(page).wait_for(timeout=ms())
+    if not await _train_button(page).is_enabled():
+        raise RuntimeError("the Train button is disabled")
+
+
 async def enrol(browser, cls: Class, learner: Learner) -> None:
     """Join the class through nginx, then open the Train page with the learner's settings, idle and ready."""
     learner.ctx = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = learner.page = await learner.ctx.new_page()
     page.on("response", lambda r: _note(learner, r))
-    await page.goto(f"{cls.stack.url}Classroom?join={cls.code}", timeout=cls.ms())
-    name = page.locator(".st-key-class_join_name input")
-    await name.fill(learner.name, timeout=cls.ms())
-    await name.press("Enter")
-    await page.wait_for_timeout(300)
-    await page.wait_for_selector(IDLE, timeout=cls.ms())
-    await page.locator(".st-key-class_join").get_by_role("button", name=JOIN).click(timeout=cls.ms())
-    await page.get_by_text(JOINED).first.wait_for(timeout=cls.ms())
-    await page.wait_for_url(re.compile(r"[?&]ws="), timeout=cls.ms())
-    learner.ws = parse_qs(urlsplit(page.url).query)["ws"][0]
-    query = urlencode({"ws": learner.ws, "epochs": cls.epochs, "latent_dim": learner.latent})
-    await page.goto(f"{cls.stack.url}Train?{query}", timeout=cls.ms())
-    await page.wait_for_selector(IDLE, timeout=cls.ms())
-    await _train_button(page).wait_for(timeout=cls.ms())
-    if not await _train_button(page).is_enabled():
-        raise RuntimeError("the Train button is disabled")
+    learner.ws = await join_class(page, cls.stack.url, cls.code, learner.name, cls.ms)
+    await open_train(page, cls.stack.url, learner.ws, cls.epochs, learner.latent, cls.ms)
     learner.replica = cls.stack.serving(learner.answered[-1][1]).index
 
 
