@@ -7,11 +7,11 @@ from aelib.i18n import page_slug
 from appkit import page
 from appkit.i18n import current_lang, family_summary, family_title, tr
 
-page.setup("Home")  # draws the sidebar first, then loads torch and the rest (the imports below are then instant)
+# the sidebar and the heading first, then torch and the rest (the imports below are then instant)
+page.setup("Home", "home.title")
 from aelib.models import MODELS  # noqa: E402
 from appkit import state  # noqa: E402
 
-st.title(tr("home.title"))
 st.markdown(tr("home.intro"))
 diagram = {"en": "autoencoder.svg", "zh": "autoencoder.zh.svg"}[current_lang()]  # the labels are drawn in the SVG
 st.image(str(Path(__file__).parent / "assets" / diagram), width=640)

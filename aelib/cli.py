@@ -138,7 +138,7 @@ def cmd_train(args) -> None:
     for w in warnings_for(ds, mcfg, tcfg, lang="en"):
         print(f"warning: {w}", file=sys.stderr)
     net, history = fit(ds, mcfg, tcfg, log=None if args.json else log_epoch)
-    summary = summarize(net, ds, history, args.seed, label_column=label)
+    summary = summarize(net, ds, history, args.seed)  # its label_column: the one ds was read with
     if seat is not None:  # kept in the student's workspace and posted to the class board
         summary["classroom"] = seat.post(net, mcfg, tcfg, history_dicts(history), summary)
     if args.out:

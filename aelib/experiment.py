@@ -113,17 +113,17 @@ def compare(dataset: str, methods: list[str], n: int, seed: int = 0, perplexity:
     return out
 
 
-def summarize(model: Autoencoder, ds: Dataset, history: list[EpochStats], seed: int = 0,
-              label_column: str | None = None) -> dict:
+def summarize(model: Autoencoder, ds: Dataset, history: list[EpochStats], seed: int = 0) -> dict:
     """The numbers that say how good a trained model is, on the held-out split, and what it was trained on:
     input_dim (the features a sample has, labels not among them), n_classes (0 for data without labels) and
-    label_column (the column of a learner's table the labels came from; None for the bundled sets)."""
+    label_column (ds.label_column: the column of a learner's table the labels came from; None for the bundled
+    sets), whichever front end trained it."""
     z_train, z_test = infer.encode(model, ds.x_train, ds.y_train), infer.encode(model, ds.x_test, ds.y_test)
     seconds = sum(h.seconds for h in history)
     return {
         "dataset": ds.name, "model": model.cfg.model, "latent_dim": model.cfg.latent_dim,
         "input_dim": ds.input_dim, "n_classes": 0 if ds.class_names == [UNLABELLED] else len(ds.class_names),
-        "label_column": label_column,
+        "label_column": ds.label_column,
         "epochs": len(history), "seconds": round(seconds, 2),
         "samples_per_second": round(len(history) * len(ds.x_train) / seconds, 1) if seconds else None,
         "train_loss": round(history[-1].train["loss"], 4) if history else None,

@@ -46,10 +46,12 @@ def section(key: str) -> list[tuple[str, str, str]]:
     raise KeyError(f"no sidebar section {key!r}")
 
 
-def setup(title: str) -> None:
-    """title: the page's PAGES label (its tab title is the label's translation). The sidebar is drawn first, so a
-    visitor sees the page at once; the heavy modules (torch, the data sets' libraries) load after it, with a note
-    while they do (tens of seconds on a fresh server's first page)."""
+def setup(title: str, heading: str | None = None) -> None:
+    """title: the page's PAGES label (its tab title is the label's translation); heading: the i18n key of the page's
+    h1, looked up once the language picker has read ?lang=. The sidebar and the heading are drawn first, so a
+    visitor sees the page at once; the heavy modules (torch, the data sets' libraries) load after them, with a note
+    while they do (tens of seconds on a fresh server's first page). A page calls this before importing anything
+    heavy: only streamlit, appkit.page and the i18n modules come above it."""
     page_title = i18n.tr(f"page.{page_slug(title)}")
     st.set_page_config(page_title=f"{page_title} · AE Lab", page_icon=":material/hub:", layout="wide")
     with st.sidebar:
@@ -61,6 +63,8 @@ def setup(title: str) -> None:
             if path in SECTIONS:
                 st.caption(i18n.tr(SECTIONS[path]))
             st.page_link(path, label=i18n.tr(f"page.{page_slug(label)}"), icon=icon, query_params=params)
+    if heading is not None:
+        st.title(i18n.tr(heading))
     loading = st.empty()
     if "appkit.state" not in sys.modules:  # the first page since the server started: say what it waits for
         loading.info(i18n.tr("state.loading"), icon=":material/hourglass_top:")

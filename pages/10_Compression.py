@@ -2,14 +2,15 @@
 quality (PSNR) against bytes per image, the rate–distortion picture."""
 import streamlit as st
 
-from appkit import compression_views as cv
-from appkit import page, share_views
+from appkit import page
 from appkit.i18n import tr
 
-page.setup("Compression")
+page.setup("Compression", "compression.title")
+from appkit import compression_views as cv
+from appkit import share_views
+
 busy = cv.busy()  # inputs are frozen while the models train
 
-st.title(tr("compression.title"))
 st.markdown(tr("compression.intro"))
 st.caption(tr("compression.psnr_caption"))
 share_views.apply_page_link("pages/10_Compression.py")  # a teacher's link: its settings, once

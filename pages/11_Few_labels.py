@@ -2,15 +2,16 @@
 and PCA, when only k labelled examples per class are available."""
 import streamlit as st
 
-from aelib.experiment import TRAINED_HERE
-from appkit import few_labels_views as pv
-from appkit import page, share_views, state
+from appkit import page
 from appkit.i18n import in_lang, tr
 
-page.setup("Few labels")
+page.setup("Few labels", "few_labels.title")
+from aelib.experiment import TRAINED_HERE
+from appkit import few_labels_views as pv
+from appkit import share_views, state
+
 busy = pv.busy()  # inputs are frozen while the extractor trains and the probes are fitted
 
-st.title(tr("few_labels.title"))
 st.markdown(tr("few_labels.intro"))
 st.caption(tr("few_labels.standardised"))
 share_views.apply_page_link("pages/11_Few_labels.py")  # a teacher's link: its settings, once

@@ -2,15 +2,16 @@
 labelled set help a classifier? Measured, and said plainly either way."""
 import streamlit as st
 
-from aelib.experiment import TRAINED_HERE
-from appkit import augmentation_views as av
-from appkit import page, share_views, state
+from appkit import page
 from appkit.i18n import in_lang, tr
 
-page.setup("Augmentation")
+page.setup("Augmentation", "augmentation.title")
+from aelib.experiment import TRAINED_HERE
+from appkit import augmentation_views as av
+from appkit import share_views, state
+
 busy = av.busy()  # inputs are frozen while the generators train
 
-st.title(tr("augmentation.title"))
 st.markdown(tr("augmentation.intro"))
 share_views.apply_page_link("pages/12_Augmentation.py")  # a teacher's link: its settings, once
 

@@ -4,11 +4,13 @@ experiment; the glossary of the terms both languages use closes the page."""
 import streamlit as st
 
 from aelib.i18n import page_slug
-from aelib.teach import glossary, quiz
-from appkit import classroom_views, i18n, page, quiz_store
+from appkit import i18n, page
 from appkit.i18n import tr
 
-page.setup("Quiz")
+page.setup("Quiz", "quiz.title")
+from aelib.teach import glossary, quiz
+from appkit import classroom_views, quiz_store
+
 lang = i18n.current_lang()
 ANSWERS, POS, CHOICE = "quiz_answers", "quiz_pos", "quiz_choice_"  # session keys; answers: question id -> option
 NUMBER = "quiz_number_"  # a numeric item's input; its answer is the number typed
@@ -41,7 +43,6 @@ if ANSWERS not in st.session_state:  # a new session: the answers the workspace 
 answers = st.session_state[ANSWERS]
 counts = quiz.topic_counts(questions)
 
-st.title(tr("quiz.title"))
 st.markdown(tr("quiz.intro", n=len(questions)))
 topics = st.pills(tr("quiz.topics"), quiz.TOPICS, selection_mode="multi", key="quiz_topics", on_change=go, args=(0,),
                   format_func=lambda k: tr("quiz.topic_option", topic=tr(f"topic.{k}"), n=counts[k]),

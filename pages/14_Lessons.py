@@ -3,14 +3,15 @@ on the 8×8 digits and an explanation of what happened, with a link to the full 
 import streamlit as st
 
 from aelib.i18n import page_slug
-from appkit import i18n, lesson_views, page
+from appkit import i18n, page
 from appkit.i18n import tr
 
-page.setup("Lessons")
+page.setup("Lessons", "lessons.title")
+from appkit import lesson_views
+
 i18n.current_lang()
 LINKS = {path: label for path, label, _ in page.PAGES}
 
-st.title(tr("lessons.title"))
 st.markdown(tr("lessons.intro"))
 lesson = lesson_views.choose_lesson()
 key = f"lesson.{lesson.id}"

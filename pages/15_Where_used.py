@@ -3,13 +3,13 @@ evaluated, what to read), then two live demos on data made here: a recommender a
 import streamlit as st
 
 from appkit import page
-from appkit import where_views as wv
 from appkit.i18n import tr
 
-page.setup("Where autoencoders are used")
+page.setup("Where autoencoders are used", "where.title")
+from appkit import where_views as wv
+
 frozen = wv.busy()  # inputs are frozen while a demo trains
 
-st.title(tr("where.title"))
 st.markdown(tr("where.intro"))
 st.header(tr("where.cases"))
 wv.case_notes()

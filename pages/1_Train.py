@@ -1,18 +1,19 @@
 """Train an autoencoder live: choose data, model and hyperparameters, press Train, watch it learn."""
 import streamlit as st
 
+from appkit import page
+from appkit.i18n import current_lang, explain, in_lang, tr
+
+page.setup("Train", "train.title")
 from aelib.experiment import warnings_for
-from appkit import classroom_views, controls, page, runs_views, share_views, state, widgets, workspace
+from appkit import classroom_views, controls, runs_views, share_views, state, widgets, workspace
 from appkit.export_views import show as show_quick_start_export_import
 from appkit.family_views import show_family_view
-from appkit.i18n import current_lang, explain, in_lang, tr
 from appkit.training import ensure_summary, expected_run, follow, show_results, start
 
-page.setup("Train")
 # inputs are frozen while a run trains: asked for by this click, or still training on the server since earlier
 busy = state.training_request() is not None or workspace.live() is not None
 
-st.title(tr("train.title"))
 share_views.apply_link()  # a teacher's share link: its settings, once; its locks, every run
 # in a class with an active exercise the server holds the settings to its preset, whatever the address says
 classroom_views.hold_to_exercise()

@@ -1,20 +1,22 @@
 """Where did the model put each test sample? The latent codes, coloured by class."""
-import numpy as np
 import streamlit as st
+
+from appkit import page
+from appkit.i18n import current_lang, tr
+
+page.setup("Latent space", "latent.title")
+import numpy as np
 
 from aelib import infer
 from aelib.plots import factor_scatter, image_rows, latent_scatter, thumbnails
 from aelib.projections import project_pca
-from appkit import page, projection_views, widgets
-from appkit.i18n import current_lang, tr
+from appkit import projection_views, widgets
 from appkit.replay_view import show_replay
 
 TSNE_MAX = 2000  # t-SNE of the codes embeds at most this many test points
 # the radio's values (tests set them); the learner reads view_names
 VIEWS = ["PCA of the codes", "t-SNE of the codes", "the first two dimensions"]  # no-i18n
 
-page.setup("Latent space")
-st.title(tr("latent.title"))
 run = widgets.require_run()
 ds = widgets.run_dataset(run)
 widgets.run_caption(run)

@@ -2,13 +2,14 @@
 one linked selection."""
 import streamlit as st
 
-from appkit import compare_views as cv
-from appkit import page, share_views, widgets
-from appkit.family_views import bottleneck
+from appkit import page
 from appkit.i18n import tr
 
-page.setup("Compare")
-st.title(tr("compare.title"))
+page.setup("Compare", "compare.title")
+from appkit import compare_views as cv
+from appkit import share_views, widgets
+from appkit.family_views import bottleneck
+
 share_views.apply_page_link("pages/3_Compare.py")  # a teacher's link: its settings, once
 run = widgets.require_run()
 ds = widgets.run_dataset(run)

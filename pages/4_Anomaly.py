@@ -1,17 +1,18 @@
 """Anomaly detection: train an autoencoder on normal samples only and flag what it reconstructs badly."""
 import streamlit as st
 
+from appkit import page
+from appkit.i18n import explain, family_title, in_lang, tr
+
+page.setup("Anomaly detection", "anomaly.title")
 from aelib.labs.anomaly import PROTOCOLS
 from aelib.models import MODELS
 from appkit import anomaly_views as av
-from appkit import page, share_views
-from appkit.i18n import explain, family_title, in_lang, tr
+from appkit import share_views
 
-page.setup("Anomaly detection")
 av.settle()
 busy = av.busy()
 
-st.title(tr("anomaly.title"))
 st.markdown(tr("anomaly.intro"))
 share_views.apply_page_link("pages/4_Anomaly.py")  # a teacher's link: its settings, once
 left, right = st.columns([1, 2.4], gap="large")

@@ -2,15 +2,16 @@
 held-out images and compare what each gives back, by eye and by PSNR."""
 import streamlit as st
 
-from aelib.experiment import TRAINED_HERE
-from appkit import denoising_views as dv
-from appkit import page, share_views, state
+from appkit import page
 from appkit.i18n import in_lang, tr
 
-page.setup("Denoising")
+page.setup("Denoising", "denoising.title")
+from aelib.experiment import TRAINED_HERE
+from appkit import denoising_views as dv
+from appkit import share_views, state
+
 busy = dv.busy()  # inputs are frozen while the pair trains
 
-st.title(tr("denoising.title"))
 st.markdown(tr("denoising.intro"))
 st.caption(tr("denoising.psnr_caption"))
 share_views.apply_page_link("pages/5_Denoising.py")  # a teacher's link: its settings, once

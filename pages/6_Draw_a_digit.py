@@ -1,13 +1,15 @@
 """Draw a digit and see what your model makes of it: the 28×28 it sees, its reconstruction, where its code
 lands among the test samples, how unusual it is, and the training digits it is closest to."""
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas  # a Streamlit component: import it only in a page
 
-from appkit import draw_views, page, widgets
+from appkit import page
 from appkit.i18n import tr
 
-page.setup("Draw a digit")
-st.title(tr("draw.title"))
+page.setup("Draw a digit", "draw.title")
+from streamlit_drawable_canvas import st_canvas  # a Streamlit component: import it only in a page
+
+from appkit import draw_views, widgets
+
 run = widgets.require_run()
 ds = widgets.run_dataset(run)
 widgets.run_caption(run)

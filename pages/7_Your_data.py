@@ -2,12 +2,13 @@
 like a bundled set."""
 import streamlit as st
 
-from aelib.data.your_data import MAX_COLUMNS, MAX_MB, MAX_SIDE, MIN_ROWS
-from appkit import page, your_data_views
+from appkit import page
 from appkit.i18n import tr
 
-page.setup("Your data")
-st.title(tr("your_data.title"))
+page.setup("Your data", "your_data.title")
+from aelib.data.your_data import MAX_COLUMNS, MAX_MB, MAX_SIDE, MIN_ROWS
+from appkit import your_data_views
+
 st.markdown(tr("your_data.intro"))
 
 tab_csv, tab_images = st.tabs([tr("your_data.tab_csv"), tr("your_data.tab_images")])

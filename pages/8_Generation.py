@@ -2,14 +2,15 @@
 prior samples, the latent grid, traversals and interpolation — and a conditional VAE that draws a chosen digit."""
 import streamlit as st
 
-from appkit import generation_views as gv
-from appkit import page, share_views, state
+from appkit import page
 from appkit.i18n import dataset_title, in_lang, tr
 
-page.setup("Generation")
+page.setup("Generation", "generation.title")
+from appkit import generation_views as gv
+from appkit import share_views, state
+
 busy = gv.busy()  # inputs are frozen while a model trains
 
-st.title(tr("generation.title"))
 st.markdown(tr("generation.intro"))
 share_views.apply_page_link("pages/8_Generation.py")  # a teacher's link: its settings, once
 

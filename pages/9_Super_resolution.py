@@ -2,14 +2,15 @@
 interpolation and by a small convolutional model trained on (shrunk, original) pairs; compare by eye and PSNR."""
 import streamlit as st
 
-from appkit import page, share_views
-from appkit import superres_views as sv
+from appkit import page
 from appkit.i18n import dataset_title, tr
 
-page.setup("Super-resolution")
+page.setup("Super-resolution", "superres.title")
+from appkit import share_views
+from appkit import superres_views as sv
+
 busy = sv.busy()  # inputs are frozen while the model trains
 
-st.title(tr("superres.title"))
 st.markdown(tr("superres.intro"))
 st.caption(tr("superres.psnr_caption"))
 share_views.apply_page_link("pages/9_Super_resolution.py")  # a teacher's link: its settings, once

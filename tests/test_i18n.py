@@ -83,13 +83,17 @@ def test_chinese_is_a_translation_not_a_copy():
 
 
 def used_keys(path: Path) -> set[str]:
-    """Literal first arguments of tr(...) and t(...) calls, and of the library's worded values (Words("key", ...))."""
+    """Literal first arguments of tr(...) and t(...) calls, and of the library's worded values (Words("key", ...));
+    the heading key a page gives page.setup."""
     keys = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if (isinstance(node, ast.Call)
                 and getattr(node.func, "id", getattr(node.func, "attr", None)) in ("tr", "t", *WORDED)
                 and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
             keys.add(node.args[0].value)
+        if (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "setup" and len(node.args) > 1
+                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+            keys.add(node.args[1].value)  # page.setup(label, heading key)
     return keys
 
 

@@ -55,6 +55,7 @@ class Dataset:
     factor_names: tuple[str, ...] = ()
     f_train: np.ndarray | None = None  # (N_train, n_factors) float32, rows aligned with x_train
     f_test: np.ndarray | None = None  # (N_test, n_factors) float32, rows aligned with x_test
+    label_column: str | None = None  # a learner's table: the column the labels came from (None: bundled or none)
 
     @property
     def kind(self) -> str:

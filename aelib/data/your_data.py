@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 import numpy as np
@@ -256,7 +256,8 @@ def dataset_from_table(df: pd.DataFrame, label_column: str | None = None, name: 
     source = Words("source.table", name=shown_text(name), rows=f"{len(df):,}", columns=features.shape[1],
                    labels=Words("source.labels_column", column=shown_text(label_column)) if label_column
                    else Words("source.no_labels"))
-    return _split(name, features, y, (features.shape[1],), class_names, source, seed, test_size)
+    ds = _split(name, features, y, (features.shape[1],), class_names, source, seed, test_size)
+    return replace(ds, label_column=label_column or None)
 
 
 def _folder(path: str) -> str:
