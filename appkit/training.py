@@ -25,6 +25,7 @@ POLL_S = 1.0  # how often a page following a run looks at it (each look redraws 
 # while a run is followed: no status figure, no transitions (the bar jumps; every redraw costs each browser CPU)
 QUIET_CSS = ("<style>[data-testid='stStatusWidget']{visibility:hidden}"  # no-i18n
              "[data-testid='stMain'] *{transition:none!important;animation:none!important}</style>")
+FOLLOWER_BAR_S = 4.0  # within an epoch, a follower's bar moves at most this often
 PLAYBACK_S, PLAYBACK_FRAMES = 1.5, 12  # a reused run's history is played back in this long, in at most this many steps
 HOW = "aelab_run_how"  # how the live run came about: "trained", "following" or "reused" (aelib.runs.Started)
 
@@ -126,6 +127,7 @@ def follow(run_id: str, ds: Dataset) -> None:
     t0 = record.created_at if record is not None else t0
     prior = resources.pace().pace(record.model, record.dataset) if record is not None else None
     history: list = []
+    shown_bar, bar_at = -1, 0.0
     while True:
         view = shared.runner.view(ws, run_id)
         if view is None or view.status != Status.RUNNING:
@@ -137,7 +139,9 @@ def follow(run_id: str, ds: Dataset) -> None:
                 if loaded.model is not None:
                     show_results(_live_run(loaded, ds), ds, curves, grid)
             shown = view.epochs_done
-        if view.phase is not None and not view.epochs_done:
+        if not live_charts and view.epochs_done == shown_bar and time.time() - bar_at < FOLLOWER_BAR_S:
+            pass  # a follower's bar moves with each epoch, else every few seconds: each redraw costs its browser
+        elif view.phase is not None and not view.epochs_done:
             bar.progress(0.0, text=in_lang(view.phase))
         else:
             samples = history[-1].samples_per_second if history else None
@@ -147,6 +151,7 @@ def follow(run_id: str, ds: Dataset) -> None:
                       elapsed=f"{time.time() - t0:.0f}",
                       left=tr("training.estimating") if left is None else tr("training.time_left", s=f"{left:.0f}"))
             bar.progress(min((view.epochs_done + view.into_epoch) / max(view.epochs, 1), 1.0), text=text)
+            shown_bar, bar_at = view.epochs_done, time.time()
         time.sleep(POLL_S)
     if history and st.session_state.get(HOW) == "trained":  # this server's pace, for the next runs' estimates
         resources.pace().record(record.model, record.dataset, statistics.median(h.samples_per_second

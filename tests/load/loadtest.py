@@ -199,12 +199,14 @@ async def press_train(page, latent: int, epochs: int, timeout_s: float) -> dict:
         await page.get_by_text(re.compile(rf"Finished {epochs} epochs")).wait_for(timeout=timeout_s * 1000)
         seconds, done_at = time.perf_counter() - t0, time.time()
         await _idle(page, timeout_s)
-        exceptions = await page.locator("[data-testid='stException']").count()
+        errors = page.locator("[data-testid='stException']")
+        exceptions = await errors.count()
+        said = (await errors.first.inner_text())[:400] if exceptions else None
         shared = await page.get_by_text(REUSED).count() > 0
     except Exception as err:  # a timeout or a missing element: this session failed; the others go on
         return _failed(latent, err)
     return {"latent": latent, "seconds": round(seconds, 1), "exceptions": exceptions, "shared": shared,
-            "clicked": clicked, "done_at": done_at}
+            "clicked": clicked, "done_at": done_at, **({"exception": said} if said else {})}
 
 
 async def check_home(ctx, page, result: dict, timeout_s: float) -> dict:
