@@ -52,11 +52,12 @@ def streamlit_server(timeout_s: float = 90):
 
 
 @contextmanager
-def streamlit_process(timeout_s: float = 90):
-    """Yields (base URL, Popen) of a fresh, healthy server; kills it afterwards."""
-    port = free_port()
-    log = open(os.devnull, "w")
-    proc = subprocess.Popen(streamlit_command(port), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+def streamlit_process(timeout_s: float = 90, env: dict | None = None, log: Path | None = None, port: int | None = None):
+    """Yields (base URL, Popen) of a fresh, healthy server (env: the child's environment, default this one; log: a
+    file for its output, default none); stops it afterwards."""
+    port = port or free_port()
+    out = open(log, "a", encoding="utf-8") if log else open(os.devnull, "w")  # the child keeps its own handle
+    proc = subprocess.Popen(streamlit_command(port), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc, timeout_s)
@@ -64,10 +65,11 @@ def streamlit_process(timeout_s: float = 90):
     finally:
         proc.terminate()
         try:
-            proc.wait(10)
+            proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
-        log.close()
+            proc.wait(5)
+        out.close()
 
 
 def require_browser():

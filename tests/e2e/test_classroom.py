@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import subprocess
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -20,7 +19,7 @@ from aelib.classroom import Classroom, Preset
 from aelib.data import DATASETS
 from aelib.i18n import t
 from aelib.store import database_url, open_store
-from tests.e2e.server import ROOT, free_port, require_browser, streamlit_command, wait_healthy
+from tests.e2e.server import free_port, require_browser, streamlit_process
 
 pytestmark = pytest.mark.e2e
 sync_api = require_browser()
@@ -38,19 +37,8 @@ def lab(tmp_path_factory):
     home, port = tmp_path_factory.mktemp("aelab-class"), free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k != "AELAB_DATABASE_URL"}
-    with open(home / "server.log", "w", encoding="utf-8") as log:  # the child keeps its own handle
-        proc = subprocess.Popen(streamlit_command(port), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                env=env | {"AELAB_HOME": str(home), "AELAB_PUBLIC_URL": url})
-    try:
-        wait_healthy(url, proc, 90)
+    with streamlit_process(90, env | {"AELAB_HOME": str(home), "AELAB_PUBLIC_URL": url}, home / "server.log", port):
         yield url, home
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 def wait_idle(page, timeout_s: float = 90) -> None:

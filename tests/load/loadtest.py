@@ -19,7 +19,6 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ from urllib.parse import urlencode
 
 from aelib.i18n import t
 from aelib.store import database_url, open_store
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, streamlit_command, wait_healthy
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_process
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 COMMAND = "python -m tests.load --sessions {sessions}{configs} --epochs {epochs}"
@@ -65,20 +64,10 @@ def served(timeout_s: float = 90):
     (base URL, Popen, its store's URL); stops it and removes the folder afterwards."""
     home = tempfile.mkdtemp(prefix="aelab-load-")
     env = {k: v for k, v in os.environ.items() if k != "AELAB_DATABASE_URL"} | {"AELAB_HOME": home}
-    port = free_port()
-    proc = subprocess.Popen(streamlit_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, proc, timeout_s)
-        yield url, proc, database_url(env)
+        with streamlit_process(timeout_s, env) as (url, proc):
+            yield url, proc, database_url(env)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
         shutil.rmtree(home, ignore_errors=True)
 
 
