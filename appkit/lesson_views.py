@@ -17,7 +17,7 @@ from appkit import resources
 from appkit.i18n import current_lang, explain, tr
 from appkit.training import acquire_slot
 
-CHOICE, RESULTS, REQUEST = "lesson_choice", "lesson_results", "lesson_request"  # session keys
+CHOICE, RESULTS, REQUEST = "lesson", "lesson_results", "lesson_request"  # session keys (CHOICE: as in the URL)
 ERROR, PICK = "lesson_error", "lesson_pick_"
 SEED = 0
 

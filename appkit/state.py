@@ -16,6 +16,8 @@ from aelib.labs.superres import SCALES
 from aelib.models import MODELS, ModelConfig, declared_options
 from aelib.projections import TSNE_ITER
 from aelib.sharing.share import Choice, Field, Float, Int, Several
+from aelib.teach import quiz
+from aelib.teach.lessons import LESSONS
 from aelib.train import EpochStats, TrainConfig
 
 RUN, REQUEST, STOP, NOTICE = "aelab_run", "aelab_train_request", "aelab_stop_requested", "aelab_notice"
@@ -90,6 +92,9 @@ def _settings() -> dict:
 SETTINGS = Derived(_settings)
 
 
+# Latent space's views (the radio's values, which tests set; the learner reads translated names)
+LATENT_VIEWS = ("PCA of the codes", "t-SNE of the codes", "the first two dimensions")  # no-i18n
+
 # The other pages' own settings, kept the same way (each page's keys share its prefix)
 PAGE_SETTINGS = {
     # Compare
@@ -110,12 +115,16 @@ PAGE_SETTINGS = {
     "aug_jitter": 0.5, "aug_repeats": 3,
     # Super-resolution and Compression
     "sr_dataset": "mnist5k", "sr_scale": 2, "sr_epochs": 5,
-    "cz_dataset": "mnist5k", "cz_latent": [8, 16, 32], "cz_bits": [2, 4, 6, 8], "cz_epochs": 8, "cz_budget": 32}
+    "cz_dataset": "mnist5k", "cz_latent": [8, 16, 32], "cz_bits": [2, 4, 6, 8], "cz_epochs": 8, "cz_budget": 32,
+    # Latent space, Lessons (the lesson the page also keeps as ?lesson=N), Quiz and Where used
+    "latent_view": LATENT_VIEWS[0], "lesson": 1, "quiz_topics": [],
+    "where_users": 600, "where_items": 300, "where_rank": 3, "where_density": 0.1, "where_rec_epochs": 30,
+    "where_fc_epochs": 20, "where_horizon": 16}
 
 
 def _page_schemas() -> dict[str, dict[str, Field]]:
-    """Each lab page's settings a share link may carry (keyed by the page's file), with the ranges and choices
-    its widgets offer: aelib.sharing.share validates a link against them. Learners' own datasets stay out (they
+    """Each page's settings (Train's aside) a share link may carry (keyed by the page's file), with the ranges and
+    choices its widgets offer: aelib.sharing.share validates a link against them. Learners' own datasets stay out (they
     live in one learner's session)."""
     images = tuple(n for n, info in DATASETS.items() if info.kind == "image")
     return {
@@ -147,6 +156,14 @@ def _page_schemas() -> dict[str, dict[str, Field]]:
             "aug_dataset": Choice(images), "aug_labels": Int(1, 100), "aug_generated": Int(1, 500),
             "aug_repeats": Int(1, 10), "aug_cvae_epochs": Int(1, 1000), "aug_ae_epochs": Int(1, 200),
             "aug_jitter": Float(0.0, 2.0)},
+        "pages/2_Latent_space.py": {"latent_view": Choice(LATENT_VIEWS)},
+        "pages/6_Draw_a_digit.py": {},  # nothing to set: a drawing is the learner's own
+        "pages/13_Quiz.py": {"quiz_topics": Several(Choice(quiz.TOPICS))},
+        "pages/14_Lessons.py": {"lesson": Int(1, len(LESSONS))},
+        "pages/15_Where_used.py": {
+            "where_users": Int(100, 1500), "where_items": Int(50, 1000), "where_rank": Int(1, 10),
+            "where_density": Float(0.02, 0.5), "where_rec_epochs": Int(5, 200), "where_fc_epochs": Int(1, 100),
+            "where_horizon": Choice((4, 8, 12, 16))},
     }
 
 

@@ -49,13 +49,13 @@ def recommender_demo(frozen: bool) -> None:
     st.subheader(tr("where.rec.title"))
     st.markdown(tr("where.rec.intro"))
     c = st.columns(5)
-    users = c[0].number_input(tr("where.rec.users"), 100, 1500, 600, step=100, key="where_users", disabled=frozen)
-    items = c[1].number_input(tr("where.rec.items"), 50, 1000, 300, step=50, key="where_items", disabled=frozen)
-    rank = c[2].number_input(tr("where.rec.rank"), 1, 10, 3, key="where_rank", disabled=frozen,
+    users = c[0].number_input(tr("where.rec.users"), 100, 1500, step=100, key="where_users", disabled=frozen)
+    items = c[1].number_input(tr("where.rec.items"), 50, 1000, step=50, key="where_items", disabled=frozen)
+    rank = c[2].number_input(tr("where.rec.rank"), 1, 10, key="where_rank", disabled=frozen,
                              help=tr("where.rec.rank_help"))
-    density = c[3].slider(tr("where.rec.density"), 0.02, 0.5, 0.1, step=0.01, key="where_density", disabled=frozen,
+    density = c[3].slider(tr("where.rec.density"), 0.02, 0.5, step=0.01, key="where_density", disabled=frozen,
                           help=tr("where.rec.density_help"))
-    epochs = c[4].number_input(tr("where.rec.epochs"), 5, 200, 30, step=5, key="where_rec_epochs", disabled=frozen)
+    epochs = c[4].number_input(tr("where.rec.epochs"), 5, 200, step=5, key="where_rec_epochs", disabled=frozen)
     st.button(tr("where.rec.run"), key="where_rec_run", type="primary", disabled=frozen, on_click=REC.request)
     show_code(recommender.AutoRec, recommender.AutoRecConfig)
     _work(REC, REC_RESULT, lambda report: recommender.experiment(
@@ -81,8 +81,8 @@ def forecast_demo(frozen: bool) -> None:
     st.subheader(tr("where.fc.title"))
     st.markdown(tr("where.fc.intro", history=HISTORY))
     c = st.columns(2)
-    epochs = c[0].number_input(tr("where.fc.epochs"), 1, 100, 20, key="where_fc_epochs", disabled=frozen)
-    horizon = c[1].slider(tr("where.fc.horizon"), 4, 16, 16, step=4, key="where_horizon", disabled=frozen)
+    epochs = c[0].number_input(tr("where.fc.epochs"), 1, 100, key="where_fc_epochs", disabled=frozen)
+    horizon = c[1].slider(tr("where.fc.horizon"), 4, 16, step=4, key="where_horizon", disabled=frozen)
     st.button(tr("where.fc.run"), key="where_fc_run", type="primary", disabled=frozen, on_click=FC.request)
     show_code(forecasting.WindowNet, forecasting.WindowConfig)
     if FC.busy():

@@ -9,7 +9,7 @@ from appkit.i18n import tr
 
 page.setup("Quiz", "quiz.title")
 from aelib.teach import glossary, quiz
-from appkit import classroom_views, quiz_store
+from appkit import classroom_views, quiz_store, share_views
 
 lang = i18n.current_lang()
 ANSWERS, POS, CHOICE = "quiz_answers", "quiz_pos", "quiz_choice_"  # session keys; answers: question id -> option
@@ -37,6 +37,7 @@ def restart() -> None:
         del st.session_state[key]
 
 
+share_views.apply_page_link("pages/13_Quiz.py")  # a teacher's link: its topics, once
 questions = quiz.load_questions()
 if ANSWERS not in st.session_state:  # a new session: the answers the workspace kept
     st.session_state[ANSWERS] = quiz_store.restored()
@@ -112,6 +113,7 @@ nav[3].button(tr("quiz.restart"), key="quiz_restart", on_click=restart, help=tr(
 if not todo:
     st.success(tr("quiz.done", total=score.total, correct=score.correct,
                   percent=round(100 * score.correct / score.total)))
+share_views.page_share_expander("pages/13_Quiz.py")  # the topics only: never the learner's answers
 with st.expander(tr("quiz.glossary"), icon=":material/translate:"):
     st.caption(tr("quiz.glossary_intro"))
     terms = glossary.load_terms()

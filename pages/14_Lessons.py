@@ -7,13 +7,14 @@ from appkit import i18n, page
 from appkit.i18n import tr
 
 page.setup("Lessons", "lessons.title")
-from appkit import lesson_views
+from appkit import lesson_views, share_views
 
 i18n.current_lang()
 LINKS = {path: label for path, label, _ in page.PAGES}
 
 st.markdown(tr("lessons.intro"))
-lesson = lesson_views.choose_lesson()
+lesson = lesson_views.choose_lesson()  # ?lesson=N, a shared link's one setting, is applied here
+share_views.page_share_expander("pages/14_Lessons.py")
 key = f"lesson.{lesson.id}"
 
 st.header(tr(f"{key}.title"))

@@ -10,16 +10,17 @@ import numpy as np
 from aelib import infer
 from aelib.plots import factor_scatter, image_rows, latent_scatter, thumbnails
 from aelib.projections import project_pca
-from appkit import projection_views, widgets
+from appkit import projection_views, share_views, state, widgets
 from appkit.replay_view import show_replay
 
 TSNE_MAX = 2000  # t-SNE of the codes embeds at most this many test points
-# the radio's values (tests set them); the learner reads view_names
-VIEWS = ["PCA of the codes", "t-SNE of the codes", "the first two dimensions"]  # no-i18n
+VIEWS = state.LATENT_VIEWS  # the radio's values (tests set them); the learner reads view_names
 
+share_views.apply_page_link("pages/2_Latent_space.py")  # a teacher's link: its settings, once
 run = widgets.require_run()
 ds = widgets.run_dataset(run)
 widgets.run_caption(run)
+share_views.page_share_expander("pages/2_Latent_space.py")
 if run.model_cfg.model in ("vae", "cvae"):
     st.caption(tr("latent.vae_caption")
                + (tr("latent.cvae_caption") if run.model_cfg.model == "cvae" else ""))

@@ -8,11 +8,14 @@ from appkit.i18n import tr
 page.setup("Draw a digit", "draw.title")
 from streamlit_drawable_canvas import st_canvas  # a Streamlit component: import it only in a page
 
-from appkit import draw_views, widgets
+from appkit import draw_views, share_views, widgets
+
+share_views.apply_page_link("pages/6_Draw_a_digit.py")  # a link has nothing to set here: it says what it ignored
 
 run = widgets.require_run()
 ds = widgets.run_dataset(run)
 widgets.run_caption(run)
+share_views.page_share_expander("pages/6_Draw_a_digit.py")
 if not draw_views.is_drawable(ds):
     st.info(tr("draw.not_drawable", dataset=run.dataset, shape=" × ".join(map(str, ds.shape))))
     st.page_link("pages/1_Train.py", label=tr("draw.go_train"), icon=":material/model_training:")

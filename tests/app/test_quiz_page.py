@@ -56,7 +56,7 @@ def test_answering_shows_feedback_and_updates_the_score():
     choose(at, q0.answer)
     assert at.success[0].value == q0.options[q0.answer].why["en"] and score(at) == "1 / 1"
     assert at.radio[0].disabled  # the first answer counts
-    assert len(at.expander) == 2  # every option's explanation on demand, then the glossary
+    assert len(at.expander) == 3  # every option's explanation on demand, the share link, then the glossary
     explained = " ".join(m.value for m in at.expander[0].markdown)
     assert all(o.why["en"] in explained for o in q0.options)
 
