@@ -35,3 +35,20 @@ def test_code_of_names_each_module():
     from aelib.labs.recommender import AutoRec
 
     assert code_of(AutoRec).startswith("# aelib.labs.recommender\nclass AutoRec(")
+
+
+def test_many_pages_at_once_get_the_same_code_without_an_error():
+    """30 pages of one server show a family's code together: CPython 3.11's parser failed when two threads parsed at
+    once (SystemError: AST constructor recursion depth mismatch); the text is read once, under a lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from aelib.models import MODELS
+    from aelib.models.source import _family_source, code_of, family_code
+
+    _family_source.cache_clear()
+    names = list(MODELS) * 4
+    with ThreadPoolExecutor(16) as pool:
+        texts = list(pool.map(family_code, names))
+        where = list(pool.map(lambda _: code_of(family_code, code_of), range(32)))
+    assert texts == [family_code(n) for n in names]
+    assert len(set(where)) == 1 and "def family_code" in where[0]

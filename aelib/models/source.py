@@ -3,12 +3,18 @@ functions its loss calls, and the backbone that builds its layers — what "how 
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import textwrap
+import threading
 from dataclasses import dataclass
 
 from aelib.models import MODELS
 from aelib.models.networks import BACKBONES
+
+# CPython 3.11's parser is not safe from two threads at once ("SystemError: AST constructor recursion depth
+# mismatch", seen when 30 pages on one server showed a family's code together): one parse at a time, each family once
+_PARSING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,16 @@ def family_source(name: str) -> list[Snippet]:
     calls, then the backbone function that builds its encoder and decoder, and the helpers it calls."""
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    return list(_family_source(name))
+
+
+@functools.cache
+def _family_source(name: str) -> tuple[Snippet, ...]:
+    with _PARSING:
+        return tuple(_read_family(name))
+
+
+def _read_family(name: str) -> list[Snippet]:
     family = MODELS[name]
     classes = _classes(family.cls)
     backbone = BACKBONES[family.backbone]
@@ -57,7 +73,9 @@ def family_source(name: str) -> list[Snippet]:
 
 def code_of(*objs) -> str:
     """The source of classes or functions as one Python text, each under a comment naming its module."""
-    return "\n\n".join(f"# {o.__module__}\n{textwrap.dedent(inspect.getsource(o)).rstrip()}" for o in objs) + "\n"
+    with _PARSING:
+        texts = [f"# {o.__module__}\n{textwrap.dedent(inspect.getsource(o)).rstrip()}" for o in objs]
+    return "\n\n".join(texts) + "\n"
 
 
 def family_code(name: str) -> str:

@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
@@ -32,6 +33,8 @@ from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_process
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 COMMAND = "python -m tests.load --sessions {sessions}{configs} --epochs {epochs}"
+BROWSERS = {"chromium", "chrome", "headless_shell"}  # process names (/proc/PID/comm) --browser-nice lowers
+SERVER_LOG = Path(tempfile.gettempdir()) / "aelab-load-server.log"  # kept after the run: what the server logged
 ALONE_SEED = 1  # the lone learner's seed: no class configuration (seed 0) can reuse its run
 REUSED = t("workspace.reused_caption", "en")  # under a run this session got from a training it shared
 
@@ -64,11 +67,24 @@ def served(timeout_s: float = 90):
     (base URL, Popen, its store's URL); stops it and removes the folder afterwards."""
     home = tempfile.mkdtemp(prefix="aelab-load-")
     env = {k: v for k, v in os.environ.items() if k != "AELAB_DATABASE_URL"} | {"AELAB_HOME": home}
+    SERVER_LOG.write_text("", encoding="utf-8")
     try:
-        with streamlit_process(timeout_s, env) as (url, proc):
+        with streamlit_process(timeout_s, env, SERVER_LOG) as (url, proc):
             yield url, proc, database_url(env)
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+def tracebacks(log: Path, most: int = 5) -> dict[str, int]:
+    """The exceptions a replica logged: '<last frame> -> <exception line>' and how often (the first `most` kinds)."""
+    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    found = Counter()
+    for block in text.split("Traceback (most recent call last):")[1:]:
+        lines = block.splitlines()
+        end = next((i for i, line in enumerate(lines) if i and line and not line.startswith(" ")), len(lines) - 1)
+        frames = [line.strip() for line in lines[:end] if line.strip().startswith("File ")]
+        found[f"{frames[-1] if frames else '?'} -> {lines[end].strip() if lines else '?'}"] += 1
+    return dict(found.most_common(most))
 
 
 def trained_runs(store_url: str) -> tuple[int, list]:
@@ -111,9 +127,9 @@ def tree_cpu_seconds(root: int, skip: int) -> float | None:
 
 
 def renice_tree(root: int, skip: int, nice: int) -> int:
-    """Lower the priority of root's descendants except skip's subtree (the Chromium processes; the renderers they
-    start later inherit it): the server's work goes first, as when the browsers are the learners' own computers.
-    Returns how many processes were reniced (Linux)."""
+    """Lower the priority of the browser processes among root's descendants, outside skip's subtree (the renderers
+    Chromium starts later inherit it): the server's work goes first, as when the browsers are the learners' own
+    computers. Returns how many processes were reniced (Linux)."""
     stats = {int(p): _stat(int(p)) for p in os.listdir("/proc") if p.isdigit()} if Path("/proc").is_dir() else {}
     children: dict[int, list[int]] = {}
     for pid, fields in stats.items():
@@ -122,13 +138,20 @@ def renice_tree(root: int, skip: int, nice: int) -> int:
     done, todo = 0, [c for c in children.get(root, []) if c != skip]
     while todo:
         pid = todo.pop()
-        try:
-            os.setpriority(os.PRIO_PROCESS, pid, nice)
-            done += 1
+        try:  # the browsers only: Playwright's driver, which the clock waits on, keeps its share
+            if Path(f"/proc/{pid}/comm").read_text(encoding="utf-8").strip() in BROWSERS:
+                os.setpriority(os.PRIO_PROCESS, pid, nice)
+                done += 1
         except OSError:
             pass
         todo += children.get(pid, [])
     return done
+
+
+async def keep_reniced(skip: int, nice: int, every_s: float = 0.5) -> None:
+    while True:
+        renice_tree(os.getpid(), skip, nice)
+        await asyncio.sleep(every_s)
 
 
 def machine_busy_seconds() -> float | None:
@@ -250,8 +273,9 @@ async def classroom(sessions: int, configs: int, epochs: int, timeout_s: float, 
         watcher = asyncio.create_task(watch_memory(proc.pid, memory))
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            if browser_nice:
-                renice_tree(os.getpid(), proc.pid, browser_nice)
+            # Chromium sets its processes' priorities itself (its GPU process at -8, new renderers at 0 or 5): so
+            # every half second, while the class runs
+            renicer = asyncio.create_task(keep_reniced(proc.pid, browser_nice)) if browser_nice else None
             alone = await learner(browser, url, 2, epochs, timeout_s, seed=ALONE_SEED)
             after_one = rss_mib(proc.pid)
             before, alone_runs = trained_runs(store_url)
@@ -270,12 +294,15 @@ async def classroom(sessions: int, configs: int, epochs: int, timeout_s: float, 
             runs = await asyncio.gather(*(_check_if_open(o, r, timeout_s) for o, r in zip(opened, pressed)))
             await browser.close()
         watcher.cancel()
+        if renicer is not None:
+            renicer.cancel()
         after_all = rss_mib(proc.pid)
         after, all_runs = trained_runs(store_url)
     result = summary(alone, runs, total, memory, after_one, after_all, epochs, configs=configs,
                      trainings=after - before, max_ratio=max_ratio)
     result["browser_nice"] = browser_nice
     result["load_average_1min"] = {"before": round(load_before, 1), "after": round(os.getloadavg()[0], 1)}
+    result["server_errors"] = tracebacks(SERVER_LOG)  # what the pages' exceptions were, in the server's log
     result["pages_loading_seconds"] = round(loading, 1)  # before the clock: 'sessions' pages opened together
     result["alone_training_seconds"] = [round(r.finished_at - r.created_at, 1) for r in alone_runs if r.finished_at]
     alone_ids = {r.id for r in alone_runs}

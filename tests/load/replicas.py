@@ -25,12 +25,11 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 from aelib.store import Status, open_store
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT
-from tests.load.loadtest import watch_memory
+from tests.load.loadtest import tracebacks, watch_memory
 from tests.load.replica_class import Class, Learner, enrol, killer, lesson, record, why
 from tests.stack import Stack, missing, stack
 
@@ -164,18 +163,6 @@ def skipped() -> str | None:
     except ImportError:
         return "playwright is not installed: the replica load test is skipped"
     return None
-
-
-def tracebacks(log: Path, most: int = 5) -> dict[str, int]:
-    """The exceptions a replica logged: '<last frame> -> <exception line>' and how often (the first `most` kinds)."""
-    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
-    found = Counter()
-    for block in text.split("Traceback (most recent call last):")[1:]:
-        lines = block.splitlines()
-        end = next((i for i, line in enumerate(lines) if i and line and not line.startswith(" ")), len(lines) - 1)
-        frames = [line.strip() for line in lines[:end] if line.strip().startswith("File ")]
-        found[f"{frames[-1] if frames else '?'} -> {lines[end].strip() if lines else '?'}"] += 1
-    return dict(found.most_common(most))
 
 
 def run(args: argparse.Namespace) -> dict:
