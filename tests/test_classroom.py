@@ -371,3 +371,15 @@ def test_the_results_command_with_a_wrong_key_fails_in_its_own_process(tmp_path)
     done = subprocess.run([sys.executable, "-m", "aelib", "classroom", "results", code, "--teacher-key", "nope",
                            "--json"], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode != 0 and done.stdout == "" and "teacher key does not open the class" in done.stderr
+
+
+def test_a_teacher_key_never_looks_like_a_command_line_option(monkeypatch):
+    """`--teacher-key KEY` must take every key: one random URL-safe key in 64 starts with "-" (argparse then says
+    "expected one argument"); such a draw is drawn again."""
+    from aelib.classroom import rules
+
+    draws = iter(["-starts-with-a-dash-and-is-32-chars", "Xgood-key-of-the-same-kind-here-ok"])
+    monkeypatch.setattr(rules.secrets, "token_urlsafe", lambda n: next(draws))
+    assert rules.new_teacher_key() == "Xgood-key-of-the-same-kind-here-ok"
+    monkeypatch.undo()
+    assert not any(rules.new_teacher_key().startswith("-") for _ in range(2000))

@@ -40,8 +40,12 @@ def parse_code(text: object) -> str | None:
 
 
 def new_teacher_key() -> str:
-    """A teacher key: 192 random bits, URL-safe, shown once and stored only as key_hash(key)."""
-    return secrets.token_urlsafe(24)
+    """A teacher key: 192 random bits, URL-safe, shown once and stored only as key_hash(key). Never starting with
+    "-", which a command line (`--teacher-key KEY`) would read as an option (one key in 64 did)."""
+    while True:
+        key = secrets.token_urlsafe(24)
+        if not key.startswith("-"):
+            return key
 
 
 def key_hash(key: str) -> str:
