@@ -11,16 +11,18 @@ import streamlit as st
 
 from aelib import infer
 from aelib.data import DATASETS, DIGIT_NAMES, Dataset, DatasetUnavailable
+from aelib.i18n import Words
 from aelib.labs import anomaly as an
 from aelib.labs import anomaly_plots as ap
 from aelib.models import MODELS, ModelConfig, build_model
 from aelib.train import EpochStats, Progress, TrainConfig, TrainingDiverged
 from appkit import resources, your_data_views
-from appkit.i18n import current_lang, explain, tr
+from appkit.i18n import current_lang, explain, in_lang, tr
 from appkit.i18n import dataset_title as bundled_title
-from appkit.training import acquire_slot
+from appkit.lab import Lab
 
-RUN, REQUEST, THRESHOLD = "aelab_anomaly_run", "aelab_anomaly_request", "an_threshold"
+LAB = Lab("anomaly")  # the request slot; the training runs on the server, keyed by workspace
+RUN, REQUEST, THRESHOLD = "aelab_anomaly_run", LAB.request_key, "an_threshold"
 MODEL_FOR_KIND = {"image": "conv_ae", "sequence": "seq_ae", "table": "ae"}  # a sensible family per data kind
 SHOW = 8  # samples per row of heat maps
 
@@ -44,11 +46,17 @@ def get_run() -> AnomalyRun | None:
 
 
 def request() -> None:
-    st.session_state[REQUEST] = True
+    LAB.request()
 
 
 def busy() -> bool:
-    return st.session_state.get(REQUEST) is not None
+    """A training was asked for; or this workspace's detector is still training on the server (followed here)."""
+    return LAB.busy()
+
+
+def stop() -> None:
+    """Stop button: the training ends after the batch it is on and keeps its weights."""
+    LAB.stop()
 
 
 def dataset_names() -> list[str]:
@@ -80,7 +88,7 @@ def run_message(run: AnomalyRun) -> str:
                   seconds=f"{run.seconds:.1f}")
     if run.status == "stopped":
         return tr("anomaly.interrupted", done=len(run.history), epochs=run.train_cfg.epochs)
-    return run.message
+    return in_lang(run.message)
 
 
 def load(name: str) -> tuple[Dataset | None, str | None]:
@@ -115,14 +123,6 @@ def prepare(ds: Dataset, protocol: str, normal: list[str], model: str, latent: i
     return split, mcfg, tcfg
 
 
-def settle() -> None:
-    """A run left 'training' with no script training it was interrupted: keep its weights and score them."""
-    run = get_run()
-    if run is not None and run.status == "training" and not busy():
-        run.status = "stopped"
-        _finish(run)
-
-
 def _finish(run: AnomalyRun) -> None:
     if not run.history:
         st.session_state.pop(RUN, None)
@@ -132,28 +132,38 @@ def _finish(run: AnomalyRun) -> None:
 
 
 def train_now(name: str, split: an.AnomalySplit, mcfg: ModelConfig, tcfg: TrainConfig) -> None:
-    """Train a detector with a progress bar in one of the shared training slots; saved as it goes."""
-    status, bar = st.empty(), st.progress(0.0, text=tr("anomaly.starting"))
-    slots = acquire_slot(status)
+    """Train a detector on the server (in one of the shared training slots), followed here with a progress bar;
+    Stop ends it after the current batch, keeping its weights. It goes on if the learner leaves the page."""
     run = AnomalyRun(name, split, mcfg, tcfg, model=build_model(mcfg, seed=tcfg.seed))
-    st.session_state[RUN] = run
-    try:
+
+    def work(report) -> AnomalyRun:
         t0 = time.perf_counter()
-        for ev in an.training_events(run.model, split, tcfg, progress_every_s=0.3):
-            if isinstance(ev, Progress):
-                bar.progress((ev.epoch - 1 + ev.batch / ev.n_batches) / tcfg.epochs,
-                             text=tr("anomaly.progress_epoch", epoch=ev.epoch))
-            elif isinstance(ev, EpochStats):
-                run.history.append(ev)
-                bar.progress(ev.epoch / tcfg.epochs, text=tr("anomaly.progress_done", epoch=ev.epoch,
-                                                             epochs=tcfg.epochs, loss=f"{ev.train['loss']:.3f}"))
-        run.status, run.seconds = "finished", time.perf_counter() - t0
-    except TrainingDiverged as err:
-        run.status, run.message = "diverged", explain(err)
-    finally:
-        slots.release()
-        st.session_state.pop(REQUEST, None)
-    _finish(run)
+        try:
+            for ev in an.training_events(run.model, split, tcfg, progress_every_s=0.3):
+                if isinstance(ev, Progress):
+                    asked = report((ev.epoch - 1 + ev.batch / ev.n_batches) / tcfg.epochs,
+                                   Words("anomaly.progress_epoch", epoch=ev.epoch))
+                elif isinstance(ev, EpochStats):
+                    run.history.append(ev)
+                    asked = report(ev.epoch / tcfg.epochs, Words("anomaly.progress_done", epoch=ev.epoch,
+                                                                  epochs=tcfg.epochs, loss=f"{ev.train['loss']:.3f}"))
+                else:
+                    asked = False
+                if asked:
+                    run.status = "stopped"
+                    break
+            else:
+                run.status = "finished"
+            run.seconds = time.perf_counter() - t0
+        except TrainingDiverged as err:
+            run.status, run.message = "diverged", err.words
+        return run
+
+    def keep(trained: AnomalyRun) -> None:
+        st.session_state[RUN] = trained
+        _finish(trained)
+
+    LAB.run(work, keep)
 
 
 def show_threshold_metrics(run: AnomalyRun) -> None:

@@ -69,9 +69,12 @@ def result_dataset() -> Dataset | None:
 
 def work(ds: Dataset, cfg: AugmentConfig, ae=None, source: str = TRAINED_HERE,
          data: tuple = (None, 0, None)) -> None:
-    result = LAB.run(lambda report: augmentation.experiment(ds, cfg, report, ae, source))
-    if result is not None:
-        st.session_state[RESULT], st.session_state[DATA] = result, (ds.name, *data[1:])
+    where = (ds.name, *data[1:])
+
+    def keep(result) -> None:
+        st.session_state[RESULT], st.session_state[DATA] = result, where
+
+    LAB.run(lambda report: augmentation.experiment(ds, cfg, report, ae, source), keep)
 
 
 def configure(values: dict) -> AugmentConfig | None:

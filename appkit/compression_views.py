@@ -40,7 +40,7 @@ def training_inputs(disabled: bool) -> tuple[str, tuple[int, ...], int]:
 
 
 def train_new(settings: tuple[str, tuple[int, ...], int], seed: int = 0) -> None:
-    """cz.build_lab() in a shared training slot with a progress bar. A failure leaves a message and the page's
+    """cz.build_lab() on the server, followed with a progress bar. A failure leaves a message and the page's
     previous coders (if any) in place."""
     name, sizes, epochs = settings
     if not sizes:
@@ -49,9 +49,8 @@ def train_new(settings: tuple[str, tuple[int, ...], int], seed: int = 0) -> None
     ds = load(name)
     if ds is None:
         return
-    lab = LAB.run(lambda report: cz.build_lab(ds, sizes, cz.train_config(epochs, seed), report))
-    if lab is not None:
-        st.session_state[RESULT] = lab
+    LAB.run(lambda report: cz.build_lab(ds, sizes, cz.train_config(epochs, seed), report),
+            lambda lab: st.session_state.__setitem__(RESULT, lab))
 
 
 def _references(lab: cz.CompressionLab, ds: Dataset, x) -> dict[str, float]:

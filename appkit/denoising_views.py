@@ -60,10 +60,10 @@ def training_inputs(disabled: bool) -> tuple[str, str, float, int, int]:
     return name, noise, float(level), int(epochs), int(latent)
 
 
-def train_live(ds: Dataset, dae_cfg: ModelConfig, tcfg: TrainConfig, **given) -> dl.DenoisePair | None:
-    """dl.train_pair() in a shared training slot with a progress bar. A failure leaves a message and the page's
-    previous pair (if any) in place."""
-    return LAB.run(lambda report: dl.train_pair(ds, dae_cfg, tcfg, report, **given))
+def train_live(ds: Dataset, dae_cfg: ModelConfig, tcfg: TrainConfig, then, **given) -> None:
+    """dl.train_pair() on the server, followed with a progress bar; then(pair) keeps it. A failure leaves a message
+    and the page's previous pair (if any) in place."""
+    LAB.run(lambda report: dl.train_pair(ds, dae_cfg, tcfg, report, **given), then)
 
 
 def train_new(settings: tuple[str, str, float, int, int], seed: int = 0) -> None:
@@ -76,9 +76,7 @@ def train_new(settings: tuple[str, str, float, int, int], seed: int = 0) -> None
         except ValueError as err:
             fail(explain(err))
             return
-        pair = train_live(ds, dae_cfg, tcfg)
-        if pair is not None:
-            keep(pair)
+        train_live(ds, dae_cfg, tcfg, keep)
 
 
 def adopt_main_run(run: Run) -> None:
@@ -88,10 +86,11 @@ def adopt_main_run(run: Run) -> None:
     if ds is None:
         return
     plain = run.extras.get("plain_ae")  # (model, history)
-    pair = train_live(ds, run.model_cfg, run.train_cfg, dae=run.model, plain=plain[0] if plain else None)
-    if pair is not None:
-        keep(replace(pair, histories=(run.history, plain[1] if plain else pair.histories[1]),
-                     source=FROM_TRAIN_PAGE, data_dir=run.data_dir))
+    history, data_dir = run.history, run.data_dir
+    train_live(ds, run.model_cfg, run.train_cfg,
+               lambda pair: keep(replace(pair, histories=(history, plain[1] if plain else pair.histories[1]),
+                                         source=FROM_TRAIN_PAGE, data_dir=data_dir)),
+               dae=run.model, plain=plain[0] if plain else None)
 
 
 def keep(pair: dl.DenoisePair) -> None:

@@ -11,6 +11,7 @@ from aelib import diagnostics as dg
 from aelib import infer
 from aelib.data import Dataset
 from aelib.experiment import bottleneck_sweep, fit
+from aelib.i18n import Words
 from aelib.metrics import pca_test_mse
 from aelib.models import source
 from aelib.models.zoo_plots import bars, curves, filter_grid, histograms, two_clouds
@@ -45,7 +46,7 @@ def show_family_view(run: Run, ds: Dataset) -> None:
 def _fit_reporting(ds, mcfg, tcfg, what: str):
     """A work function for on_request: train mcfg/tcfg, reporting each epoch."""
     return lambda report: fit(ds, mcfg, tcfg, log=lambda s: report(
-        s.epoch / s.epochs, tr("zoo.epoch_progress", what=what, epoch=s.epoch, epochs=s.epochs)))
+        s.epoch / s.epochs, Words("zoo.epoch_progress", what=what, epoch=s.epoch, epochs=s.epochs)))
 
 
 def _estimate(run: Run, epochs: int, models: int = 1) -> str:
@@ -71,7 +72,7 @@ def bottleneck(run: Run, ds: Dataset) -> None:
     tcfg = replace(run.train_cfg, epochs=min(run.train_cfg.epochs, 10))
     label = tr("zoo.ae.button", n=len(sizes), epochs=tcfg.epochs, estimate=_estimate(run, tcfg.epochs, len(sizes)))
     rows = on_request(run, "sweep", label, lambda report: bottleneck_sweep(
-        ds, run.model_cfg, tcfg, sizes, log=lambda i, n: report(i / n, tr("zoo.ae.size_done", k=sizes[i - 1]))))
+        ds, run.model_cfg, tcfg, sizes, log=lambda i, n: report(i / n, Words("zoo.ae.size_done", k=sizes[i - 1]))))
     if rows:
         st.plotly_chart(curves(sizes, {tr("zoo.ae.autoencoder"): [r["ae"] for r in rows],
                                        "PCA": [r["pca"] for r in rows]},

@@ -65,17 +65,22 @@ def usable_main_run(run: Run | None) -> bool:
 def measure(ds: Dataset, settings: tuple[str, int, int, int], model=None, source: str = TRAINED_HERE) -> None:
     """Train the extractor (unless given), encode, fit the probes; progress on one bar, in a training slot."""
     _, latent, epochs, repeats = settings
-    with LAB.working() as report:
+    encoding = tr("few_labels.encoding")  # said now: the work runs on the server, outside this page
+
+    def work(report) -> ProbeLab:
         share = 0.0 if model is not None else 0.7  # of the bar for training; the probes take the rest
-        if model is None:
-            model, _ = few_labels.train_extractor(ds, latent, TrainConfig(epochs=epochs, seed=0),
-                                             log=lambda f, t: report(share * f, t))
-        report(share, tr("few_labels.encoding"))
-        feats = few_labels.features(ds, model)
+        extractor = model
+        if extractor is None:
+            extractor, _ = few_labels.train_extractor(ds, latent, TrainConfig(epochs=epochs, seed=0),
+                                                      log=lambda f, t: report(share * f, t))
+        report(share, encoding)
+        feats = few_labels.features(ds, extractor)
         curve = few_labels.accuracy_curve(feats, ds.y_train, ds.y_test, few_labels.ks_for(ds.y_train), repeats,
-                                     log=lambda f, t: report(share + (1 - share) * f, t))
-        st.session_state[RESULT] = ProbeLab(ds.name, model.cfg.model, feats.widths["ae"], epochs, repeats, curve,
-                                            len(ds.y_test), source)
+                                          log=lambda f, t: report(share + (1 - share) * f, t))
+        return ProbeLab(ds.name, extractor.cfg.model, feats.widths["ae"], epochs, repeats, curve, len(ds.y_test),
+                        source)
+
+    LAB.run(work, lambda lab: st.session_state.__setitem__(RESULT, lab))
 
 
 def train_new(settings: tuple[str, int, int, int]) -> None:

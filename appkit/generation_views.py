@@ -96,15 +96,14 @@ def train(what: str, settings: tuple[str, int, int], run: Run | None, seed: int 
     if what == "cvae_main":
         st.session_state[CVAE] = Conditional(run.model, ds.name, source, data_dir)
     elif what == "cvae":
-        result = LAB.run(lambda log: gen.train_cvae(ds, cfg, tcfg, log))
-        if result is not None:
-            st.session_state[CVAE] = Conditional(result[0], ds.name)
+        name = ds.name
+        LAB.run(lambda log: gen.train_cvae(ds, cfg, tcfg, log),
+                lambda result: st.session_state.__setitem__(CVAE, Conditional(result[0], name)))
     else:
         given = {cfg.model: run.model} if main else {}
         vae_cfg = cfg if cfg.model == "vae" else gen.partner_config(cfg)
-        pair = LAB.run(lambda log: gen.train_pair(ds, vae_cfg, tcfg, log, **given))
-        if pair is not None:
-            st.session_state[PAIR] = replace(pair, source=source, data_dir=data_dir)
+        LAB.run(lambda log: gen.train_pair(ds, vae_cfg, tcfg, log, **given),
+                lambda pair: st.session_state.__setitem__(PAIR, replace(pair, source=source, data_dir=data_dir)))
 
 
 def _model_samples(pair: gen.GenerationPair, ds: Dataset, seed: int) -> dict[str, tuple]:

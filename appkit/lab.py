@@ -1,23 +1,47 @@
-"""What every application lab page (Denoising, Generation, Super-resolution, Compression, Few labels, Augmentation)
-does the same way: a button asks for work, the next run freezes the inputs and does it in a shared training slot
-with a progress bar, and a failure is kept as a message for the run after (the page reruns once the work is done,
-which would wipe an st.error). Each page has its own keys, so the Train page's model is never replaced."""
+"""What every application lab page (Denoising, Generation, Super-resolution, Compression, Few labels, Augmentation,
+Where used) does the same way: a button asks for work, the next run freezes the inputs and hands the work to the
+server (a worker thread holding one of the shared training slots, keyed by the learner's workspace and the lab), and
+the page follows it with a progress bar. Leaving the page, reloading it or losing the connection does not stop the
+work: the next page of that workspace to open the lab follows it to the end and keeps its result. A failure is kept
+as a message for the run after (the page reruns once the work is done, which would wipe an st.error). Each page has
+its own keys, so the Train page's model is never replaced."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import streamlit as st
 
 from aelib.data import Dataset, DatasetUnavailable
 from aelib.i18n import Words
+from aelib.jobs import Task, Tasks
 from aelib.train import TrainingDiverged
-from appkit import resources
+from appkit import resources, workspace
 from appkit.i18n import current_lang, explain, in_lang, tr
-from appkit.training import acquire_slot
 
 Report = Callable[[float, str | Words], None]  # (fraction done, text: aelib's Words are said in the learner's language)
 FAILURES = (TrainingDiverged, ValueError, RuntimeError)  # each becomes a message, never a traceback
+POLL_S = 0.25  # how often a following page looks at its task
+
+
+@contextmanager
+def _slot(slots, pace: resources.Pace):
+    """One of the process's training slots, held by a lab's worker (counted as waiting, then as training)."""
+    with pace.counting("waiting"):
+        slots.acquire()
+    try:
+        with pace.counting("training"):
+            yield
+    finally:
+        slots.release()
+
+
+@st.cache_resource
+def tasks() -> Tasks:
+    """The labs' work, for every session of this server: under the same slots as the Train page's runs."""
+    slots, pace = resources.training_slots(), resources.pace()
+    return Tasks(workers=32, hold=lambda: _slot(slots, pace))
 
 
 def sentences(parts: list[str]) -> str:
@@ -37,7 +61,25 @@ class Lab:
         st.session_state[self.request_key] = what
 
     def busy(self) -> bool:
-        return self.request_key in st.session_state
+        """A request is waiting for this script run. Also, if this workspace's earlier work on the page is still
+        going, or finished while no page of it was open (the learner left, reloaded or lost the connection):
+        follow it here to the end, keep its result and draw the page again."""
+        if self.request_key in st.session_state:
+            return True
+        task = tasks().get(self._key())
+        if task is not None:
+            if not task.done():
+                st.caption(tr("lab.resumed"))
+            self._follow(task)
+            st.rerun()
+        return False
+
+    def stop(self) -> None:
+        """Button callback: ask this workspace's running work on the lab to stop (work that checks report()'s
+        answer ends early and keeps what it has)."""
+        task = tasks().get(self._key())
+        if task is not None:
+            task.stop.set()
 
     def take_request(self) -> str | None:
         return st.session_state.pop(self.request_key, None)
@@ -56,22 +98,35 @@ class Lab:
             self.fail(explain(err))
             return None
 
-    @contextmanager
-    def working(self) -> Iterator[Report]:
-        """Hold a training slot while the body runs, with a progress bar it reports to; a failure in the body is
-        kept as the page's message (the body's later lines are skipped), and the slot is always given back."""
-        bar = st.progress(0.0, text=tr("lab.starting"))
-        slots = acquire_slot(st.empty())
+    def run(self, work: Callable[[Report], object], then: Callable[[object], None] | None = None) -> object | None:
+        """Hand work(report) to the server and follow it here with a progress bar; then(result) keeps the result
+        (in whichever session of the workspace collects it). The result, or None if it failed (its message kept)
+        or this workspace's earlier work on the lab was still running (this page followed that instead).
+        work runs in a worker thread: it must not call Streamlit, and its report texts are aelib's Words or
+        strings made beforehand."""
+        task = tasks().start(self._key(), work, then)
+        return self._follow(task)
+
+    def _key(self) -> tuple[str, str]:
+        return workspace.ensure(), self.request_key
+
+    def _follow(self, task: Task) -> object | None:
+        bar, note = st.progress(0.0, text=tr("lab.starting")), st.empty()
+        while not task.done():
+            if task.waiting:
+                note.info(tr("training.waiting_slot"))
+            else:
+                note.empty()
+                bar.progress(task.fraction, text=in_lang(task.text) if task.text else tr("lab.starting"))
+            time.sleep(POLL_S)
+        tasks().take(self._key(), task)
+        bar.empty()
+        note.empty()
         try:
-            yield lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=in_lang(text))
+            result = task.future.result()
         except FAILURES as err:
             self.fail(explain(err))
-        finally:
-            slots.release()
-
-    def run(self, work: Callable[[Report], object]) -> object | None:
-        """work(report) inside working(); its result, or None if it failed."""
-        result = None
-        with self.working() as report:
-            result = work(report)
+            return None
+        if task.then is not None:
+            task.then(result)
         return result

@@ -12,14 +12,14 @@ from aelib.models.zoo_plots import bars, curves, histograms, two_clouds
 from aelib.plots import image_rows
 from aelib.teach import lessons
 from aelib.teach.lessons import LESSONS, Lesson
-from aelib.train import TrainingDiverged
 from appkit import resources
-from appkit.i18n import current_lang, explain, tr
-from appkit.training import acquire_slot
+from appkit.i18n import current_lang, tr
+from appkit.lab import Lab
 
 CHOICE, RESULTS, REQUEST = "lesson", "lesson_results", "lesson_request"  # session keys (CHOICE: as in the URL)
-ERROR, PICK = "lesson_error", "lesson_pick_"
+PICK = "lesson_pick_"
 SEED = 0
+LAB = Lab("lessons")  # the experiment runs on the server, keyed by workspace: it goes on if the learner leaves
 
 
 def _picked() -> None:
@@ -46,7 +46,8 @@ def results() -> dict[str, dict]:
 
 
 def busy() -> bool:
-    return st.session_state.get(REQUEST) is not None
+    """Run was pressed; or this workspace's experiment is still running on the server (followed here)."""
+    return st.session_state.get(REQUEST) is not None or LAB.busy()
 
 
 def _request(lesson_id: str) -> None:
@@ -74,26 +75,20 @@ def predict(lesson: Lesson) -> int | None:
 
 
 def run_requested(lesson: Lesson) -> None:
-    """If Run was clicked for this lesson: train its experiment live, keep the result, rerun to show it."""
+    """If Run was clicked for this lesson: run its experiment on the server, follow it, keep the result, rerun to
+    show it."""
     if st.session_state.get(REQUEST) != lesson.id:
         return
-    pick = st.session_state.get(PICK + lesson.id)
-    bar = st.progress(0.0, text=tr("lessons.running"))
-    slots = acquire_slot(st.empty())
-    try:
-        ds = resources.dataset(lessons.DATASET, SEED)
-        result = lesson.run(ds, SEED, lambda f: bar.progress(min(max(f, 0.0), 1.0), text=tr("lessons.running")))
-        results()[lesson.id] = {"result": result, "pick": pick}
-    except (TrainingDiverged, ValueError, RuntimeError) as err:
-        st.session_state[ERROR] = explain(err)
-    finally:
-        slots.release()
-        st.session_state[REQUEST] = None
+    st.session_state[REQUEST] = None  # taken: a learner who leaves and comes back follows it, never runs it twice
+    pick, lesson_id = st.session_state.get(PICK + lesson.id), lesson.id
+    ds, running = resources.dataset(lessons.DATASET, SEED), tr("lessons.running")
+    LAB.run(lambda report: lesson.run(ds, SEED, lambda f: report(f, running)),
+            lambda result: results().__setitem__(lesson_id, {"result": result, "pick": pick}))
     st.rerun()
 
 
 def show_error() -> None:
-    message = st.session_state.pop(ERROR, None)
+    message = LAB.take_error()
     if message:
         st.error(tr("lessons.error", message=message), icon=":material/error:")
 

@@ -40,7 +40,7 @@ def training_inputs(disabled: bool) -> tuple[str, int, int]:
 
 
 def train_new(settings: tuple[str, int, int], seed: int = 0) -> None:
-    """sr.fit() in a shared training slot with a progress bar. A failure leaves a message and the page's
+    """sr.fit() on the server, followed with a progress bar. A failure leaves a message and the page's
     previous model (if any) in place."""
     name, scale, epochs = settings
     ds = load(name)
@@ -51,9 +51,8 @@ def train_new(settings: tuple[str, int, int], seed: int = 0) -> None:
     except ValueError as err:
         fail(explain(err))
         return
-    result = LAB.run(lambda report: sr.fit(ds, cfg, tcfg, report, progress_every_s=0.3))
-    if result is not None:
-        st.session_state[RESULT] = result
+    LAB.run(lambda report: sr.fit(ds, cfg, tcfg, report, progress_every_s=0.3),
+            lambda result: st.session_state.__setitem__(RESULT, result))
 
 
 def _restored(result: sr.SuperRes, ds: Dataset) -> dict[str, np.ndarray]:

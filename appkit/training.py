@@ -1,5 +1,6 @@
-"""Drives aelib's training generator from a page: one training slot per run, live placeholders updated
-every epoch (and a few times a second inside long epochs), the run saved to session state as it goes."""
+"""The Train page's runs from a page's side: hand a run to the server's job runner and follow it (the bar, and for
+the learner who trains it the curves and reconstructions every epoch), play back a reused one, show a finished one,
+and the family views' extra computations (lab tasks: they go on if the learner leaves)."""
 from __future__ import annotations
 
 import statistics
@@ -14,10 +15,10 @@ from aelib.plots import image_rows, loss_curves, series_rows, split_name, term_t
 from aelib.runs import Ask, Started, load_run
 from aelib.runs.stored import Loaded, train_config
 from aelib.store import Status
-from aelib.train import TrainingDiverged
 from aelib.train.pace import epoch_samples, expected_seconds, seconds_left
-from appkit import resources, workspace
-from appkit.i18n import current_lang, explain, in_lang, plain, tr
+from appkit import resources, state, workspace
+from appkit.i18n import current_lang, in_lang, plain, tr
+from appkit.lab import Lab
 from appkit.state import Run
 
 PREVIEW = 10  # test samples shown as originals vs reconstructions
@@ -53,28 +54,6 @@ def show_results(run: Run, ds: Dataset, curves=None, grid=None) -> None:
             st.plotly_chart(image_rows([x, x_hat], ds.shape, [tr("plots.original"), tr("plots.reconstruction")]))
         if ds.kind == "table":
             st.caption(tr("training.table_caption", n=ds.input_dim))
-
-
-class _Held:
-    """A training slot held by one run: release() gives it back and stops counting the run as training."""
-
-    def __init__(self, slots, pace: resources.Pace):
-        self._slots, self._pace = slots, pace
-        pace.count("training", 1)
-
-    def release(self) -> None:
-        self._pace.count("training", -1)
-        self._slots.release()
-
-
-def acquire_slot(status) -> _Held:
-    """Wait for a training slot (saying so, and counted as waiting in the server's record); call release()."""
-    slots, pace = resources.training_slots(), resources.pace()
-    with pace.counting("waiting"):
-        while not slots.acquire(timeout=0.5):
-            status.info(tr("training.waiting_slot"))
-    status.empty()
-    return _Held(slots, pace)
 
 
 def expected(model: str, dataset: str, samples: int, epochs: int, cap: float = float("inf")) -> str:
@@ -185,26 +164,29 @@ def ensure_summary(run: Run, ds: Dataset) -> dict | None:
 
 
 def on_request(run: Run, key: str, label: str, work):
-    """The result of an extra computation a family's view offers (a contrast model, a sweep): computed when
-    the learner presses its button, with a progress bar and a training slot, then kept with the run.
-    `work(report)` gets report(fraction, text). None until then, or if it failed (the message is shown)."""
+    """The result of an extra computation a family's view offers (a contrast model, a sweep): computed on the
+    server when the learner presses its button (a lab task: it goes on if the learner leaves the page, and the
+    page follows it again on return), with a progress bar, then kept with the run. `work(report)` gets
+    report(fraction, text), runs outside the page and so must not call Streamlit. None until then, or if it
+    failed (the message is shown)."""
     if key in run.extras:
         return run.extras[key]
+    lab, run_id = Lab(f"extra_{key}_{run.run_id or id(run)}"), run.run_id
+
+    def keep(result) -> None:  # in whichever session collects it: this run, or the same run reloaded
+        for r in (run, state.get_run()):
+            if r is not None and (r is run or (run_id is not None and r.run_id == run_id)):
+                r.extras[key] = result
+
+    lab.busy()  # this view's earlier computation still going (the learner left or reloaded): follow it
     button = st.empty()
     if not button.button(label, key=f"extra_{key}"):
         return None
     button.empty()
-    bar = st.progress(0.0, text=label)
-    slots = acquire_slot(st.empty())
-    try:
-        result = work(lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
-    except (TrainingDiverged, ValueError) as err:
-        st.error(explain(err))
-        return None
-    finally:
-        slots.release()
-    bar.empty()
-    run.extras[key] = result
+    result = lab.run(work, keep)
+    error = lab.take_error()
+    if error:
+        st.error(error)
     return result
 
 

@@ -39,9 +39,7 @@ def show_code(*objs) -> None:
 def _work(lab: Lab, slot: str, work) -> None:
     """Do the requested work (inputs are frozen on this run), keep its result, and rerun to show it."""
     if lab.take_request():
-        result = lab.run(work)
-        if result is not None:
-            st.session_state[slot] = result
+        lab.run(work, lambda result: st.session_state.__setitem__(slot, result))
         st.rerun()
 
 

@@ -10,7 +10,6 @@ from aelib.models import MODELS
 from appkit import anomaly_views as av
 from appkit import share_views
 
-av.settle()
 busy = av.busy()
 
 st.markdown(tr("anomaly.intro"))
@@ -50,14 +49,13 @@ with left:
     st.button(tr("anomaly.train"), type="primary", key="an_train", disabled=busy or error is not None,
               width="stretch", on_click=av.request)
     if busy:
-        st.button(tr("anomaly.stop"), key="an_stop", width="stretch", help=tr("anomaly.stop_help"))
+        st.button(tr("anomaly.stop"), key="an_stop", width="stretch", help=tr("anomaly.stop_help"), on_click=av.stop)
     share_views.page_share_expander("pages/4_Anomaly.py")
 
 with right:
     if busy:
-        if error is None:
+        if av.LAB.take_request() and error is None:
             av.train_now(name, split, mcfg, tcfg)
-        st.session_state.pop(av.REQUEST, None)
         st.rerun()
     run = av.get_run()
     if run is None or run.scored is None:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.decomposition import PCA
 
-from aelib.jobs import Jobs
+from aelib.jobs import Jobs, Tasks
 from aelib.projections import nearest, pca_reconstruction
 from aelib.projections.plots import perplexity_strip, replay_figure
 from aelib.replay import frames, organisation, snapshot_epochs
@@ -142,3 +142,76 @@ def test_jobs_forget_the_oldest_beyond_their_limit():
     for k in range(3):
         jobs.submit((k,), int, k).result()
     assert list(jobs.futures) == [(1,), (2,)]
+
+
+class Slots:
+    """A hold for Tasks that counts how many workers hold it at once (at most `n`)."""
+
+    def __init__(self, n: int):
+        self.sem, self.lock, self.now, self.most = threading.Semaphore(n), threading.Lock(), 0, 0
+
+    def __call__(self):
+        from contextlib import contextmanager
+
+        @contextmanager
+        def held():
+            with self.sem:
+                with self.lock:
+                    self.now += 1
+                    self.most = max(self.most, self.now)
+                try:
+                    yield
+                finally:
+                    with self.lock:
+                        self.now -= 1
+        return held()
+
+
+def test_tasks_run_under_the_hold_report_progress_and_keep_what_to_do_with_the_result():
+    gate, slots = threading.Event(), Slots(1)
+    tasks = Tasks(workers=4, hold=slots)
+
+    def work(report):
+        report(0.5, "half")
+        gate.wait(5)
+        report(7.0)  # clamped; the text stays
+        return 42
+
+    kept = []
+    a = tasks.start(("ws1", "lab"), work, kept.append)
+    b = tasks.start(("ws2", "lab"), lambda report: "other")
+    for _ in range(100):
+        if a.fraction == 0.5:
+            break
+        threading.Event().wait(0.02)
+    assert (a.fraction, a.text, a.waiting) == (0.5, "half", False)
+    assert b.waiting and not b.done()  # one slot: the second waits for it
+    assert tasks.start(("ws1", "lab"), lambda report: 0) is a  # a second tab follows the running one
+    gate.set()
+    assert a.future.result(5) == 42 and b.future.result(5) == "other"
+    assert (a.fraction, a.text) == (1.0, "half") and slots.most == 1
+    a.then(a.future.result())
+    assert kept == [42]
+    assert tasks.get(("ws1", "lab")) is a  # finished, waiting for its workspace's page to collect it
+    tasks.take(("ws1", "lab"), a)
+    assert tasks.get(("ws1", "lab")) is None and tasks.get(("ws2", "lab")) is b
+
+
+def test_a_new_request_replaces_a_finished_uncollected_task_and_failures_reach_the_follower():
+    tasks = Tasks(workers=2, hold=Slots(2))
+    old = tasks.start(("ws", "lab"), lambda report: 1)
+    old.future.result(5)
+    new = tasks.start(("ws", "lab"), lambda report: 1 / 0)
+    assert new is not old and tasks.get(("ws", "lab")) is new
+    with pytest.raises(ZeroDivisionError):
+        new.future.result(5)
+    tasks.take(("ws", "lab"), old)  # an older task's page collecting late does not drop the new one
+    assert tasks.get(("ws", "lab")) is new
+
+
+def test_tasks_forget_the_oldest_finished_ones_beyond_their_limit():
+    tasks = Tasks(workers=1, hold=Slots(1), keep=2)
+    for k in range(4):
+        tasks.start((f"ws{k}", "lab"), lambda report, k=k: k).future.result(5)
+    tasks.start(("ws4", "lab"), lambda report: 4).future.result(5)
+    assert list(tasks.tasks) == [("ws3", "lab"), ("ws4", "lab")]

@@ -315,3 +315,45 @@ def test_a_share_link_never_carries_the_workspace(lab, browser, context):
         assert ws_of(student) == mine and len(lab.runs(mine)) == 1 and len(lab.runs(ws)) == 1
     finally:
         student_ctx.close()
+
+
+def test_a_lab_training_goes_on_when_the_learner_leaves_the_page(lab, context):
+    """The Denoising lab's pair trains on the server: leave for another page mid-run, come back, and the page
+    follows it to the end and shows the pair (before, leaving stopped the script that trained it)."""
+    page = context.new_page()
+    page.goto(f"{lab.url}/Denoising?" + urlencode({"dn_dataset": "digits", "dn_epochs": 120, "dn_latent": 8}))
+    wait_idle(page)
+    no_exception(page)
+    ws = ws_of(page)
+    page.get_by_role("button", name=t("denoising.train", "en")).click()
+    what = t("denoising.progress_dae", "en")
+    page.get_by_text(re.compile(rf"^{what}: epoch ([3-9]|\d\d) of 120")).wait_for(timeout=60_000)
+    go(page, "Latent space")
+    assert ws_of(page) == ws
+    page.wait_for_timeout(2000)
+    page.locator("[data-testid='stSidebar']").get_by_role("link", name="Denoising", exact=True).click()
+    resumed, shown = page.get_by_text(t("lab.resumed", "en")), page.get_by_text(t("denoising.rows_heading", "en"))
+    resumed.or_(shown).first.wait_for(timeout=30_000)  # following the pair again, or it finished meanwhile
+    print("back on the page:", "following" if resumed.count() else "finished")
+    shown.wait_for(timeout=180_000)
+    wait_idle(page)
+    no_exception(page)
+    assert page.get_by_text(t("denoising.empty", "en").replace("**", "")).count() == 0  # the empty page's note
+
+
+def test_the_anomaly_labs_stop_ends_its_server_side_training_and_keeps_the_detector(lab, context):
+    page = context.new_page()
+    page.goto(f"{lab.url}/Anomaly?" + urlencode({"an_dataset": "digits", "an_epochs": 200, "an_latent": 4}))
+    wait_idle(page)
+    no_exception(page)
+    main = page.locator("[data-testid='stMain']")
+    main.get_by_role("button", name=t("anomaly.train", "en"), exact=True).click()
+    page.get_by_text(re.compile(r"^Epoch ([2-9]|\d\d) of 200 · training loss")).wait_for(timeout=60_000)
+    main.get_by_role("button", name=t("anomaly.stop", "en"), exact=True).click()
+    said = page.get_by_text(re.compile(r"^Training was interrupted after (\d+) of 200 epochs"))
+    said.wait_for(timeout=60_000)
+    wait_idle(page)
+    no_exception(page)
+    done = int(re.search(r"after (\d+) of", said.inner_text()).group(1))
+    assert 2 <= done < 200
+    page.locator(CHART).first.wait_for(timeout=30_000)  # the kept detector is scored: its error histogram
