@@ -14,7 +14,7 @@ from aelib.i18n import DEFAULT, parse_lang
 from aelib.sharing.share import LOCK, decode, encode
 from appkit import resources, state
 from appkit.controls import SCHEMA
-from appkit.i18n import LANG, tr
+from appkit.i18n import LANG, in_lang, tr
 
 APPLIED = "aelab_share_applied"  # the link last applied in this session: {"sig", "settings", "locked", "problems"}
 LOCK_PICKER = "share_lock"
@@ -68,8 +68,8 @@ def _show(seen: dict, schema) -> None:
         locks = (tr("share.locked", locked=", ".join(seen["locked"])) if seen["locked"] else tr("share.unlocked"))
         st.info(tr("share.came_from_link", settings=shown or tr("share.default_settings"), locks=locks),
                 icon=":material/link:")
-    if seen["problems"]:  # aelib.sharing.share's own words (English) for each problem
-        st.warning(tr("share.ignored") + "\n".join(f"- {p}" for p in seen["problems"]))
+    if seen["problems"]:  # aelib.sharing.share's Words for each problem, said in the learner's language
+        st.warning(tr("share.ignored") + "\n".join(f"- {in_lang(p)}" for p in seen["problems"]))
 
 
 def current_settings() -> dict:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from aelib.i18n import Words
 from aelib.settings import Choice, Flag, Float, Int, Setting, Text
 
 __all__ = ["LOCK", "MAX_PARAMS", "MAX_PROBLEMS", "MAX_VALUE", "Choice", "Field", "Flag", "Float", "Int", "Several",
@@ -77,7 +78,7 @@ def _formatted(field: Field, value: object) -> str | None:
 
 def _name(key: object) -> str:
     """A parameter's name as it may appear in a message (an unreadable one is not echoed)."""
-    return f"`{key}`" if isinstance(key, str) and _SAFE.fullmatch(key) else "a parameter with an unusual name"
+    return f"`{key}`" if isinstance(key, str) and _SAFE.fullmatch(key) else Words("share.unusual_name")
 
 
 def _value(text: str) -> str:
@@ -88,39 +89,41 @@ def decode(params: Mapping[str, str | list[str]], schema: Mapping[str, Field],
            passthrough: Collection[str] = ()) -> tuple[dict[str, object], set[str], list[str]]:
     """(settings, locked keys, problems) from untrusted query parameters. Every value is checked against the
     schema; a problem (unknown key, bad or over-long value, repeated key, too many parameters) is described in
-    words and that parameter ignored. Keys in `passthrough` (the language) belong to others and are skipped.
+    Words (English as a str; a page says them in the learner's language) and that parameter ignored. Keys in
+    `passthrough` (the language) belong to others and are skipped.
     Never raises on any input."""
     settings: dict[str, object] = {}
     locked: set[str] = set()
     problems: list[str] = []
     items = list(params.items())
     if len(items) > MAX_PARAMS:
-        problems.append(f"the link has {len(items)} parameters; only the first {MAX_PARAMS} were read")
+        problems.append(Words("share.too_many", n=len(items), most=MAX_PARAMS))
     for key, raw in items[:MAX_PARAMS]:
         if key in passthrough:
             continue
         values = raw if isinstance(raw, list | tuple) else [raw]
         if key != LOCK and key not in schema:
-            problems.append(f"{_name(key)} is not a setting of this app")
+            problems.append(Words("share.not_a_setting", name=_name(key)))
             continue
         if len(values) != 1 or not isinstance(values[0], str):
-            problems.append(f"{_name(key)} was given {len(values)} times")
+            problems.append(Words("share.repeated", name=_name(key), n=len(values)))
             continue
         text = values[0].strip()
         limit = sum(len(k) + 1 for k in schema) if key == LOCK else MAX_VALUE
         if len(text) > limit:
-            problems.append(f"{_name(key)} is too long ({len(text)} characters)")
+            problems.append(Words("share.too_long", name=_name(key), n=len(text)))
         elif key == LOCK:
             for name in filter(None, (n.strip() for n in text.split(","))):
                 if name in schema:
                     locked.add(name)
                 else:
-                    problems.append(f"{LOCK}: {_name(name)} is not a setting that can be locked")
+                    problems.append(Words("share.not_lockable", lock=LOCK, name=_name(name)))
         else:
             try:
                 settings[key] = schema[key].parse(text)
             except (ValueError, TypeError, OverflowError) as err:
-                problems.append(f"{_name(key)}{_value(text)} {err}")
+                why = err.words if isinstance(getattr(err, "words", None), Words) else str(err)
+                problems.append(Words("share.bad_value", name=_name(key), value=_value(text), why=why))
     if len(problems) > MAX_PROBLEMS:
-        problems = [*problems[:MAX_PROBLEMS], f"... and {len(problems) - MAX_PROBLEMS} more"]
+        problems = [*problems[:MAX_PROBLEMS], Words("share.more", n=len(problems) - MAX_PROBLEMS)]
     return settings, locked, problems

@@ -133,3 +133,12 @@ def test_a_teachers_link_is_described_in_chinese():
     info = zh("share.came_from_link", settings="model = vae", locks=zh("share.locked", locked="model"))
     assert any(i.value == info for i in at.info), [i.value for i in at.info]
     assert any(w.value.startswith(zh("share.ignored")) for w in at.warning)
+
+
+def test_what_a_link_got_wrong_is_said_in_chinese_too():
+    """Each ignored parameter's reason, not only the heading, in the page's language (it was English)."""
+    at = opened({"lang": "zh", "epochs": "3", "oops": "1", "model": ["vae", "ae"]})
+    [warning] = [w.value for w in at.warning if w.value.startswith(zh("share.ignored"))]
+    assert zh("share.not_a_setting", name="`oops`") in warning
+    assert zh("share.repeated", name="`model`", n=2) in warning
+    assert "not a setting" not in warning and "given" not in warning
