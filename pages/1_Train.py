@@ -71,7 +71,8 @@ with right:
         run_ds = widgets.run_dataset(run)
         s = ensure_summary(run, run_ds)
         if s:
-            c = st.columns(4)
+            # two to a row: four side by side in this column cut the numbers to "0.0…" on a 1024-px projector
+            c = [*st.columns(2), *st.columns(2)]
             c[0].metric(tr("train.metric_mse"), f"{s['test_mse']:.4f}",
                         delta=tr("train.metric_mse_delta", delta=f"{s['test_mse'] - s['pca_test_mse']:+.4f}"),
                         delta_color="inverse", help=tr("train.metric_mse_help", k=s["latent_dim"],
