@@ -126,3 +126,13 @@ def test_the_browsers_can_be_put_behind_the_server(tmp_path):
         assert refused.code == 2  # argparse's usage error, before anything starts
     else:
         raise AssertionError("--browser-nice 20 was accepted")
+
+
+def test_the_page_cost_summary_takes_medians_and_works_out_the_class_floor():
+    from tests.load.page_cost import summary
+
+    presses = [{"TaskDuration": t, "ScriptDuration": 1.0, "LayoutDuration": 0.1, "RecalcStyleDuration": 0.1,
+                "browser_cpu_seconds": c, "seconds_to_finished": 4.0} for t, c in [(2.0, 3.0), (9.0, 2.0), (2.5, 10.0)]]
+    got = summary(presses, sessions=30, cores=2)
+    assert got["median"]["TaskDuration"] == 2.5 and got["median"]["browser_cpu_seconds"] == 3.0
+    assert got["browsers_alone_need_seconds"] == 45.0  # 30 pages x 3 CPU-seconds on 2 cores
