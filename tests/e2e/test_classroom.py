@@ -107,7 +107,13 @@ def join_link_from_qr(page) -> str:
 
     qr = page.locator("[data-testid='stImage'] img").first
     qr.wait_for(timeout=30_000)
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())).convert("L"))
+    found = []
+    for _ in range(10):  # the <img> is in the page before its picture is decoded and painted (once in CI: blank)
+        qr.evaluate("img => img.decode()")
+        found = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())).convert("L"))
+        if found:
+            break
+        page.wait_for_timeout(500)
     assert [b.format for b in found] == [zxingcpp.BarcodeFormat.QRCode], found
     return found[0].text
 
