@@ -46,7 +46,7 @@ def live_board(code: str, key: str) -> None:
 def board(code: str, key: str, *, big: bool) -> None:
     """The whole board for the class's active exercise."""
     data, lang = room().board(code, key), current_lang()
-    join(code, big)
+    join(code, data["lang"], big)
     goal = GOALS[data["goal"]]
     title = tr("classroom.board_exercise", exercise=plain(data["exercise"]["name"]), goal=in_lang(goal.title)) \
         if data["exercise"] else tr("classroom.board_no_exercise", goal=in_lang(goal.title))
@@ -72,9 +72,9 @@ def board(code: str, key: str, *, big: bool) -> None:
                         theme=_theme(big))
 
 
-def join(code: str, big: bool) -> None:
-    """The join link as a QR code beside the code and the link in large letters."""
-    url = join_url(code)
+def join(code: str, class_lang: str, big: bool) -> None:
+    """The join link (in the class's language) as a QR code beside the code and the link in large letters."""
+    url = join_url(code, lang=class_lang)
     left, right = st.columns([1, 2] if big else [1, 4], vertical_alignment="center")
     left.image(board_plots.join_qr_svg(url), width="stretch", alt=tr("classroom.board_qr_alt", url=url))
     with right:

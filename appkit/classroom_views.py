@@ -13,7 +13,7 @@ from aelib.classroom.membership import joined_classes, member_since
 from aelib.i18n import Explained
 from aelib.runs import load_run
 from appkit import state, workspace
-from appkit.i18n import dataset_title, explain, family_title, in_lang, plain, tr
+from appkit.i18n import LANG, dataset_title, explain, family_title, in_lang, plain, tr
 
 CLASS = "aelab_class"  # session: the code of the class this learner chose to work in
 POSTED = "aelab_class_posted"  # session: run id -> (kind, text) of its post, so a run is posted once per session
@@ -204,6 +204,8 @@ def join_form(asked: str | None) -> None:
             st.error(explain(err))
             return
         st.session_state[CLASS] = parse_code(code)
+        if LANG not in st.session_state:  # a student who has not picked a language gets the class's
+            st.session_state[LANG] = room().info(code).lang
         st.query_params.pop("join", None)
         st.rerun()
 

@@ -335,7 +335,8 @@ def test_the_cli_creates_sets_reads_and_closes_a_class(url, tmp_path, monkeypatc
     made = json.loads(out[-1])
     assert len(out) == 1 and set(made) == {"code", "teacher_key", "join_url", "teacher_url"}
     code, key = made["code"], made["teacher_key"]
-    assert made["join_url"] == f"https://lab.example.org/Classroom?join={code}" and parse_code(code) == code
+    assert made["join_url"] == f"https://lab.example.org/Classroom?join={code}&lang=zh"  # the class's language
+    assert parse_code(code) == code
     assert cli.main(["classroom", "exercise", code, "--teacher-key", key, "--name", "2-D", "--dataset", "digits",
                      "--families", "ae,vae", "--latent", "2:2", "--epochs", "1:2", "--goal", "knn_accuracy",
                      "--json"]) == 0

@@ -65,8 +65,8 @@ def cmd_create(args) -> None:
         code, key = room.create_class(args.name, args.lang, args.days)
     if not args.json:
         print(Words("classroom.key_once"), file=sys.stderr)
-    show({"code": code, "teacher_key": key, "join_url": join_url(code), "teacher_url": teacher_url(code, key)},
-         args.json)
+    show({"code": code, "teacher_key": key, "join_url": join_url(code, lang=args.lang),
+          "teacher_url": teacher_url(code, key)}, args.json)
 
 
 def cmd_exercise(args) -> None:

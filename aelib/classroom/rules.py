@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from aelib.i18n import Explained
+from aelib.i18n import DEFAULT, Explained
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: a code read off a projector is typed right
 CODE_LENGTH = 6  # 31**6, about 900 million codes
@@ -100,9 +100,10 @@ def public_url(env: Mapping[str, str] | None = None) -> str:
     return ((os.environ if env is None else env).get("AELAB_PUBLIC_URL") or PUBLIC_URL).rstrip("/")
 
 
-def join_url(code: str, env: Mapping[str, str] | None = None) -> str:
-    """The Classroom page with the code filled in: what students open (and the board's QR code holds)."""
-    return f"{public_url(env)}/Classroom?{urlencode({'join': code})}"
+def join_url(code: str, env: Mapping[str, str] | None = None, lang: str = DEFAULT) -> str:
+    """The Classroom page with the code filled in, in the class's language: what students open (and the board's QR
+    code holds). Each student can still switch language in the sidebar."""
+    return f"{public_url(env)}/Classroom?{urlencode({'join': code, **({'lang': lang} if lang != DEFAULT else {})})}"
 
 
 def teacher_url(code: str, key: str, env: Mapping[str, str] | None = None) -> str:

@@ -314,3 +314,26 @@ def test_on_the_real_train_page_the_exercise_holds_the_inputs_and_the_run_reache
     assert any(s.value.startswith(prefix("classroom.posted", "en", code=code, student="Grace")) for s in at.success)
     (entry,) = room().results(code, key)["entries"]
     assert entry["student"] == "Grace" and entry["run_id"] == run.run_id and entry["settings"]["latent_dim"] == 2
+
+
+def test_a_chinese_class_is_joined_in_chinese_unless_the_student_chose_a_language():
+    code, key = room().create_class("三年级", "zh")
+    assert join_url(code, lang="zh").endswith(f"/Classroom?join={code}&lang=zh")
+    at = opened({"class": code, "key": key})
+    (image,) = at.get("image")  # the board's QR code holds the link in the class's language
+    svg = base64.b64decode(image.value[0].split(",", 1)[1]).decode("utf-8")
+    assert svg == board_plots.join_qr_svg(join_url(code, lang="zh"))
+
+    typed = opened({})  # a student who types the code, having chosen no language, gets the class's
+    typed.text_input(key="class_join_code").input(code).run()
+    typed.text_input(key="class_join_name").input("小明").run()
+    typed.button(key="class_join").click().run()
+    ok(typed)
+    assert typed.session_state["lang"] == "zh" and typed.query_params["lang"] == "zh"
+
+    chose = opened({"lang": "en"})  # one who chose English keeps it
+    chose.text_input(key="class_join_code").input(code).run()
+    chose.text_input(key="class_join_name").input("Li").run()
+    chose.button(key="class_join").click().run()
+    ok(chose)
+    assert chose.session_state["lang"] == "en"
