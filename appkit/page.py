@@ -52,6 +52,7 @@ def setup(title: str, heading: str | None = None) -> None:
     visitor sees the page at once; the heavy modules (torch, the data sets' libraries) load after them, with a note
     while they do (tens of seconds on a fresh server's first page). A page calls this before importing anything
     heavy: only streamlit, appkit.page and the i18n modules come above it."""
+    i18n.current_lang()  # ?lang= first: a first visit to a Chinese link gets a Chinese tab title
     page_title = i18n.tr(f"page.{page_slug(title)}")
     st.set_page_config(page_title=f"{page_title} · AE Lab", page_icon=":material/hub:", layout="wide")
     with st.sidebar:

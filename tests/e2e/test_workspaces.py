@@ -148,6 +148,7 @@ def test_a_run_outlives_a_reload_and_a_new_language_in_the_address(lab, context)
     wait_idle(page)
     no_exception(page)
     page.get_by_role("heading", name=t("train.title", "zh")).wait_for(timeout=10_000)
+    assert page.title().startswith(t("page.train", "zh"))  # the tab too, on the first run of the new session
     shows_the_run(page, 3, "zh")
     assert ws_of(page) == ws
     [run] = lab.runs(ws)
