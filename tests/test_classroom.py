@@ -62,7 +62,7 @@ def test_a_class_is_created_with_a_short_code_and_a_hashed_key(store, room):
         key.encode()).hexdigest()
     assert room.is_teacher(code, key) and not room.is_teacher(code, key[:-1] + "x") and not room.is_teacher(code, None)
     assert len({room.create_class("c", now=T0)[0] for _ in range(10)}) == 10
-    assert join_url(code, {"AELAB_PUBLIC_URL": "https://lab.school.org/"}) == f"https://lab.school.org/Classroom?join={code}"
+    assert join_url(code, {"AELAB_PUBLIC_URL": "https://lab.school.org/"}, lang="en") == f"https://lab.school.org/Classroom?join={code}"
 
 
 def test_wrong_codes_and_wrong_keys_are_refused_clearly(room):

@@ -100,7 +100,7 @@ def public_url(env: Mapping[str, str] | None = None) -> str:
     return ((os.environ if env is None else env).get("AELAB_PUBLIC_URL") or PUBLIC_URL).rstrip("/")
 
 
-def join_url(code: str, env: Mapping[str, str] | None = None, lang: str = DEFAULT) -> str:
+def join_url(code: str, env: Mapping[str, str] | None = None, *, lang: str) -> str:
     """The Classroom page with the code filled in, in the class's language: what students open (and the board's QR
     code holds). Each student can still switch language in the sidebar."""
     return f"{public_url(env)}/Classroom?{urlencode({'join': code, **({'lang': lang} if lang != DEFAULT else {})})}"

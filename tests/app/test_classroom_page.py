@@ -102,7 +102,7 @@ def test_a_teacher_creates_a_class_sees_the_key_once_and_sets_an_exercise():
     (link,) = [c.value for c in at.code if "key=" in c.value]
     code, key = re.fullmatch(r".*/Classroom\?class=(\w{6})&key=([\w-]+)", link).groups()
     assert room().is_teacher(code, key) and room().info(code).name == "Year 11"
-    assert any(c.value == join_url(code) for c in at.code)
+    assert any(c.value == join_url(code, lang="en") for c in at.code)
     at.button(key="class_key_kept").click().run()
     assert not [c.value for c in at.code if key in c.value]  # shown once: gone once kept
     assert at.session_state["class_quiz_on"] is False
@@ -186,8 +186,8 @@ def test_entries_appear_on_the_board_and_the_projector_shows_the_qr_code_of_the_
     kind, data = image.value[0].split(",", 1)
     assert kind == "data:image/svg+xml;base64"
     svg = base64.b64decode(data).decode("utf-8")
-    assert svg == board_plots.join_qr_svg(join_url(code))  # the QR code of the join link, as segno encodes it
-    assert any(join_url(code) in m.value and code in m.value for m in at.markdown)
+    assert svg == board_plots.join_qr_svg(join_url(code, lang="en"))  # the join link's QR code, as segno encodes it
+    assert any(join_url(code, lang="en") in m.value and code in m.value for m in at.markdown)
     assert list(at.table[0].value.iloc[:, 1]) == ["Ada", "Alan", "Grace"]
 
 
