@@ -1,16 +1,16 @@
 """Slow, pure computations (t-SNE, UMAP) keyed by their inputs in a small worker pool: two callers asking for
 the same thing share one result, the pool caps how many run at once, and a repeat is a dictionary lookup. And the
-labs' trainings (Tasks), keyed by workspace and lab, which go on when the page that started them goes away.
+labs' trainings (Tasks), keyed by workspace and lab, which go on when the page that started them goes away. And
+the process's training slots (Slots), which the runs and the labs' tasks share and count together.
 No Streamlit here: the app wraps this with a progress bar (appkit.jobs), the benchmarks time it directly."""
 from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -42,6 +42,52 @@ def digest(x: np.ndarray) -> str:
     return hashlib.sha1(np.ascontiguousarray(x).tobytes()).hexdigest()
 
 
+class Slots:
+    """The trainings that may run at once in this process (the Train page's runs and the labs' work alike), and how
+    many are training or waiting for a slot now (for the queue shown before a learner presses Train)."""
+
+    POLL_S = 0.5  # how often a waiter that may be stopped looks at its stop flag
+
+    def __init__(self, n: int):
+        self.n = n
+        self._sem = threading.BoundedSemaphore(n)
+        self._lock = threading.Lock()
+        self.waiting = self.training = 0
+
+    @contextmanager
+    def held(self, stop: threading.Event | None = None) -> Iterator[bool]:
+        """Wait for a slot and hold it for the body; yields True, or False (no slot held) if `stop` was set while
+        waiting."""
+        self._count("waiting", 1)
+        try:
+            while not self._sem.acquire(timeout=self.POLL_S):
+                if stop is not None and stop.is_set():
+                    got = False
+                    break
+            else:
+                got = True
+        finally:
+            self._count("waiting", -1)
+        if not got:
+            yield False
+            return
+        self._count("training", 1)
+        try:
+            yield True
+        finally:
+            self._count("training", -1)
+            self._sem.release()
+
+    def ahead(self) -> int:
+        """Trainings a new one would wait behind: those waiting, and those training once every slot is taken."""
+        with self._lock:
+            return self.waiting + max(self.training - self.n + 1, 0)
+
+    def _count(self, what: str, by: int) -> None:
+        with self._lock:
+            setattr(self, what, getattr(self, what) + by)
+
+
 class Task:
     """One learner's work on a lab page, running in a worker thread of the process: how far it has gone (written by
     the worker, read by any page following it), its future, and what the page does with the result (`then`, run by
@@ -52,7 +98,6 @@ class Task:
         self.fraction, self.text, self.waiting = 0.0, "", True
         self.then = then
         self.future: Future | None = None
-        self.started_at = time.time()
         self.stop = threading.Event()  # set by a page's Stop button; work that can stop sees it in report()
 
     def report(self, fraction: float, text=None) -> bool:
@@ -67,14 +112,14 @@ class Task:
 
 
 class Tasks:
-    """Work keyed by (workspace, lab): at most one at a time per key, run in a worker thread under `hold` (a
-    context manager that waits for one of the process's training slots), so that leaving the page, reloading it
+    """Work keyed by (workspace, lab): at most one at a time per key, run in a worker thread holding one of the
+    process's training slots, so that leaving the page, reloading it
     or losing the connection does not stop it. A finished task waits to be collected (take) by the next page of
     its workspace; at most `keep` uncollected ones are kept, the oldest dropped first."""
 
-    def __init__(self, workers: int, hold: Callable[[], AbstractContextManager], keep: int = MAX_ENTRIES):
+    def __init__(self, workers: int, slots: Slots, keep: int = MAX_ENTRIES):
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="aelab-lab")
-        self.hold, self.keep = hold, keep
+        self.slots, self.keep = slots, keep
         self.tasks: OrderedDict[tuple, Task] = OrderedDict()
         self.lock = threading.Lock()
 
@@ -94,7 +139,7 @@ class Tasks:
             return task
 
     def _run(self, task: Task, work: Callable[[Callable], object]) -> object:
-        with self.hold():
+        with self.slots.held():
             task.waiting = False
             return work(task.report)
 

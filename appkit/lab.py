@@ -7,9 +7,7 @@ as a message for the run after (the page reruns once the work is done, which wou
 its own keys, so the Train page's model is never replaced."""
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from contextlib import contextmanager
 
 import streamlit as st
 
@@ -17,31 +15,19 @@ from aelib.data import Dataset, DatasetUnavailable
 from aelib.i18n import Words
 from aelib.jobs import Task, Tasks
 from aelib.train import TrainingDiverged
-from appkit import resources, workspace
+from appkit import jobs, resources, workspace
 from appkit.i18n import current_lang, explain, in_lang, tr
 
-Report = Callable[[float, str | Words], None]  # (fraction done, text: aelib's Words are said in the learner's language)
+# (fraction done, text: aelib's Words are said in the learner's language) -> whether the learner asked to stop
+Report = Callable[[float, str | Words], bool]
 FAILURES = (TrainingDiverged, ValueError, RuntimeError)  # each becomes a message, never a traceback
 POLL_S = 0.25  # how often a following page looks at its task
-
-
-@contextmanager
-def _slot(slots, pace: resources.Pace):
-    """One of the process's training slots, held by a lab's worker (counted as waiting, then as training)."""
-    with pace.counting("waiting"):
-        slots.acquire()
-    try:
-        with pace.counting("training"):
-            yield
-    finally:
-        slots.release()
 
 
 @st.cache_resource
 def tasks() -> Tasks:
     """The labs' work, for every session of this server: under the same slots as the Train page's runs."""
-    slots, pace = resources.training_slots(), resources.pace()
-    return Tasks(workers=32, hold=lambda: _slot(slots, pace))
+    return Tasks(workers=32, slots=resources.training_slots())
 
 
 def sentences(parts: list[str]) -> str:
@@ -61,18 +47,22 @@ class Lab:
         st.session_state[self.request_key] = what
 
     def busy(self) -> bool:
-        """A request is waiting for this script run. Also, if this workspace's earlier work on the page is still
-        going, or finished while no page of it was open (the learner left, reloaded or lost the connection):
-        follow it here to the end, keep its result and draw the page again."""
+        """A request is waiting for this script run (the page freezes its inputs). Otherwise resume() first."""
         if self.request_key in st.session_state:
             return True
+        self.resume()
+        return False
+
+    def resume(self) -> None:
+        """If this workspace's earlier work on the page is still going, or finished while no page of it was open
+        (the learner left, reloaded or lost the connection): follow it here to the end, keep its result and draw
+        the page again."""
         task = tasks().get(self._key())
         if task is not None:
             if not task.done():
                 st.caption(tr("lab.resumed"))
             self._follow(task)
             st.rerun()
-        return False
 
     def stop(self) -> None:
         """Button callback: ask this workspace's running work on the lab to stop (work that checks report()'s
@@ -111,17 +101,13 @@ class Lab:
         return workspace.ensure(), self.request_key
 
     def _follow(self, task: Task) -> object | None:
-        bar, note = st.progress(0.0, text=tr("lab.starting")), st.empty()
-        while not task.done():
+        def where() -> tuple[float, str]:
             if task.waiting:
-                note.info(tr("training.waiting_slot"))
-            else:
-                note.empty()
-                bar.progress(task.fraction, text=in_lang(task.text) if task.text else tr("lab.starting"))
-            time.sleep(POLL_S)
+                return 0.0, tr("training.waiting_slot")
+            return task.fraction, in_lang(task.text) if task.text else tr("lab.starting")
+
+        jobs.follow(task.done, where, POLL_S)
         tasks().take(self._key(), task)
-        bar.empty()
-        note.empty()
         try:
             result = task.future.result()
         except FAILURES as err:

@@ -6,11 +6,11 @@ import os
 import statistics
 import threading
 from collections import deque
-from contextlib import contextmanager
 
 import streamlit as st
 
 from aelib.data import Dataset, load_dataset
+from aelib.jobs import Slots
 from aelib.train import set_threads, warm_up
 from appkit.i18n import tr
 
@@ -39,21 +39,19 @@ def dataset(name: str, seed: int = 0, data_dir: str | None = None) -> Dataset:
 
 
 @st.cache_resource
-def training_slots() -> threading.BoundedSemaphore:
-    return threading.BoundedSemaphore(SLOTS)
+def training_slots() -> Slots:
+    return Slots(SLOTS)
 
 
 class Pace:
     """This server's measured training pace: the last few runs' samples per second for each (model family,
-    dataset), and how many runs are training or waiting for a slot now. One record for the process; safe to use
-    from every session's thread."""
+    dataset). One record for the process; safe to use from every session's thread."""
 
     KEEP = 5  # recent runs per (model, dataset)
 
     def __init__(self):
         self._lock = threading.Lock()
         self._paces: dict[tuple[str, str], deque[float]] = {}
-        self.waiting = self.training = 0
 
     def record(self, model: str, dataset: str, pace: float | None) -> None:
         if pace and pace > 0:
@@ -65,25 +63,6 @@ class Pace:
         with self._lock:
             seen = list(self._paces.get((model, dataset), ()))
         return statistics.median(seen) if seen else None
-
-    def ahead(self) -> int:
-        """Runs a new run would wait behind: those waiting, and those training once every slot is taken."""
-        with self._lock:
-            return self.waiting + max(self.training - SLOTS + 1, 0)
-
-    def count(self, what: str, by: int) -> None:
-        """One more (by=1) or one fewer (by=-1) run "waiting" or "training"."""
-        with self._lock:
-            setattr(self, what, getattr(self, what) + by)
-
-    @contextmanager
-    def counting(self, what: str):
-        """Count a run as "waiting" or "training" while the body runs."""
-        self.count(what, 1)
-        try:
-            yield
-        finally:
-            self.count(what, -1)
 
 
 @st.cache_resource

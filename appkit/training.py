@@ -59,12 +59,12 @@ def show_results(run: Run, ds: Dataset, curves=None, grid=None) -> None:
 def expected(model: str, dataset: str, samples: int, epochs: int, cap: float = float("inf")) -> str:
     """How long such a run should take here, in words: from this server's recent runs of the family on the dataset
     and the runs ahead in the queue; or that there is no measurement yet."""
-    record = resources.pace()
-    guess = expected_seconds(samples, epochs, record.pace(model, dataset), record.ahead(), resources.SLOTS, cap)
+    ahead = resources.training_slots().ahead()
+    guess = expected_seconds(samples, epochs, resources.pace().pace(model, dataset), ahead, resources.SLOTS, cap)
     if guess is None:
         return tr("train.expect_unmeasured")
     text = tr("train.expect", s=f"{max(guess[0], 1):.0f}")
-    return text + (tr("train.expect_queue", n=record.ahead(), s=f"{guess[1]:.0f}") if guess[1] else "")
+    return text + (tr("train.expect_queue", n=ahead, s=f"{guess[1]:.0f}") if guess[1] else "")
 
 
 def start(ds: Dataset, mcfg, tcfg, data_dir: str | None = None, fresh: bool = False) -> Started:
@@ -178,7 +178,7 @@ def on_request(run: Run, key: str, label: str, work):
             if r is not None and (r is run or (run_id is not None and r.run_id == run_id)):
                 r.extras[key] = result
 
-    lab.busy()  # this view's earlier computation still going (the learner left or reloaded): follow it
+    lab.resume()  # this view's earlier computation still going (the learner left or reloaded): follow it
     button = st.empty()
     if not button.button(label, key=f"extra_{key}"):
         return None

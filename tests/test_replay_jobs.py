@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.decomposition import PCA
 
-from aelib.jobs import Jobs, Tasks
+from aelib.jobs import Jobs, Slots, Tasks
 from aelib.projections import nearest, pca_reconstruction
 from aelib.projections.plots import perplexity_strip, replay_figure
 from aelib.replay import frames, organisation, snapshot_epochs
@@ -144,34 +144,48 @@ def test_jobs_forget_the_oldest_beyond_their_limit():
     assert list(jobs.futures) == [(1,), (2,)]
 
 
-class Slots:
-    """A hold for Tasks that counts how many workers hold it at once (at most `n`)."""
+def test_slots_count_who_waits_and_who_trains_and_a_stopped_waiter_gives_up():
+    slots, gate, inside = Slots(1), threading.Event(), threading.Event()
 
-    def __init__(self, n: int):
-        self.sem, self.lock, self.now, self.most = threading.Semaphore(n), threading.Lock(), 0, 0
+    def hold():
+        with slots.held() as held:
+            assert held
+            inside.set()
+            gate.wait(5)
 
-    def __call__(self):
-        from contextlib import contextmanager
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert inside.wait(5)
+    assert (slots.training, slots.waiting, slots.ahead()) == (1, 0, 1)  # a new one would wait behind the holder
+    stop, gave_up = threading.Event(), []
 
-        @contextmanager
-        def held():
-            with self.sem:
-                with self.lock:
-                    self.now += 1
-                    self.most = max(self.most, self.now)
-                try:
-                    yield
-                finally:
-                    with self.lock:
-                        self.now -= 1
-        return held()
+    def wait_then_stop():
+        with slots.held(stop) as held:
+            gave_up.append(not held)
+
+    waiter = threading.Thread(target=wait_then_stop)
+    waiter.start()
+    for _ in range(100):
+        if slots.waiting == 1:
+            break
+        threading.Event().wait(0.02)
+    assert (slots.waiting, slots.ahead()) == (1, 2)
+    stop.set()
+    waiter.join(5)
+    assert gave_up == [True] and slots.waiting == 0 and slots.training == 1  # it never took the slot
+    gate.set()
+    holder.join(5)
+    assert (slots.training, slots.waiting, slots.ahead()) == (0, 0, 0)
+    with slots.held() as held:  # the slot the holder gave back, and nobody else's
+        assert held and slots.training == 1
 
 
-def test_tasks_run_under_the_hold_report_progress_and_keep_what_to_do_with_the_result():
-    gate, slots = threading.Event(), Slots(1)
-    tasks = Tasks(workers=4, hold=slots)
+def test_tasks_run_under_the_slots_report_progress_and_keep_what_to_do_with_the_result():
+    gate, slots, most = threading.Event(), Slots(1), []
+    tasks = Tasks(workers=4, slots=slots)
 
     def work(report):
+        most.append(slots.training)
         report(0.5, "half")
         gate.wait(5)
         report(7.0)  # clamped; the text stays
@@ -179,7 +193,7 @@ def test_tasks_run_under_the_hold_report_progress_and_keep_what_to_do_with_the_r
 
     kept = []
     a = tasks.start(("ws1", "lab"), work, kept.append)
-    b = tasks.start(("ws2", "lab"), lambda report: "other")
+    b = tasks.start(("ws2", "lab"), lambda report: most.append(slots.training) or "other")
     for _ in range(100):
         if a.fraction == 0.5:
             break
@@ -189,7 +203,7 @@ def test_tasks_run_under_the_hold_report_progress_and_keep_what_to_do_with_the_r
     assert tasks.start(("ws1", "lab"), lambda report: 0) is a  # a second tab follows the running one
     gate.set()
     assert a.future.result(5) == 42 and b.future.result(5) == "other"
-    assert (a.fraction, a.text) == (1.0, "half") and slots.most == 1
+    assert (a.fraction, a.text) == (1.0, "half") and most == [1, 1]
     a.then(a.future.result())
     assert kept == [42]
     assert tasks.get(("ws1", "lab")) is a  # finished, waiting for its workspace's page to collect it
@@ -198,7 +212,7 @@ def test_tasks_run_under_the_hold_report_progress_and_keep_what_to_do_with_the_r
 
 
 def test_a_new_request_replaces_a_finished_uncollected_task_and_failures_reach_the_follower():
-    tasks = Tasks(workers=2, hold=Slots(2))
+    tasks = Tasks(workers=2, slots=Slots(2))
     old = tasks.start(("ws", "lab"), lambda report: 1)
     old.future.result(5)
     new = tasks.start(("ws", "lab"), lambda report: 1 / 0)
@@ -210,7 +224,7 @@ def test_a_new_request_replaces_a_finished_uncollected_task_and_failures_reach_t
 
 
 def test_tasks_forget_the_oldest_finished_ones_beyond_their_limit():
-    tasks = Tasks(workers=1, hold=Slots(1), keep=2)
+    tasks = Tasks(workers=1, slots=Slots(1), keep=2)
     for k in range(4):
         tasks.start((f"ws{k}", "lab"), lambda report, k=k: k).future.result(5)
     tasks.start(("ws4", "lab"), lambda report: 4).future.result(5)

@@ -15,6 +15,7 @@ from aelib import infer
 from aelib.data import load_dataset
 from aelib.experiment import model_config, train_config
 from aelib.i18n import Words
+from aelib.jobs import Slots
 from aelib.runs import Ask, Runner, identity, load_run, message_of, words_json
 from aelib.runs import runner as runner_module
 from aelib.store import Status, open_store
@@ -27,7 +28,7 @@ def ds():
 
 
 def runner_for(store, **kw) -> Runner:
-    return Runner(store, threading.BoundedSemaphore(2), **kw)
+    return Runner(store, Slots(2), **kw)
 
 
 def ask(store, ds, epochs=3, latent=2, ws=None):
@@ -209,6 +210,27 @@ def test_a_vanished_owner_leaves_an_interrupted_run_at_its_last_epoch(store, ds,
     finally:
         go_on.set()
         lost.close()
+
+
+def test_a_run_waiting_for_a_slot_is_counted_in_the_queue_and_can_be_stopped_there(store, ds):
+    slots = Slots(1)
+    runner = Runner(store, slots)
+    try:
+        with slots.held():  # a lab's training holds the only slot
+            a = ask(store, ds, epochs=3)
+            started = runner.submit(a)
+            for _ in range(200):
+                if slots.waiting == 1:
+                    break
+                time.sleep(0.02)
+            assert (slots.waiting, slots.ahead()) == (1, 2)  # the next learner's estimate sees both
+            assert runner.stop(a.workspace, started.run_id)
+            finish(runner, started.run_id)
+        record = store.get_run(a.workspace, started.run_id)
+        assert record.status == Status.STOPPED and store.epochs(a.workspace, started.run_id) == []
+        assert (slots.waiting, slots.training) == (0, 0)
+    finally:
+        runner.close()
 
 
 def test_a_diverging_run_fails_with_its_message(store, ds):

@@ -19,7 +19,7 @@ from aelib import infer
 from aelib.data import Dataset
 from aelib.experiment import summarize, training_split
 from aelib.i18n import Words
-from aelib.jobs import digest
+from aelib.jobs import Slots, digest
 from aelib.models import Autoencoder, ModelConfig, build_model
 from aelib.models.pretrain import PretrainStats
 from aelib.replay import REPLAY_POINTS, snapshot_epochs
@@ -95,10 +95,10 @@ class View:
 
 
 class Runner:
-    """One per server process and store. workers: threads that may hold jobs; slots: a semaphore shared with the
-    process's other trainings (at most that many train at once, the rest wait)."""
+    """One per server process and store. workers: threads that may hold jobs; slots: shared with the process's
+    other trainings (at most that many train at once, the rest wait)."""
 
-    def __init__(self, store: Store, slots: threading.Semaphore, workers: int = 32,
+    def __init__(self, store: Store, slots: Slots, workers: int = 32,
                  lease_seconds: float = LEASE_SECONDS, owner: str | None = None):
         self.store, self.slots, self.lease_seconds = store, slots, lease_seconds
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -178,14 +178,11 @@ class Runner:
     def _run(self, job: Job) -> None:
         try:
             job.phase = Words("training.waiting_slot")
-            while not self.slots.acquire(timeout=0.5):
-                if job.stop.is_set():
+            with self.slots.held(job.stop) as held:
+                if not held:
                     self._end(job, None, [], Status.STOPPED, Words("runs.stopped_waiting"))
                     return
-            try:
                 self._train(job)
-            finally:
-                self.slots.release()
         except LeaseLost:
             log.info("run %s is no longer ours (deleted, taken over or expired)", job.run_id)
         except Exception:
