@@ -3,8 +3,6 @@ learner's main run from the Train page is never touched."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -14,6 +12,7 @@ from aelib.data import DATASETS, DIGIT_NAMES, Dataset, DatasetUnavailable
 from aelib.i18n import Words
 from aelib.labs import anomaly as an
 from aelib.labs import anomaly_plots as ap
+from aelib.labs.anomaly import AnomalyRun
 from aelib.models import MODELS, ModelConfig, build_model
 from aelib.train import EpochStats, Progress, TrainConfig, TrainingDiverged
 from appkit import resources, your_data_views
@@ -25,20 +24,6 @@ LAB = Lab("anomaly")  # the request slot; the training runs on the server, keyed
 RUN, REQUEST, THRESHOLD = "aelab_anomaly_run", LAB.request_key, "an_threshold"
 MODEL_FOR_KIND = {"image": "conv_ae", "sequence": "seq_ae", "table": "ae"}  # a sensible family per data kind
 SHOW = 8  # samples per row of heat maps
-
-
-@dataclass
-class AnomalyRun:
-    dataset: str
-    split: an.AnomalySplit
-    model_cfg: ModelConfig
-    train_cfg: TrainConfig
-    model: Any = None  # aelib Autoencoder
-    history: list[EpochStats] = field(default_factory=list)
-    status: str = "training"  # training | finished | stopped | diverged
-    message: str = ""  # aelib's words for a diverged run; the other statuses are worded when shown
-    seconds: float = 0.0  # training time, once finished
-    scored: an.Scored | None = None  # errors and the textbook threshold, once training has ended
 
 
 def get_run() -> AnomalyRun | None:
@@ -159,11 +144,15 @@ def train_now(name: str, split: an.AnomalySplit, mcfg: ModelConfig, tcfg: TrainC
             run.status, run.message = "diverged", err.words
         return run
 
-    def keep(trained: AnomalyRun) -> None:
-        st.session_state[RUN] = trained
-        _finish(trained)
+    LAB.run(work)
 
-    LAB.run(work, keep)
+
+@LAB.keeper
+def keep(trained: AnomalyRun) -> None:
+    """The detector where the page reads it, scored (in this session: scoring is quick, and a kept run comes back
+    from the workspace unscored)."""
+    st.session_state[RUN] = trained
+    _finish(trained)
 
 
 def show_threshold_metrics(run: AnomalyRun) -> None:

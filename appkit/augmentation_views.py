@@ -70,11 +70,13 @@ def result_dataset() -> Dataset | None:
 def work(ds: Dataset, cfg: AugmentConfig, ae=None, source: str = TRAINED_HERE,
          data: tuple = (None, 0, None)) -> None:
     where = (ds.name, *data[1:])
+    LAB.run(lambda report: (augmentation.experiment(ds, cfg, report, ae, source), where))
 
-    def keep(result) -> None:
-        st.session_state[RESULT], st.session_state[DATA] = result, where
 
-    LAB.run(lambda report: augmentation.experiment(ds, cfg, report, ae, source), keep)
+@LAB.keeper
+def keep(result_where: tuple) -> None:
+    """The experiment's result, and (dataset, seed, data folder) it was measured on."""
+    st.session_state[RESULT], st.session_state[DATA] = result_where
 
 
 def configure(values: dict) -> AugmentConfig | None:

@@ -49,8 +49,12 @@ def train_new(settings: tuple[str, tuple[int, ...], int], seed: int = 0) -> None
     ds = load(name)
     if ds is None:
         return
-    LAB.run(lambda report: cz.build_lab(ds, sizes, cz.train_config(epochs, seed), report),
-            lambda lab: st.session_state.__setitem__(RESULT, lab))
+    LAB.run(lambda report: cz.build_lab(ds, sizes, cz.train_config(epochs, seed), report))
+
+
+@LAB.keeper
+def keep(lab: cz.CompressionLab) -> None:
+    st.session_state[RESULT] = lab
 
 
 def _references(lab: cz.CompressionLab, ds: Dataset, x) -> dict[str, float]:

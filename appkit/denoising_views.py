@@ -60,10 +60,10 @@ def training_inputs(disabled: bool) -> tuple[str, str, float, int, int]:
     return name, noise, float(level), int(epochs), int(latent)
 
 
-def train_live(ds: Dataset, dae_cfg: ModelConfig, tcfg: TrainConfig, then, **given) -> None:
-    """dl.train_pair() on the server, followed with a progress bar; then(pair) keeps it. A failure leaves a message
-    and the page's previous pair (if any) in place."""
-    LAB.run(lambda report: dl.train_pair(ds, dae_cfg, tcfg, report, **given), then)
+def train_live(ds: Dataset, dae_cfg: ModelConfig, tcfg: TrainConfig, finish=None, **given) -> None:
+    """dl.train_pair() on the server (then finish(pair), there too), followed with a progress bar; keep() keeps it
+    here and in the workspace. A failure leaves a message and the page's previous pair (if any) in place."""
+    LAB.run(lambda report: (finish or (lambda pair: pair))(dl.train_pair(ds, dae_cfg, tcfg, report, **given)))
 
 
 def train_new(settings: tuple[str, str, float, int, int], seed: int = 0) -> None:
@@ -76,7 +76,7 @@ def train_new(settings: tuple[str, str, float, int, int], seed: int = 0) -> None
         except ValueError as err:
             fail(explain(err))
             return
-        train_live(ds, dae_cfg, tcfg, keep)
+        train_live(ds, dae_cfg, tcfg)
 
 
 def adopt_main_run(run: Run) -> None:
@@ -88,11 +88,12 @@ def adopt_main_run(run: Run) -> None:
     plain = run.extras.get("plain_ae")  # (model, history)
     history, data_dir = run.history, run.data_dir
     train_live(ds, run.model_cfg, run.train_cfg,
-               lambda pair: keep(replace(pair, histories=(history, plain[1] if plain else pair.histories[1]),
-                                         source=FROM_TRAIN_PAGE, data_dir=data_dir)),
+               lambda pair: replace(pair, histories=(history, plain[1] if plain else pair.histories[1]),
+                                    source=FROM_TRAIN_PAGE, data_dir=data_dir),
                dae=run.model, plain=plain[0] if plain else None)
 
 
+@LAB.keeper
 def keep(pair: dl.DenoisePair) -> None:
     """Store a new pair and start its test noise at the noise it was trained on (the test widgets are not
     drawn in a training run, so their values may be set here)."""

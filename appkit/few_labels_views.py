@@ -2,14 +2,13 @@
 never replaced), training the feature extractor and fitting the probes in a shared training slot, and the views."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 import streamlit as st
 
 from aelib.data import DATASETS, Dataset
 from aelib.experiment import FROM_TRAIN_PAGE, TRAINED_HERE
 from aelib.labs import few_labels
+from aelib.labs.few_labels import ProbeLab
 from aelib.labs.few_labels_plots import accuracy_curves, feature_titles
 from aelib.models import MODELS
 from aelib.train import TrainConfig
@@ -22,19 +21,6 @@ LAB = Lab("few_labels")  # the request and error slots
 request, busy, take_request, fail, take_error, load = (LAB.request, LAB.busy, LAB.take_request, LAB.fail,
                                                        LAB.take_error, LAB.load)
 IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]
-
-
-@dataclass
-class ProbeLab:
-    """An extractor, the curve measured with it, and where both came from."""
-    dataset: str
-    model_name: str
-    latent_dim: int
-    epochs: int
-    repeats: int
-    curve: dict  # few_labels.accuracy_curve()
-    n_test: int
-    source: str = TRAINED_HERE  # or FROM_TRAIN_PAGE
 
 
 def get_lab() -> ProbeLab | None:
@@ -80,7 +66,12 @@ def measure(ds: Dataset, settings: tuple[str, int, int, int], model=None, source
         return ProbeLab(ds.name, extractor.cfg.model, feats.widths["ae"], epochs, repeats, curve, len(ds.y_test),
                         source)
 
-    LAB.run(work, lambda lab: st.session_state.__setitem__(RESULT, lab))
+    LAB.run(work)
+
+
+@LAB.keeper
+def keep(lab: ProbeLab) -> None:
+    st.session_state[RESULT] = lab
 
 
 def train_new(settings: tuple[str, int, int, int]) -> None:

@@ -3,7 +3,7 @@ learner's main run from the Train page is only read), training them live in a sh
 views: prior samples, the latent grid, traversals, interpolation and a chosen digit."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,7 @@ from aelib import infer
 from aelib.data import DATASETS, Dataset
 from aelib.experiment import FROM_TRAIN_PAGE, TRAINED_HERE, model_config
 from aelib.labs import generation as gen
+from aelib.labs.generation import Conditional
 from aelib.labs.generation_plots import manifold, z_name
 from aelib.models import Autoencoder
 from aelib.models.zoo_plots import curves, two_clouds
@@ -23,19 +24,12 @@ from appkit.lab import Lab
 from appkit.state import Run
 
 PAIR, CVAE = "aelab_generation_pair", "aelab_generation_cvae"
-LAB = Lab("generation")  # the request and error slots
+# the request and error slots; the workspace keeps the latest pair and conditional VAE apart
+LAB = Lab("generation", part=lambda result: "cvae" if isinstance(result, Conditional) else "pair")
 request, busy, take_request, fail, take_error, load = (LAB.request, LAB.busy, LAB.take_request, LAB.fail,
                                                        LAB.take_error, LAB.load)
 IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]
 SHOW, N_CLOUD, STEPS, MAX_TRAVERSE = 10, 1000, 9, 8  # samples per row, codes per scatter, path steps, rows
-
-
-@dataclass
-class Conditional:
-    model: Autoencoder
-    dataset: str
-    source: str = TRAINED_HERE  # or FROM_TRAIN_PAGE
-    data_dir: str | None = None
 
 
 def titles() -> dict[str, str]:
@@ -94,16 +88,20 @@ def train(what: str, settings: tuple[str, int, int], run: Run | None, seed: int 
         return
     source, data_dir = (FROM_TRAIN_PAGE, run.data_dir) if main else (TRAINED_HERE, None)
     if what == "cvae_main":
-        st.session_state[CVAE] = Conditional(run.model, ds.name, source, data_dir)
+        LAB.adopt(Conditional(run.model, ds.name, source, data_dir))
     elif what == "cvae":
         name = ds.name
-        LAB.run(lambda log: gen.train_cvae(ds, cfg, tcfg, log),
-                lambda result: st.session_state.__setitem__(CVAE, Conditional(result[0], name)))
+        LAB.run(lambda log: Conditional(gen.train_cvae(ds, cfg, tcfg, log)[0], name))
     else:
         given = {cfg.model: run.model} if main else {}
         vae_cfg = cfg if cfg.model == "vae" else gen.partner_config(cfg)
-        LAB.run(lambda log: gen.train_pair(ds, vae_cfg, tcfg, log, **given),
-                lambda pair: st.session_state.__setitem__(PAIR, replace(pair, source=source, data_dir=data_dir)))
+        LAB.run(lambda log: replace(gen.train_pair(ds, vae_cfg, tcfg, log, **given), source=source, data_dir=data_dir))
+
+
+@LAB.keeper
+def keep(result: Conditional | gen.GenerationPair) -> None:
+    """A trained conditional VAE, or a VAE beside a plain AE, where the page reads it."""
+    st.session_state[CVAE if isinstance(result, Conditional) else PAIR] = result
 
 
 def _model_samples(pair: gen.GenerationPair, ds: Dataset, seed: int) -> dict[str, tuple]:

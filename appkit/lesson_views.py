@@ -19,7 +19,9 @@ from appkit.lab import Lab
 CHOICE, RESULTS, REQUEST = "lesson", "lesson_results", "lesson_request"  # session keys (CHOICE: as in the URL)
 PICK = "lesson_pick_"
 SEED = 0
-LAB = Lab("lessons")  # the experiment runs on the server, keyed by workspace: it goes on if the learner leaves
+# the experiment runs on the server, keyed by workspace: it goes on if the learner leaves; each lesson's result is
+# kept in the workspace under lessons/<lesson id>
+LAB = Lab("lessons", part=lambda done: done["lesson"])
 
 
 def _picked() -> None:
@@ -56,6 +58,13 @@ def _request(lesson_id: str) -> None:
 
 def _forget(lesson_id: str) -> None:
     results().pop(lesson_id, None)
+    LAB.forget(lesson_id)
+
+
+@LAB.keeper
+def keep(done: dict) -> None:
+    """{"lesson": id, "pick": the learner's prediction, "result": the experiment's} where the page reads it."""
+    results()[done["lesson"]] = {"result": done["result"], "pick": done["pick"]}
 
 
 def predict(lesson: Lesson) -> int | None:
@@ -82,8 +91,8 @@ def run_requested(lesson: Lesson) -> None:
     st.session_state[REQUEST] = None  # taken: a learner who leaves and comes back follows it, never runs it twice
     pick, lesson_id = st.session_state.get(PICK + lesson.id), lesson.id
     ds, running = resources.dataset(lessons.DATASET, SEED), tr("lessons.running")
-    LAB.run(lambda report: lesson.run(ds, SEED, lambda f: report(f, running)),
-            lambda result: results().__setitem__(lesson_id, {"result": result, "pick": pick}))
+    LAB.run(lambda report: {"lesson": lesson_id, "pick": pick,
+                            "result": lesson.run(ds, SEED, lambda f: report(f, running))})
     st.rerun()
 
 

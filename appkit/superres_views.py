@@ -51,8 +51,12 @@ def train_new(settings: tuple[str, int, int], seed: int = 0) -> None:
     except ValueError as err:
         fail(explain(err))
         return
-    LAB.run(lambda report: sr.fit(ds, cfg, tcfg, report, progress_every_s=0.3),
-            lambda result: st.session_state.__setitem__(RESULT, result))
+    LAB.run(lambda report: sr.fit(ds, cfg, tcfg, report, progress_every_s=0.3))
+
+
+@LAB.keeper
+def keep(result: sr.SuperRes) -> None:
+    st.session_state[RESULT] = result
 
 
 def _restored(result: sr.SuperRes, ds: Dataset) -> dict[str, np.ndarray]:

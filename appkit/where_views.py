@@ -36,11 +36,21 @@ def show_code(*objs) -> None:
         st.code(source.code_of(*objs), language="python")
 
 
-def _work(lab: Lab, slot: str, work) -> None:
+def _work(lab: Lab, work) -> None:
     """Do the requested work (inputs are frozen on this run), keep its result, and rerun to show it."""
     if lab.take_request():
-        lab.run(work, lambda result: st.session_state.__setitem__(slot, result))
+        lab.run(work)
         st.rerun()
+
+
+@REC.keeper
+def keep_recommender(result: recommender.RecommenderResult) -> None:
+    st.session_state[REC_RESULT] = result
+
+
+@FC.keeper
+def keep_forecast(result: forecasting.ForecastResult) -> None:
+    st.session_state[FC_RESULT] = result
 
 
 def recommender_demo(frozen: bool) -> None:
@@ -56,7 +66,7 @@ def recommender_demo(frozen: bool) -> None:
     epochs = c[4].number_input(tr("where.rec.epochs"), 5, 200, step=5, key="where_rec_epochs", disabled=frozen)
     st.button(tr("where.rec.run"), key="where_rec_run", type="primary", disabled=frozen, on_click=REC.request)
     show_code(recommender.AutoRec, recommender.AutoRecConfig)
-    _work(REC, REC_RESULT, lambda report: recommender.experiment(
+    _work(REC, lambda report: recommender.experiment(
         recommender.make_ratings(int(users), int(items), int(rank), float(density)), int(epochs), report=report))
     error = REC.take_error()
     if error:
@@ -88,7 +98,7 @@ def forecast_demo(frozen: bool) -> None:
         if ds is None:
             FC.take_request()
         else:
-            _work(FC, FC_RESULT, lambda report: forecasting.experiment(ds, int(epochs), HISTORY, int(horizon),
+            _work(FC, lambda report: forecasting.experiment(ds, int(epochs), HISTORY, int(horizon),
                                                                        report=report))
     error = FC.take_error()
     if error:

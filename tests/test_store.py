@@ -184,6 +184,28 @@ def test_gc_removes_old_workspaces_and_keeps_what_must_be_kept(store):
     assert store.stats()["runs"] == 1
 
 
+def test_a_labs_result_is_kept_replaced_listed_and_removed_with_its_workspace(store):
+    day = 86400.0
+    ws, other, old = store.new_workspace(now=T0), store.new_workspace(now=T0), store.new_workspace(now=T0 - 100 * day)
+    store.results.save(ws, "denoising", '{"a": 1}', b"first", now=T0)
+    store.results.save(ws, "denoising", '{"a": 2}', b"second", now=T0 + 1)  # the newest replaces it
+    store.results.save(ws, "lessons/score", "{}", b"", now=T0 + 2)
+    assert store.results.get(ws, "denoising") == ('{"a": 2}', b"second")
+    assert [r["lab"] for r in store.results.list(ws)] == ["lessons/score", "denoising"]
+    assert store.results.get(other, "denoising") is None and store.results.list(other) == []  # never another's
+    with pytest.raises(LookupError):
+        store.results.save("no-such-workspace", "denoising", "{}", b"")
+    with pytest.raises(Explained) as err:
+        store.results.save(ws, "denoising", "{}", b"x" * 2000, limit=1000)
+    assert err.value.words.key == "store.result_too_big"
+    assert store.results.get(ws, "denoising") == ('{"a": 2}', b"second")  # a refused write leaves the old whole
+    assert store.results.delete(ws, "lessons/score") and not store.results.delete(ws, "lessons/score")
+    assert store.stats()["lab_results"] == 1 and store.stats()["lab_result_bytes"] == len('{"a": 2}') + 6
+    store.results.save(old, "anomaly", "{}", b"old", now=T0 - 100 * day)
+    store.gc(30, now=T0 + 10)
+    assert store.results.list(old) == [] and store.stats()["lab_results"] == 1  # gone with its workspace
+
+
 def test_a_store_written_at_version_1_opens_upgraded(url):
     engine = make_engine(url)
     assert upgrade(engine, target=1) == 1
@@ -196,9 +218,10 @@ def test_a_store_written_at_version_1_opens_upgraded(url):
     engine.dispose()
     store = open_store(url)
     try:
-        assert store.stats()["schema_version"] == LATEST == 4
+        assert store.stats()["schema_version"] == LATEST == 5
         assert [r.name for r in store.list_runs("w" * 32)] == ["old"]
         store.uploads.save("w" * 32, "new.csv", b"1,2\n")  # version 2's table works
+        store.results.save("w" * 32, "denoising", "{}", b"x")  # and version 5's
         with store.db.engine.connect() as conn:  # a migrated database has exactly the tables and columns declared
             seen = sa.inspect(conn)
             found = {t: {c["name"] for c in seen.get_columns(t)} for t in seen.get_table_names()}

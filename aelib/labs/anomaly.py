@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sklearn import metrics as skm
@@ -234,3 +234,19 @@ def detect(ds: Dataset, split: AnomalySplit, model: str = "conv_ae", latent_dim:
         if isinstance(ev, EpochStats) and log is not None:
             log(ev)
     return net, score_split(net, split), time.perf_counter() - t0
+
+
+@dataclass
+class AnomalyRun:
+    """A detector the Anomaly page trained: its split, settings, network and epochs, how it ended and, once it has,
+    its scores (what the page keeps)."""
+    dataset: str
+    split: AnomalySplit
+    model_cfg: ModelConfig
+    train_cfg: TrainConfig
+    model: Autoencoder | None = None
+    history: list[EpochStats] = field(default_factory=list)
+    status: str = "training"  # training | finished | stopped | diverged
+    message: Words | str = ""  # aelib's words for a diverged run; the other statuses are worded when shown
+    seconds: float = 0.0  # training time, once finished
+    scored: Scored | None = None  # errors and the textbook threshold, once training has ended

@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from aelib import infer
 from aelib.data import Dataset
-from aelib.experiment import fit, model_config
+from aelib.experiment import TRAINED_HERE, fit, model_config
 from aelib.i18n import Words
 from aelib.models import MODELS, Autoencoder
 from aelib.train import TrainConfig
@@ -159,3 +159,16 @@ def report(ds: Dataset, model: str, latent_dim: int, k: int | None, tcfg: TrainC
             **{f: round(curve[f]["mean"][0], 4) for f in FEATURE_SETS},
             **{f"{f}_sd": round(curve[f]["sd"][0], 4) for f in FEATURE_SETS},
             "train_seconds": round(train_s, 2), **extra, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+@dataclass
+class ProbeLab:
+    """An extractor, the curve measured with it, and where both came from (what the Few labels page keeps)."""
+    dataset: str
+    model_name: str
+    latent_dim: int
+    epochs: int
+    repeats: int
+    curve: dict  # accuracy_curve()
+    n_test: int
+    source: str = TRAINED_HERE  # or FROM_TRAIN_PAGE

@@ -275,3 +275,12 @@ def interpolations(pair: GenerationPair, xa: np.ndarray, xb: np.ndarray, steps: 
             out[f"{name}_{how}"] = infer.decode(model, z.astype(np.float32))
             out[f"norm_{name}_{how}"] = np.linalg.norm(z, axis=1)
     return out
+
+
+@dataclass
+class Conditional:
+    """A trained conditional VAE and where it came from (what the Generation page keeps)."""
+    model: Autoencoder
+    dataset: str
+    source: str = TRAINED_HERE  # or FROM_TRAIN_PAGE
+    data_dir: str | None = None

@@ -1,5 +1,6 @@
 """What else a workspace keeps besides runs: the datasets a learner uploaded (raw bytes, parsed again by
-aelib.data.your_data when used, under a per-workspace quota) and their quiz answers."""
+aelib.data.your_data when used, under a per-workspace quota), their quiz answers and their latest result on each
+lab page (packed by aelib.runs.kept; the store only keeps the bytes)."""
 from __future__ import annotations
 
 import json
@@ -10,9 +11,10 @@ import sqlalchemy as sa
 
 from aelib.i18n import Explained
 from aelib.store.engine import Db
-from aelib.store.schema import quiz_answers, uploads, workspaces
+from aelib.store.schema import lab_results, quiz_answers, uploads, workspaces
 
 UPLOAD_QUOTA = 100_000_000  # bytes of uploads one workspace may keep
+RESULT_BYTES = 100_000_000  # bytes of one lab result (the largest, Compression's eight codecs, is about 10 MB)
 
 
 class Uploads:
@@ -94,6 +96,54 @@ class Quiz:
     def stats(self) -> dict[str, int]:
         with self.db.read() as conn:
             return {"quiz_answers": conn.execute(sa.select(sa.func.count()).select_from(quiz_answers)).scalar()}
+
+
+class LabResults:
+    def __init__(self, db: Db):
+        self.db = db
+
+    def save(self, workspace: str, lab: str, tree: str, data: bytes, limit: int = RESULT_BYTES,
+             now: float | None = None) -> None:
+        """Keep (replacing) the workspace's result on a lab; LookupError for an unknown workspace, an Explained
+        error past the limit. One transaction: a failed write leaves the earlier result whole."""
+        now = time.time() if now is None else now
+        size = len(tree.encode()) + len(data)
+        if size > limit:
+            raise Explained("store.result_too_big", size=_mb(size), limit=_mb(limit))
+        with self.db.write() as conn:
+            if conn.execute(workspaces.update().where(workspaces.c.id == workspace).values(touched_at=now)
+                            ).rowcount != 1:
+                raise LookupError("no such workspace")
+            key = (lab_results.c.workspace_id == workspace) & (lab_results.c.lab == lab)
+            conn.execute(lab_results.delete().where(key))
+            conn.execute(lab_results.insert().values(workspace_id=workspace, lab=lab[:100], tree=tree, size=size,
+                                                     data=bytes(data), saved_at=now))
+
+    def get(self, workspace: str, lab: str) -> tuple[str, bytes] | None:
+        """(tree, data) of the workspace's result on the lab, or None."""
+        with self.db.read() as conn:
+            row = conn.execute(sa.select(lab_results.c.tree, lab_results.c.data).where(
+                lab_results.c.workspace_id == workspace, lab_results.c.lab == lab)).first()
+        return None if row is None else (row.tree, bytes(row.data))
+
+    def list(self, workspace: str) -> list[dict]:
+        """lab, size and saved_at of each of the workspace's results, newest first."""
+        cols = (lab_results.c.lab, lab_results.c.size, lab_results.c.saved_at)
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(*cols).where(lab_results.c.workspace_id == workspace)
+                                .order_by(lab_results.c.saved_at.desc(), lab_results.c.lab)).all()
+        return [r._asdict() for r in rows]
+
+    def delete(self, workspace: str, lab: str) -> bool:
+        with self.db.write() as conn:
+            return conn.execute(lab_results.delete().where(lab_results.c.workspace_id == workspace,
+                                                           lab_results.c.lab == lab)).rowcount == 1
+
+    def stats(self) -> dict[str, int]:
+        with self.db.read() as conn:
+            n, size = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(lab_results.c.size), 0))
+                                   ).one()
+        return {"lab_results": n, "lab_result_bytes": size}
 
 
 def _mb(n: int) -> str:

@@ -158,6 +158,17 @@ class_answers = sa.Table(
     sa.Column("answered_at", sa.Float, nullable=False),
 )
 
+lab_results = sa.Table(
+    "lab_results", metadata,
+    # a workspace's latest result on each lab page (aelib.runs.kept: a JSON tree and a safetensors file)
+    sa.Column("workspace_id", sa.String(ID), sa.ForeignKey("workspaces.id", **_CASCADE), primary_key=True),
+    sa.Column("lab", sa.String(100), primary_key=True),
+    sa.Column("tree", sa.Text, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),  # bytes of tree and data together
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("saved_at", sa.Float, nullable=False),
+)
+
 
 def _create(*tables: sa.Table) -> Callable[[Connection], None]:
     def migrate(conn: Connection) -> None:
@@ -173,6 +184,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
      _create(follows, stops)),
     (4, "classes with their exercises, members, entries and quiz answers",
      _create(classes, exercises, members, entries, class_answers)),
+    (5, "each workspace's latest result on each lab page", _create(lab_results)),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aelib.models import ModelConfig
-from aelib.store.belongings import Quiz, Uploads
+from aelib.store.belongings import LabResults, Quiz, Uploads
 from aelib.store.engine import Db
 from aelib.store.records import ENDINGS, WEIGHTS, Claim, LeaseLost, Run, Status, dump, is_id, new_id, run_of
 from aelib.store.schema import (
@@ -54,6 +54,7 @@ class Store:
         self.db = db
         self.uploads = Uploads(db)
         self.quiz = Quiz(db)
+        self.results = LabResults(db)
 
     def close(self) -> None:
         self.db.close()
@@ -341,7 +342,7 @@ class Store:
                 "blobs": conn.execute(sa.select(count).select_from(blobs)).scalar(),
                 "blob_bytes": conn.execute(sa.select(sa.func.coalesce(sa.func.sum(blobs.c.size), 0))).scalar(),
             }
-        return {**out, **self.uploads.stats(), **self.quiz.stats()}
+        return {**out, **self.uploads.stats(), **self.quiz.stats(), **self.results.stats()}
 
     def all_runs(self) -> list[Run]:
         """Every run in every workspace, newest first: for operators (`python -m aelib runs`), never for pages."""

@@ -16,6 +16,7 @@ from appkit import resources
 from appkit.generation_views import CVAE, PAIR
 from appkit.state import Run
 from tests.app.helpers import figure, fresh, on, prefix, rows_of, titles, zh
+from tests.app.test_workspace_belongings import reopened
 
 PAGE = "pages/8_Generation.py"
 
@@ -122,6 +123,10 @@ def test_models_from_the_train_page_are_used_and_not_replaced():
     assert not at.exception and at.session_state[CVAE].model is cvae.model
     assert at.session_state[CVAE].source == t("origin.main", "en")
     assert at.session_state[PAIR] is pair  # the pair is kept beside it
+    again = reopened(at, PAGE)  # and both come back in a new session of the workspace
+    assert not again.exception, [e.value for e in again.exception]
+    assert again.session_state[CVAE].source == t("origin.main", "en") and again.session_state[CVAE].dataset == "digits"
+    assert again.session_state[PAIR].vae.cfg == run.model_cfg and len(again.session_state[PAIR].histories[1]) == 1
 
 
 def test_failures_are_messages_and_keep_the_previous_models(trained, monkeypatch):

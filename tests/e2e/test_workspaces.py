@@ -320,7 +320,8 @@ def test_a_share_link_never_carries_the_workspace(lab, browser, context):
 
 def test_a_lab_training_goes_on_when_the_learner_leaves_the_page(lab, context):
     """The Denoising lab's pair trains on the server: leave for another page mid-run, come back, and the page
-    follows it to the end and shows the pair (before, leaving stopped the script that trained it)."""
+    follows it to the end and shows the pair (before, leaving stopped the script that trained it); a reload in
+    another language shows it again, kept in the workspace."""
     page = context.new_page()
     page.goto(f"{lab.url}/Denoising?" + urlencode({"dn_dataset": "digits", "dn_epochs": 120, "dn_latent": 8}))
     wait_idle(page)
@@ -340,6 +341,10 @@ def test_a_lab_training_goes_on_when_the_learner_leaves_the_page(lab, context):
     wait_idle(page)
     no_exception(page)
     assert page.get_by_text(t("denoising.empty", "en").replace("**", "")).count() == 0  # the empty page's note
+    page.goto(f"{lab.url}/Denoising?" + urlencode({"ws": ws, "lang": "zh"}))  # a reload, now in Chinese
+    page.get_by_text(t("denoising.rows_heading", "zh")).wait_for(timeout=60_000)  # kept in the workspace
+    assert page.get_by_text(t("lab.restored", "zh")).count() == 1
+    no_exception(page)
 
 
 def test_the_anomaly_labs_stop_ends_its_server_side_training_and_keeps_the_detector(lab, context):
