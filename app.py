@@ -10,6 +10,7 @@ from appkit.i18n import current_lang, family_summary, family_title, tr
 # the sidebar and the heading first, then torch and the rest (the imports below are then instant)
 page.setup("Home", "home.title")
 from aelib.models import MODELS  # noqa: E402
+from aelib.teach.lessons import LESSONS  # noqa: E402
 from appkit import state  # noqa: E402
 
 st.markdown(tr("home.intro"))
@@ -33,7 +34,7 @@ for i in range(0, len(uses), 4):  # four to a row
 st.markdown(tr("home.learn"))
 c1, c2 = st.columns(2)
 c1.page_link("pages/14_Lessons.py", label=tr("page.lessons"), icon=":material/school:")
-c1.caption(tr("home.lessons_text"))
+c1.caption(tr("home.lessons_text", n=len(LESSONS)))
 c2.page_link("pages/13_Quiz.py", label=tr("page.quiz"), icon=":material/quiz:")
 c2.caption(tr("home.quiz_text"))
 

@@ -12,7 +12,7 @@ from appkit import lesson_views, share_views
 i18n.current_lang()
 LINKS = {path: label for path, label, _ in page.PAGES}
 
-st.markdown(tr("lessons.intro"))
+st.markdown(tr("lessons.intro", n=len(lesson_views.LESSONS)))
 lesson = lesson_views.choose_lesson()  # ?lesson=N, a shared link's one setting, is applied here
 share_views.page_share_expander("pages/14_Lessons.py")
 key = f"lesson.{lesson.id}"

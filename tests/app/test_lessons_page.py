@@ -33,6 +33,8 @@ def test_every_lesson_renders_in_each_language(lang):
         assert at.header[0].value == t(f"lesson.{lesson.id}.title", lang)
         assert len(at.latex) == len(lesson.formulas)
         assert at.button(key="lesson_run").disabled  # no prediction yet
+    assert at.markdown[0].value == t("lessons.intro", lang, n=len(lessons.LESSONS))  # it once said six of ten
+    assert at.markdown[0].value.startswith(f"{len(lessons.LESSONS)} ")
 
 
 def test_running_a_lesson_shows_the_result_and_explanation():
@@ -78,3 +80,11 @@ def test_the_score_lesson_runs_and_explains_in_each_language(lang):
     lesson = lessons.LESSONS[number - 1]
     expected = " ".join(t(key, lang, **facts) for key, facts in lesson.explanation(result))
     assert any(i.value == expected for i in at.info)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_home_page_counts_the_lessons_there_are(lang):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["lang"] = lang
+    at.run()
+    assert t("home.lessons_text", lang, n=len(lessons.LESSONS)) in [c.value for c in at.caption]
