@@ -52,6 +52,15 @@ def train_new(settings: tuple[str, tuple[int, ...], int], seed: int = 0) -> None
     LAB.run(lambda report: cz.build_lab(ds, sizes, cz.train_config(epochs, seed), report))
 
 
+@LAB.inputs_of
+def inputs_of(lab: cz.CompressionLab) -> dict:
+    """The training inputs that made the coders."""
+    epochs = len(next(c for (m, _), c in lab.codecs.items() if m == "ae").history)
+    if lab.dataset not in IMAGE_SETS or not set(lab.latent_dims) <= set(SIZES) or not 1 <= epochs <= 100:
+        return {}
+    return {"cz_dataset": lab.dataset, "cz_latent": sorted(lab.latent_dims), "cz_epochs": epochs}
+
+
 @LAB.keeper
 def keep(lab: cz.CompressionLab) -> None:
     st.session_state[RESULT] = lab

@@ -10,7 +10,7 @@ import streamlit as st
 
 from aelib.data import DATASETS, Dataset
 from aelib.data.noise import NOISES
-from aelib.experiment import FROM_TRAIN_PAGE
+from aelib.experiment import FROM_TRAIN_PAGE, TRAINED_HERE
 from aelib.labs import denoising as dl
 from aelib.models import ModelConfig
 from aelib.models.zoo_plots import curves
@@ -91,6 +91,16 @@ def adopt_main_run(run: Run) -> None:
                lambda pair: replace(pair, histories=(history, plain[1] if plain else pair.histories[1]),
                                     source=FROM_TRAIN_PAGE, data_dir=data_dir),
                dae=run.model, plain=plain[0] if plain else None)
+
+
+@LAB.inputs_of
+def inputs_of(pair: dl.DenoisePair) -> dict:
+    """The training inputs that made a pair trained on this page (one taken from the Train page has none here)."""
+    if pair.source != TRAINED_HERE or pair.dataset not in IMAGE_SETS:
+        return {}
+    dae = pair.dae.cfg
+    return {"dn_dataset": pair.dataset, "dn_noise": dae.noise, "dn_level": dae.noise_level,
+            "dn_epochs": len(pair.histories[0]), "dn_latent": dae.latent_dim}
 
 
 @LAB.keeper

@@ -69,6 +69,14 @@ def measure(ds: Dataset, settings: tuple[str, int, int, int], model=None, source
     LAB.run(work)
 
 
+@LAB.inputs_of
+def inputs_of(lab: ProbeLab) -> dict:
+    """The inputs that measured the curve (an extractor taken from the Train page has none here)."""
+    if lab.source != TRAINED_HERE or lab.dataset not in IMAGE_SETS:
+        return {}
+    return {"fl_dataset": lab.dataset, "fl_latent": lab.latent_dim, "fl_epochs": lab.epochs, "fl_repeats": lab.repeats}
+
+
 @LAB.keeper
 def keep(lab: ProbeLab) -> None:
     st.session_state[RESULT] = lab

@@ -51,12 +51,20 @@ class Lab:
         self.request_key, self.error_key = f"aelab_{name}_request", f"aelab_{name}_error"
         self.restored_key = f"aelab_{name}_restored"
         self.keep: Callable[[object], None] | None = None
+        self.inputs: Callable[[object], dict] | None = None
 
     def keeper(self, keep: Callable[[object], None]) -> Callable[[object], None]:
         """Decorator: keep(result) puts a result where the page reads it (in the session). With it, results are
         kept in the workspace and come back in a new session of it."""
         self.keep = keep
         return keep
+
+    def inputs_of(self, inputs: Callable[[object], dict]) -> Callable[[object], dict]:
+        """Decorator: inputs(result) -> {widget key: value}, the page's inputs that made a result. They are set when
+        the result comes back in a new session (before the widgets are drawn), so that the page shows the settings
+        of what it shows, instead of saying that its (default) settings differ."""
+        self.inputs = inputs
+        return inputs
 
     def request(self, what: str = "new") -> None:
         """Button callback: the next script run freezes the inputs and does `what`."""
@@ -99,6 +107,8 @@ class Lab:
                     log.warning("dropping workspace %s's unreadable %s result: %s", ws[:6], name, err)  # no-i18n
                     store.results.delete(ws, name)
                     continue
+                if self.inputs is not None:
+                    st.session_state.update(self.inputs(result))
                 self.keep(result)
                 back += 1
             if back:

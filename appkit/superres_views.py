@@ -54,6 +54,15 @@ def train_new(settings: tuple[str, int, int], seed: int = 0) -> None:
     LAB.run(lambda report: sr.fit(ds, cfg, tcfg, report, progress_every_s=0.3))
 
 
+@LAB.inputs_of
+def inputs_of(result: sr.SuperRes) -> dict:
+    """The training inputs that made the model."""
+    scale, epochs = result.model.cfg.scale, len(result.history)
+    if result.dataset not in IMAGE_SETS or scale not in sr.SCALES or not 1 <= epochs <= 100:
+        return {}
+    return {"sr_dataset": result.dataset, "sr_scale": scale, "sr_epochs": epochs}
+
+
 @LAB.keeper
 def keep(result: sr.SuperRes) -> None:
     st.session_state[RESULT] = result

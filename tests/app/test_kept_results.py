@@ -5,6 +5,7 @@ the page works as on a first visit."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import sqlalchemy as sa
 import torch
 from streamlit.testing.v1 import AppTest
@@ -17,9 +18,13 @@ from appkit.denoising_views import PAIR
 from tests.app.helpers import APP, TIMEOUT, figure, fresh, on
 from tests.app.test_anomaly_page import PAGE as ANOMALY
 from tests.app.test_anomaly_page import train_tiny_detector
+from tests.app.test_compression_page import PAGE as COMPRESSION
+from tests.app.test_compression_page import tiny_lab
 from tests.app.test_denoise_page import PAGE as DENOISING
 from tests.app.test_denoise_page import tiny_pair
 from tests.app.test_lessons_page import open_lesson
+from tests.app.test_superres_page import PAGE as SUPERRES
+from tests.app.test_superres_page import tiny_model
 from tests.app.test_workspace_belongings import reopened
 
 
@@ -48,6 +53,24 @@ def test_a_denoising_pair_comes_back_in_a_new_session_in_another_language():
     assert again.session_state["dn_test_noise"] == "salt_pepper"  # the test pickers start where it was trained
     assert again.get("plotly_chart") and figure(again.get("plotly_chart")[0])["data"][0]["type"] == "heatmap"
     assert again.button(key="dn_train")  # and the learner can train a new one
+    # the inputs are those of the pair, so the page does not say that its (default) settings differ
+    assert (again.selectbox(key="dn_dataset").value, again.selectbox(key="dn_noise").value) == ("digits", "salt_pepper")
+    assert (again.number_input(key="dn_epochs").value, again.number_input(key="dn_latent").value) == (1, 4)
+    assert not any(i.value == t("denoising.settings_differ", "zh") for i in again.info)
+
+
+@pytest.mark.parametrize("page, train, inputs, stale", [
+    (SUPERRES, tiny_model, {"sr_dataset": "digits", "sr_scale": 2, "sr_epochs": 1}, "superres.settings_differ"),
+    (COMPRESSION, tiny_lab, {"cz_dataset": "digits", "cz_latent": [2, 4], "cz_epochs": 1}, "compression.stale"),
+])
+def test_a_labs_inputs_come_back_with_its_result(page, train, inputs, stale):
+    at = train(fresh())
+    again = reopened(at, page)
+    assert not again.exception, [e.value for e in again.exception]
+    assert restored_note(again)
+    for key, value in inputs.items():
+        assert again.session_state[key] == value, key
+    assert not any(i.value == t(stale, "en") for i in again.info)
 
 
 def test_an_anomaly_detector_comes_back_scored_with_its_threshold():
