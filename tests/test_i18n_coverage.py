@@ -103,3 +103,11 @@ if __name__ == "__main__":
         for line, text in english_literals(Path(arg)):
             print(f"{arg}:{line}: {text[:100]!r}")
 
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_home_page_names_the_train_button_as_the_learner_sees_it(lang):
+    from aelib.i18n import t
+
+    pressed = {"en": "Press {}", "zh": "按下“{}”"}[lang].format(t("train.button", lang))
+    assert pressed in t("home.step1_text", lang)  # the Chinese home once said 按下“Train” for the 训练 button
