@@ -152,7 +152,7 @@ def test_odd_values_keep_their_kind():
     assert torch.equal(back["t"], values["t"])
 
 
-@pytest.mark.parametrize("value", [lambda: 1, object(), {1, 2}, np.array([object()]), Words, print,
+@pytest.mark.parametrize("value", [lambda: 1, object(), {1, 2}, np.array([object()]), np.array([b"x"]), Words, print,
                                    dataclasses.make_dataclass("Local", ["x"])(1)])
 def test_what_cannot_be_kept_says_so(value):
     with pytest.raises(Unkeepable):

@@ -23,10 +23,10 @@ from safetensors.torch import save as save_tensors
 from sklearn.decomposition import PCA
 
 from aelib.i18n import Words
-from aelib.limits import VISITOR, Limits, load_json
+from aelib.limits import VISITOR, Exceeded, Limits, load_json
 from aelib.models import Autoencoder, ModelConfig
 from aelib.runs.stored import message_of, words_json
-from aelib.sharing.checkpoint import CheckpointError, load_weights, model_config
+from aelib.sharing.checkpoint import CheckpointError, counted, load_weights, model_config, tensors
 
 FORMAT = 1
 DEPTH = 24  # nesting of values in a result (a lab's result is about 6 deep; each is 2 or 3 deep in JSON)
@@ -109,8 +109,10 @@ def _pack(v: object, arrays: dict[str, torch.Tensor], depth: int) -> object:
     d = depth + 1
     if isinstance(v, Words):  # before str: Words are text that is said in the reader's language
         return {"words": words_json(v)}
-    if v is None or isinstance(v, (bool, str)):
-        return str(v) if type(v) not in (bool, str) and v is not None else v
+    if v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, str):
+        return str(v)  # a str subclass other than Words keeps its text
     if isinstance(v, (int, np.integer)) and not isinstance(v, np.bool_):
         return int(v)
     if isinstance(v, np.bool_):
@@ -129,8 +131,7 @@ def _pack(v: object, arrays: dict[str, torch.Tensor], depth: int) -> object:
         return {"model_config": v.to_dict()}
     if isinstance(v, Autoencoder):
         prefix = f"net{len(arrays)}"
-        for k, t in v.state_dict().items():
-            arrays[f"{prefix}/{k}"] = t.detach().cpu().contiguous()
+        arrays.update({f"{prefix}/{k}": t for k, t in tensors(v).items()})
         return {"net": _path(type(v)), "cfg": _pack(v.cfg, arrays, d), "weights": prefix}
     if type(v) is PCA:
         return {"pca": {k: _pack(getattr(v, k), arrays, d) for k in PCA_STATE if hasattr(v, k)}}
@@ -145,8 +146,8 @@ def _pack_array(v: np.ndarray | torch.Tensor, arrays: dict[str, torch.Tensor]) -
     if isinstance(v, torch.Tensor):
         arrays[name] = v.detach().cpu().contiguous()
         return {"tensor": name}
-    if v.dtype.kind in "US":  # text: in the JSON
-        return {"strings": v.tolist(), "dtype": v.dtype.str}
+    if v.dtype.kind == "U":  # text: in the JSON
+        return {"strings": v.tolist()}
     if v.dtype.kind not in "biuf":
         raise Unkeepable(f"cannot keep an array of {v.dtype}")
     arrays[name] = torch.from_numpy(np.ascontiguousarray(v).copy())
@@ -248,12 +249,11 @@ def _net(v: dict, arrays: dict[str, torch.Tensor], limits: Limits, depth: int) -
         return model
     if not dataclasses.is_dataclass(cfg):
         raise BadResult("a network without a config")
-    with torch.device("meta"):  # shapes only: a tampered config asking for a huge network allocates nothing
-        shapes = cls(cfg)
-    n = sum(t.numel() for t in chain(shapes.parameters(), shapes.buffers()))
-    if n > limits.parameters:
-        raise BadResult(f"a network of {n:,} weights (at most {limits.parameters:,})")
-    expected = {k: (tuple(t.shape), t.dtype) for k, t in shapes.state_dict().items()}
+    try:  # a tampered config asking for a huge network allocates nothing
+        shapes = counted(lambda: cls(cfg), v["net"], limits)
+    except Exceeded as err:
+        raise BadResult(str(err)[:300]) from err
+    expected = {k: (tuple(t.shape), t.dtype) for k, t in shapes.items()}
     if {k: (tuple(t.shape), t.dtype) for k, t in state.items()} != expected:
         raise BadResult(f"the weights of {v['net'][:80]} do not fit its config")
     if not all(bool(torch.isfinite(t).all()) for t in state.values() if t.is_floating_point()):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from itertools import chain
 from pathlib import Path
 
@@ -141,11 +142,17 @@ def check_sizes(cfg: ModelConfig, limits: Limits = VISITOR) -> dict[str, torch.T
     device (shapes only, no memory) to count them. Returns that shape-only state dict; Exceeded says what is
     too large, ValueError what cannot be built."""
     check_model(cfg.to_dict(), limits)
-    with torch.device("meta"):  # shapes only: no memory, no initialisation
-        shapes = build_model(cfg)
+    return counted(lambda: build_model(cfg), cfg.model, limits)
+
+
+def counted(build: Callable[[], torch.nn.Module], name: str, limits: Limits = VISITOR) -> dict[str, torch.Tensor]:
+    """The shape-only state dict of the network build() makes, built on torch's "meta" device (no memory, no
+    initialisation); Exceeded if its weights number more than the limit allows."""
+    with torch.device("meta"):
+        shapes = build()
     n = sum(t.numel() for t in chain(shapes.parameters(), shapes.buffers()))  # buffers: the sequence position table
     if n > limits.parameters:
-        raise Exceeded("limits.parameters", model=cfg.model, n=f"{n:,}", hi=f"{limits.parameters:,}")
+        raise Exceeded("limits.parameters", model=name, n=f"{n:,}", hi=f"{limits.parameters:,}")
     return shapes.state_dict()
 
 
