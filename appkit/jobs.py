@@ -30,13 +30,14 @@ def follow(done: Callable[[], bool], where: Callable[[], tuple[float, str]], pol
 def wait(fut: Future, label: str, estimate_s: float):
     """Block until the job is done, with a progress bar estimated from elapsed time; returns its result
     (or raises its exception). Returning to a page with a finished job is instant."""
-    clock = {"t0": time.perf_counter()}
+    t0 = time.perf_counter()
 
     def where() -> tuple[float, str]:
+        nonlocal t0
         if not fut.running():  # queued behind another job: the estimate starts when it starts
-            clock["t0"] = time.perf_counter()
+            t0 = time.perf_counter()
             return 0.0, tr("jobs.waiting", label=label)
-        elapsed = time.perf_counter() - clock["t0"]
+        elapsed = time.perf_counter() - t0
         return min(0.99, elapsed / estimate_s), tr("jobs.elapsed", label=label, elapsed=f"{elapsed:.1f}",
                                                    estimate=f"{estimate_s:.0f}")
 

@@ -119,7 +119,7 @@ class Lab:
     def forget(self, part: str | None = None) -> None:
         """Remove this lab's kept result (or one part's) from the workspace, e.g. when the learner starts over."""
         try:
-            workspace.store().results.delete(workspace.ensure(), self.name + (f"/{part}" if part else ""))
+            workspace.store().results.delete(workspace.ensure(), self._stored_as(part))
         except Exception:
             log.exception("could not forget the kept result of %s", self.name)  # no-i18n
 
@@ -174,15 +174,19 @@ class Lab:
     def _saver(self) -> Callable[[object], None]:
         """save(result), for the worker: the result kept in this workspace (made here: the worker has no session).
         A result that cannot be kept stays in the session only, and the work goes on."""
-        store, ws, name, part = workspace.store(), workspace.ensure(), self.name, self.part
+        store, ws = workspace.store(), workspace.ensure()
 
         def save(result: object) -> None:
             try:
                 tree, data = kept.pack(result)
-                store.results.save(ws, name + (f"/{part(result)}" if part else ""), tree, data)
+                store.results.save(ws, self._stored_as(self.part(result) if self.part else None), tree, data)
             except Exception:  # Unkeepable, over the limit, the database gone: logged, never the learner's loss
-                log.exception("could not keep the %s result in workspace %s", name, ws[:6])  # no-i18n
+                log.exception("could not keep the %s result in workspace %s", self.name, ws[:6])  # no-i18n
         return save
+
+    def _stored_as(self, part: str | None) -> str:
+        """The name a result is kept under in the workspace: the lab's, or name/part."""
+        return self.name + (f"/{part}" if part else "")
 
     def _key(self) -> tuple[str, str]:
         return workspace.ensure(), self.request_key

@@ -98,8 +98,7 @@ def forecast_demo(frozen: bool) -> None:
         if ds is None:
             FC.take_request()
         else:
-            _work(FC, lambda report: forecasting.experiment(ds, int(epochs), HISTORY, int(horizon),
-                                                                       report=report))
+            _work(FC, lambda report: forecasting.experiment(ds, int(epochs), HISTORY, int(horizon), report=report))
     error = FC.take_error()
     if error:
         st.error(error)

@@ -3,13 +3,12 @@ on the 8×8 digits and an explanation of what happened, with a link to the full 
 import streamlit as st
 
 from aelib.i18n import page_slug
-from appkit import i18n, page
+from appkit import page
 from appkit.i18n import tr
 
 page.setup("Lessons", "lessons.title")
 from appkit import lesson_views, share_views
 
-i18n.current_lang()
 LINKS = {path: label for path, label, _ in page.PAGES}
 
 st.markdown(tr("lessons.intro", n=len(lesson_views.LESSONS)))

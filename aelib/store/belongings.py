@@ -60,9 +60,7 @@ class Uploads:
             return done.rowcount == 1
 
     def stats(self) -> dict[str, int]:
-        with self.db.read() as conn:
-            n, size = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(uploads.c.size), 0))).one()
-        return {"uploads": n, "upload_bytes": size}
+        return _count_and_bytes(self.db, uploads, "upload")
 
 
 class Quiz:
@@ -140,10 +138,14 @@ class LabResults:
                                                            lab_results.c.lab == lab)).rowcount == 1
 
     def stats(self) -> dict[str, int]:
-        with self.db.read() as conn:
-            n, size = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(lab_results.c.size), 0))
-                                   ).one()
-        return {"lab_results": n, "lab_result_bytes": size}
+        return _count_and_bytes(self.db, lab_results, "lab_result")
+
+
+def _count_and_bytes(db: Db, table: sa.Table, what: str) -> dict[str, int]:
+    """{"<what>s": rows, "<what>_bytes": their sizes summed}: for the store's stats."""
+    with db.read() as conn:
+        n, size = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(table.c.size), 0))).one()
+    return {f"{what}s": n, f"{what}_bytes": size}
 
 
 def _mb(n: int) -> str:
