@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from aelib.data import DATASETS, Dataset
+from aelib.data import IMAGE_SETS, Dataset
 from aelib.experiment import TRAINED_HERE, from_train_page
 from aelib.labs import augmentation
 from aelib.labs.augmentation import AugmentConfig, AugmentResult
@@ -21,7 +21,6 @@ LAB = Lab("augmentation")  # the request and error slots
 request, busy, take_request, fail, take_error, load = (LAB.request, LAB.busy, LAB.take_request, LAB.fail,
                                                        LAB.take_error, LAB.load)
 DATA = "aelab_augmentation_data"  # (name, split seed, data dir) of the result's dataset
-IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]
 
 
 def short_names() -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from aelib.data import DATASETS, Dataset
+from aelib.data import IMAGE_SETS, Dataset
 from aelib.labs import compression as cz
 from aelib.labs.compression_plots import method_titles, rate_distortion
 from aelib.plots import image_rows
@@ -16,7 +16,6 @@ RESULT = "aelab_compression"
 LAB = Lab("compression")  # the request and error slots
 request, busy, take_request, fail, take_error, load = (LAB.request, LAB.busy, LAB.take_request, LAB.fail,
                                                        LAB.take_error, LAB.load)
-IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]
 SIZES = (2, 4, 8, 16, 32, 64)  # code sizes a learner may pick
 BIT_CHOICES = tuple(range(1, 9))
 SHOW = 8  # test images per row

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from aelib.data import DATASETS, Dataset
+from aelib.data import IMAGE_SETS, Dataset
 from aelib.data.noise import NOISES
 from aelib.experiment import FROM_TRAIN_PAGE, TRAINED_HERE
 from aelib.labs import denoising as dl
@@ -24,7 +24,6 @@ PAIR = "aelab_denoising_pair"
 LAB = Lab("denoising")  # the request and error slots
 request, busy, take_request, fail, take_error, load = (LAB.request, LAB.busy, LAB.take_request, LAB.fail,
                                                        LAB.take_error, LAB.load)
-IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]
 SHOW = 8  # test images per row
 N_EVAL = 500  # held-out images the PSNRs are averaged over
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from aelib.data import DATASETS, Dataset
+from aelib.data import IMAGE_SETS, Dataset
 from aelib.experiment import FROM_TRAIN_PAGE, TRAINED_HERE
 from aelib.labs import few_labels
 from aelib.labs.few_labels import ProbeLab
@@ -20,7 +20,6 @@ RESULT = "aelab_few_labels_result"
 LAB = Lab("few_labels")  # the request and error slots
 request, busy, take_request, fail, take_error, load = (LAB.request, LAB.busy, LAB.take_request, LAB.fail,
                                                        LAB.take_error, LAB.load)
-IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]
 
 
 def get_lab() -> ProbeLab | None:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from aelib import infer
-from aelib.data import DATASETS, Dataset
+from aelib.data import DATASETS, IMAGE_SETS, Dataset
 from aelib.experiment import FROM_TRAIN_PAGE, TRAINED_HERE, model_config
 from aelib.labs import generation as gen
 from aelib.labs.generation import Conditional
@@ -28,7 +28,6 @@ PAIR, CVAE = "aelab_generation_pair", "aelab_generation_cvae"
 LAB = Lab("generation", part=lambda result: "cvae" if isinstance(result, Conditional) else "pair")
 request, busy, take_request, fail, take_error, load = (LAB.request, LAB.busy, LAB.take_request, LAB.fail,
                                                        LAB.take_error, LAB.load)
-IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]
 SHOW, N_CLOUD, STEPS, MAX_TRAVERSE = 10, 1000, 9, 8  # samples per row, codes per scatter, path steps, rows
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from aelib.data import DATASETS, Dataset
+from aelib.data import IMAGE_SETS, Dataset
 from aelib.labs import superres as sr
 from aelib.labs.superres_plots import psnr_scatter
 from aelib.plots import image_rows
@@ -16,7 +16,6 @@ RESULT = "aelab_superres"
 LAB = Lab("superres")  # the request and error slots
 request, busy, take_request, fail, take_error, load = (LAB.request, LAB.busy, LAB.take_request, LAB.fail,
                                                        LAB.take_error, LAB.load)
-IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]
 SHOW = 8  # test images per row
 N_EVAL = 500  # held-out images the PSNRs are averaged over
 

@@ -241,6 +241,7 @@ DATASETS: dict[str, DatasetInfo] = {info.name: info for info in (
     DatasetInfo("shapes", "image", _shapes),
     DatasetInfo("breast_cancer", "table", _breast_cancer),
 )}
+IMAGE_SETS = [name for name, info in DATASETS.items() if info.kind == "image"]  # what the image labs offer
 
 
 def scale_columns(x_train: np.ndarray, x_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
