@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from aelib.i18n import Explained
 from aelib.store.engine import Db
-from aelib.store.schema import lab_results, quiz_answers, uploads, workspaces
+from aelib.store.schema import lab_results, quiz_answers, touch, uploads, workspaces
 
 UPLOAD_QUOTA = 100_000_000  # bytes of uploads one workspace may keep
 RESULT_BYTES = 100_000_000  # bytes of one lab result (the largest, Compression's eight codecs, is about 10 MB)
@@ -37,7 +37,7 @@ class Uploads:
             upload_id = secrets.token_urlsafe(24)
             conn.execute(uploads.insert().values(id=upload_id, workspace_id=workspace, name=name[:200],
                                                  size=len(data), data=bytes(data), created_at=now))
-            conn.execute(workspaces.update().where(workspaces.c.id == workspace).values(touched_at=now))
+            touch(conn, workspace, now)
         return upload_id
 
     def list(self, workspace: str) -> list[dict]:
@@ -71,8 +71,7 @@ class Quiz:
         """Record (or replace) the workspace's answer to a question; LookupError for an unknown workspace."""
         now = time.time() if now is None else now
         with self.db.write() as conn:
-            if conn.execute(workspaces.update().where(workspaces.c.id == workspace).values(touched_at=now)
-                            ).rowcount != 1:
+            if not touch(conn, workspace, now):
                 raise LookupError("no such workspace")
             key = (quiz_answers.c.workspace_id == workspace) & (quiz_answers.c.question == question)
             conn.execute(quiz_answers.delete().where(key))
@@ -109,8 +108,7 @@ class LabResults:
         if size > limit:
             raise Explained("store.result_too_big", size=_mb(size), limit=_mb(limit))
         with self.db.write() as conn:
-            if conn.execute(workspaces.update().where(workspaces.c.id == workspace).values(touched_at=now)
-                            ).rowcount != 1:
+            if not touch(conn, workspace, now):
                 raise LookupError("no such workspace")
             key = (lab_results.c.workspace_id == workspace) & (lab_results.c.lab == lab)
             conn.execute(lab_results.delete().where(key))

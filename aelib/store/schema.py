@@ -6,6 +6,7 @@ these definitions; a migration that changes an existing table must also freeze t
 migration that first created it (tests/test_store.py checks a migrated database against these definitions)."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -168,6 +169,12 @@ lab_results = sa.Table(
     sa.Column("data", sa.LargeBinary, nullable=False),
     sa.Column("saved_at", sa.Float, nullable=False),
 )
+
+
+def touch(conn: Connection, workspace: str, now: float | None = None) -> bool:
+    """Stamp a visit or write on the workspace (retention counts from it); False if there is no such workspace."""
+    now = time.time() if now is None else now
+    return conn.execute(workspaces.update().where(workspaces.c.id == workspace).values(touched_at=now)).rowcount == 1
 
 
 def _create(*tables: sa.Table) -> Callable[[Connection], None]:

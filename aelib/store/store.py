@@ -26,6 +26,7 @@ from aelib.store.schema import (
     members,
     runs,
     stops,
+    touch,
     workspaces,
 )
 
@@ -72,7 +73,7 @@ class Store:
         if not is_id(text):
             return None
         with self.db.write() as conn:
-            return text if _touch(conn, text, now) else None
+            return text if touch(conn, text, now) else None
 
     def pin(self, workspace: str, pinned: bool = True) -> bool:
         """Keep a workspace from gc (a teacher's, a class's) or let it go again; False if it does not exist."""
@@ -95,7 +96,7 @@ class Store:
                    finished_at=None if status == Status.RUNNING else now,
                    lease_until=now + lease_seconds if status == Status.RUNNING else None)
         with self.db.write() as conn:
-            if not _touch(conn, workspace, now):
+            if not touch(conn, workspace, now):
                 raise LookupError("no such workspace")
             conn.execute(runs.insert().values(**row))
         return row["id"]
@@ -351,11 +352,6 @@ class Store:
         return [r for r in map(run_of, rows) if r is not None]
 
 
-def _touch(conn: Connection, workspace: str, now: float | None) -> bool:
-    now = time.time() if now is None else now
-    return conn.execute(workspaces.update().where(workspaces.c.id == workspace).values(touched_at=now)).rowcount == 1
-
-
 def _hold(conn: Connection, run_id: str, owner: str, lease_until: float | None) -> None:
     """Inside a write: check that run_id is running under owner and set its lease; LeaseLost (rolling the whole
     transaction back) if not."""
@@ -380,7 +376,7 @@ def _reused_row(conn: Connection, source_id: str, workspace: str, name: str, now
     src = conn.execute(sa.select(runs).where(runs.c.id == source_id)).first()
     if src is None or src.status != status:
         raise LookupError(missing)
-    if not _touch(conn, workspace, now):
+    if not touch(conn, workspace, now):
         raise LookupError("no such workspace")
     return _copy_row(conn, src, workspace, name, now, status=status, reused=True)
 
