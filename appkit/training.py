@@ -31,13 +31,15 @@ PLAYBACK_S, PLAYBACK_FRAMES = 1.5, 12  # a reused run's history is played back i
 HOW = "aelab_run_how"  # how the live run came about: "trained", "following" or "reused" (aelib.runs.Started)
 
 
-def show_results(run: Run, ds: Dataset, curves=None, grid=None) -> None:
-    """Loss curves and the originals-vs-reconstructions grid, into placeholders or the page."""
+def show_results(run: Run, ds: Dataset, curves=None, grid=None, key: str | None = None) -> None:
+    """Loss curves and the originals-vs-reconstructions grid, into placeholders or the page; `key` names the two
+    charts (a live run redraws them into its placeholders within one script run)."""
     lang = current_lang()
     loss = tr("controls.recon_bce") if run.model_cfg.recon_loss == "bce" else tr("controls.recon_mse")
     split = split_name(run.val_name, lang=lang)
     with (curves or st).container():
-        st.plotly_chart(loss_curves(history_dicts(run.history), run.val_name, lang=lang))
+        st.plotly_chart(loss_curves(history_dicts(run.history), run.val_name, lang=lang),
+                        key=None if key is None else f"{key}_curves")
         extra = [term for term in run.history[-1].train if term not in ("loss", "recon")] if run.history else []
         if extra:
             titles = term_titles(lang=lang)
@@ -49,9 +51,11 @@ def show_results(run: Run, ds: Dataset, curves=None, grid=None) -> None:
     x_hat = infer.reconstruct(run.model, x, y)
     with (grid or st).container():
         if ds.kind == "sequence":
-            st.plotly_chart(series_rows(x[:6], x_hat[:6], ds.shape, lang=lang))
+            st.plotly_chart(series_rows(x[:6], x_hat[:6], ds.shape, lang=lang),
+                            key=None if key is None else f"{key}_grid")
         else:
-            st.plotly_chart(image_rows([x, x_hat], ds.shape, [tr("plots.original"), tr("plots.reconstruction")]))
+            st.plotly_chart(image_rows([x, x_hat], ds.shape, [tr("plots.original"), tr("plots.reconstruction")]),
+                            key=None if key is None else f"{key}_grid")
         if ds.kind == "table":
             st.caption(tr("training.table_caption", n=ds.input_dim))
 
@@ -102,7 +106,7 @@ def follow(run_id: str, ds: Dataset) -> None:
     live_charts = how != "following"  # a follower sees the bar; the curves and reconstructions come at the end
     if not live_charts:
         status.info(tr("workspace.following"))
-    record, shown, t0 = shared.store.get_run(ws, run_id), -1, time.time()
+    record, shown, t0 = shared.store.get_run(ws, run_id), 0, time.time()
     t0 = record.created_at if record is not None else t0
     prior = resources.pace().pace(record.model, record.dataset) if record is not None else None
     history: list = []
@@ -111,13 +115,14 @@ def follow(run_id: str, ds: Dataset) -> None:
         view = shared.runner.view(ws, run_id)
         if view is None or view.status != Status.RUNNING:
             break
-        if view.epochs_done != shown and view.epochs_done > 0:
+        if view.epochs_done > shown:
+            # the store can be an epoch ahead of the view (an epoch ended between the two reads): what is drawn is
+            # counted from what was loaded, and each drawing has keys of its own, so a repeat never clashes
             loaded = load_run(shared.store, ws, run_id, with_model=live_charts, with_replay=False)
-            if loaded is not None and loaded.history:
-                history = loaded.history
+            if loaded is not None and len(loaded.history) > shown:
+                history, shown = loaded.history, len(loaded.history)
                 if loaded.model is not None:
-                    show_results(_live_run(loaded, ds), ds, curves, grid)
-            shown = view.epochs_done
+                    show_results(_live_run(loaded, ds), ds, curves, grid, key=f"live_{shown}")
         if not live_charts and view.epochs_done == shown_bar and time.time() - bar_at < FOLLOWER_BAR_S:
             pass  # a follower's bar moves with each epoch, else every few seconds: each redraw costs its browser
         elif view.phase is not None and not view.epochs_done:

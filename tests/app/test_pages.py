@@ -135,6 +135,37 @@ def test_divergence_keeps_the_last_good_weights(monkeypatch):
     assert [c.key for c in at.get("plotly_chart")] == ["latent_plot", "replay_plot"]
 
 
+def test_a_live_run_that_loads_the_same_epochs_twice_draws_them_once(monkeypatch):
+    """The runner's view and the store are read one after the other, so the page following a run can see the view
+    move on while the epochs it loads are those it already drew (under load, on a replica). Drawing the same charts
+    again in one script run raised StreamlitDuplicateElementId and left a learner's page dead in a class on two
+    replicas; the page must draw each loaded state once and finish as usual."""
+    import time
+
+    from appkit import training
+
+    real_steps, real_load, first = runner_module.train_steps, training.load_run, {}
+
+    def slow_epochs(*args, **kwargs):  # each epoch outlasts the page's poll, so the view moves one epoch at a time
+        for event in real_steps(*args, **kwargs):
+            yield event
+            if type(event).__name__ == "EpochStats":
+                time.sleep(1.5 * training.POLL_S)
+
+    def stale(store, ws, run_id, **kwargs):  # while the run trains, the store answers with its first epoch only
+        loaded = real_load(store, ws, run_id, **kwargs)
+        if loaded is None or loaded.record.status != runner_module.Status.RUNNING or not loaded.history:
+            return loaded
+        return first.setdefault(run_id, loaded)
+
+    monkeypatch.setattr(runner_module, "train_steps", slow_epochs)
+    monkeypatch.setattr(training, "load_run", stale)
+    at = tiny_run(fresh(), epochs=3)
+    assert first, "the page never loaded the run while it trained"
+    assert any(fits(s.value, "training.finished", "en", n=3) for s in at.success)
+    assert len(at.get("plotly_chart")) == 2
+
+
 def test_impossible_combination_disables_train():
     at = on(fresh(), "pages/1_Train.py")
     at.selectbox(key="dataset").set_value("swiss_roll").run()
