@@ -35,7 +35,7 @@ def get_result() -> AugmentResult | None:
 
 def inputs(disabled: bool) -> tuple[str, dict]:
     """(dataset, AugmentConfig fields) as chosen."""
-    c = st.columns(4)
+    c = st.columns([2, 1, 1, 1])  # the dataset's name whole on a 1024-px screen
     titles = {k: dataset_title(k) for k in IMAGE_SETS}  # built now: format_func runs outside the script run
     name = c[0].selectbox(tr("lab.data"), IMAGE_SETS, key="aug_dataset", disabled=disabled,
                           format_func=titles.__getitem__)

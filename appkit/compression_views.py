@@ -28,7 +28,7 @@ def get_lab() -> cz.CompressionLab | None:
 
 def training_inputs(disabled: bool) -> tuple[str, tuple[int, ...], int]:
     """(dataset, code sizes, epochs) as chosen."""
-    c = st.columns([2, 3, 1])
+    c = st.columns([2.6, 3, 1])  # the dataset's name whole on a 1024-px screen
     titles = {k: dataset_title(k) for k in IMAGE_SETS}  # built now: format_func runs outside the script run
     name = c[0].selectbox(tr("lab.data"), IMAGE_SETS, key="cz_dataset", disabled=disabled,
                           format_func=titles.__getitem__)

@@ -167,8 +167,10 @@ def quick_start(disabled: bool) -> None:
         if offered:
             if st.session_state.get(PRETRAINED) not in offered:
                 st.session_state[PRETRAINED] = offered[0]
-            st.selectbox(tr("export.pretrained_label"), offered, format_func=labels.__getitem__, key=PRETRAINED,
-                         disabled=disabled)
+            picked = st.selectbox(tr("export.pretrained_label"), offered, format_func=labels.__getitem__,
+                                  key=PRETRAINED, disabled=disabled)
+            if picked in quickstart.SETUPS:  # where the app uses it: beside the name, it would cut it on 1024 px
+                st.caption(in_lang(quickstart.SETUPS[picked].use))
             st.button(tr("export.use_pretrained"), on_click=_use_pretrained, disabled=disabled,
                       key="use_pretrained")
         reasons: dict[str, list[str]] = {}  # one line per reason, naming every model it keeps out

@@ -28,7 +28,7 @@ def get_lab() -> ProbeLab | None:
 
 def inputs(disabled: bool) -> tuple[str, int, int, int]:
     """(dataset, latent size, epochs, draws per k) as chosen."""
-    c = st.columns(4)
+    c = st.columns([2, 1, 1, 1])  # the dataset's name whole on a 1024-px screen
     titles = {k: dataset_title(k) for k in IMAGE_SETS}  # built now: format_func runs outside the script run
     name = c[0].selectbox(tr("lab.data"), IMAGE_SETS, key="fl_dataset", disabled=disabled,
                           format_func=titles.__getitem__)

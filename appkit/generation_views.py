@@ -61,7 +61,7 @@ def class_choices(n: int, keys: tuple[str, ...]) -> list[int]:
 
 def training_inputs(disabled: bool) -> tuple[str, int, int]:
     """(dataset, latent size, epochs) for the models this page trains."""
-    c = st.columns(3)
+    c = st.columns([2, 1, 1])  # the dataset's name whole on a 1024-px screen
     names = {k: dataset_title(k) for k in IMAGE_SETS}  # built here: format_func runs outside the script
     name = c[0].selectbox(tr("generation.data"), IMAGE_SETS, key="gen_dataset", disabled=disabled,
                           format_func=names.__getitem__)

@@ -33,6 +33,11 @@ PAGES = [("app.py", "Home", ":material/home:"),  # no-i18n
 # a workspace id, as aelib.store.is_id checks it (not imported here: the sidebar is drawn before the heavy modules)
 WS_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # no-i18n
 
+# on a projector's 1024 px, Streamlit's wide layout keeps 5 rem of margin each side of the page: most of the room the
+# inputs' columns need (a Chinese model or dataset name was cut to a few characters). Style only: takes no space.
+NARROW_CSS = ("<style>@media (max-width: 1200px) {[data-testid='stMainBlockContainer']"  # no-i18n
+              "{padding-left: 1.5rem; padding-right: 1.5rem}}</style>")  # no-i18n
+
 # sidebar section headings (i18n keys), each shown above the page it names
 SECTIONS = {"pages/1_Train.py": "nav.explore", "pages/4_Anomaly.py": "nav.apply", "pages/14_Lessons.py": "nav.learn"}
 
@@ -55,6 +60,7 @@ def setup(title: str, heading: str | None = None) -> None:
     i18n.current_lang()  # ?lang= first: a first visit to a Chinese link gets a Chinese tab title
     page_title = i18n.tr(f"page.{page_slug(title)}")
     st.set_page_config(page_title=f"{page_title} · AE Lab", page_icon=":material/hub:", layout="wide")
+    st.html(NARROW_CSS)
     with st.sidebar:
         st.markdown("### AE Lab")
         i18n.language_picker()

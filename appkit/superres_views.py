@@ -26,7 +26,7 @@ def get_result() -> sr.SuperRes | None:
 
 def training_inputs(disabled: bool) -> tuple[str, int, int]:
     """(dataset, scale, epochs) as chosen."""
-    c = st.columns(3)
+    c = st.columns([2, 2, 1])  # the dataset's and the scale's names whole on a 1024-px screen
     names = {k: dataset_title(k) for k in IMAGE_SETS}  # built here: format_func runs outside the script
     scales = {s: tr("superres.scale_option", s=s) for s in sr.SCALES}
     name = c[0].selectbox(tr("superres.data"), IMAGE_SETS, key="sr_dataset", disabled=disabled,

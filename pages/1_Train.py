@@ -17,7 +17,7 @@ busy = state.training_request() is not None or workspace.live() is not None
 share_views.apply_link()  # a teacher's share link: its settings, once; its locks, every run
 # in a class with an active exercise the server holds the settings to its preset, whatever the address says
 classroom_views.hold_to_exercise()
-left, right = st.columns([1, 2.4], gap="large")
+left, right = st.columns([1.2, 2], gap="medium")
 with left:
     ds = widgets.dataset_picker(disabled=controls.disabled("dataset", busy))
     model, latent, options = controls.model_inputs(busy)

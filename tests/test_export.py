@@ -97,7 +97,7 @@ def test_html_report_is_one_self_contained_file(trained, small_digits):
 
 
 def test_quickstart_make_writes_a_loadable_checkpoint(tmp_path, monkeypatch):
-    monkeypatch.setitem(quickstart.SETUPS, "tiny", quickstart.Setup("tiny", "digits", "ae", 2, 1))
+    monkeypatch.setitem(quickstart.SETUPS, "tiny", quickstart.Setup("tiny", "digits", "ae", 2, 1, "a test"))
     out = quickstart.make("tiny", tmp_path)
     assert {f.name for f in (tmp_path / "tiny").iterdir()} == {checkpoint.WEIGHTS, checkpoint.CONFIG,
                                                                 checkpoint.HISTORY, quickstart.REPLAY}
@@ -106,7 +106,7 @@ def test_quickstart_make_writes_a_loadable_checkpoint(tmp_path, monkeypatch):
 
 
 def test_the_pretrain_command_writes_the_setups_it_is_given(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(quickstart.SETUPS, "tiny", quickstart.Setup("tiny", "digits", "ae", 2, 1))
+    monkeypatch.setitem(quickstart.SETUPS, "tiny", quickstart.Setup("tiny", "digits", "ae", 2, 1, "a test"))
     assert cli.main(["pretrain", "--setups", "tiny", "--out", str(tmp_path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["name"] == "tiny"
     assert quickstart.available(tmp_path) == {"tiny": "tiny"}

@@ -34,6 +34,7 @@ class Setup:
     model: str
     latent_dim: int
     epochs: int
+    use: str  # where the app uses it, said under the choice: Words (export.setup_use.<name>)
 
 
 # The Train page's default (a 2-D dense AE on mnist5k, 30 epochs) first, then one model of each family the lessons
@@ -42,12 +43,18 @@ class Setup:
 # conditional VAE of Generation's chosen-digit section, and the conv AE with the Anomaly page's 16-D code (fewer
 # epochs: a conv AE costs many CPU minutes in `pretrain`). About 9 MB in all as float16.
 SETUPS = {
-    "ae_mnist5k": Setup(Words("export.setup.ae_mnist5k"), "mnist5k", "ae", 2, 30),
-    "vae_mnist5k": Setup(Words("export.setup.vae_mnist5k"), "mnist5k", "vae", 2, 30),
-    "linear_ae_mnist5k": Setup(Words("export.setup.linear_ae_mnist5k"), "mnist5k", "linear_ae", 2, 30),
-    "denoising_ae_mnist5k": Setup(Words("export.setup.denoising_ae_mnist5k"), "mnist5k", "denoising_ae", 32, 30),
-    "cvae_mnist5k": Setup(Words("export.setup.cvae_mnist5k"), "mnist5k", "cvae", 2, 30),
-    "conv_ae_mnist5k": Setup(Words("export.setup.conv_ae_mnist5k"), "mnist5k", "conv_ae", 16, 20),
+    "ae_mnist5k": Setup(Words("export.setup.ae_mnist5k"), "mnist5k", "ae", 2, 30,
+                          Words("export.setup_use.ae_mnist5k")),
+    "vae_mnist5k": Setup(Words("export.setup.vae_mnist5k"), "mnist5k", "vae", 2, 30,
+                          Words("export.setup_use.vae_mnist5k")),
+    "linear_ae_mnist5k": Setup(Words("export.setup.linear_ae_mnist5k"), "mnist5k", "linear_ae", 2, 30,
+                          Words("export.setup_use.linear_ae_mnist5k")),
+    "denoising_ae_mnist5k": Setup(Words("export.setup.denoising_ae_mnist5k"), "mnist5k", "denoising_ae", 32, 30,
+                          Words("export.setup_use.denoising_ae_mnist5k")),
+    "cvae_mnist5k": Setup(Words("export.setup.cvae_mnist5k"), "mnist5k", "cvae", 2, 30,
+                          Words("export.setup_use.cvae_mnist5k")),
+    "conv_ae_mnist5k": Setup(Words("export.setup.conv_ae_mnist5k"), "mnist5k", "conv_ae", 16, 20,
+                          Words("export.setup_use.conv_ae_mnist5k")),
 }
 MAX_BYTES = 40_000_000  # every bundled checkpoint together (the repository and every replica carry them)
 
