@@ -102,6 +102,7 @@ def test_every_key_the_code_asks_for_exists():
     from aelib.data.noise import NOISES
     from aelib.labs.generation import MIDPOINT_COLUMNS
     from aelib.models import MODELS
+    from aelib.sharing.quickstart import SETUPS
     from appkit.page import PAGES, SECTIONS, section
 
     files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "appkit").rglob("*.py"),
@@ -115,6 +116,7 @@ def test_every_key_the_code_asks_for_exists():
              | {f"home.use.{page_slug(label)}" for _, label, _ in section("nav.apply")}
              | {f"family.{name}.{part}" for name in MODELS for part in ("title", "summary")}  # appkit.i18n
              | {w.key for info in [*DATASETS.values(), *NOISES.values()] for w in (info.title, info.description)}
+             | {w.key for s in SETUPS.values() for w in (s.title, s.use)}  # the bundled models' names and uses
              | {f"generation.col_{c}" for c in MIDPOINT_COLUMNS if c != "sqrt_d"})  # appkit.generation_views
     assert sorted((literal | built) - table("en").keys()) == []
 

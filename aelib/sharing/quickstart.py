@@ -37,25 +37,20 @@ class Setup:
     use: str  # where the app uses it, said under the choice: Words (export.setup_use.<name>)
 
 
+def _setup(name: str, model: str, latent_dim: int, epochs: int) -> Setup:
+    """A setup on mnist5k, its words under export.setup.<name> and export.setup_use.<name>."""
+    return Setup(Words(f"export.setup.{name}"), "mnist5k", model, latent_dim, epochs, Words(f"export.setup_use.{name}"))
+
+
 # The Train page's default (a 2-D dense AE on mnist5k, 30 epochs) first, then one model of each family the lessons
 # and the lab pages' defaults use, each with its family's defaults: the VAE (lesson 4, Generation's pair), the linear
 # AE (lesson 2: it finds PCA's subspace), the denoising AE with the Denoising page's 32-D code (lesson 5), the
 # conditional VAE of Generation's chosen-digit section, and the conv AE with the Anomaly page's 16-D code (fewer
 # epochs: a conv AE costs many CPU minutes in `pretrain`). About 9 MB in all as float16.
-SETUPS = {
-    "ae_mnist5k": Setup(Words("export.setup.ae_mnist5k"), "mnist5k", "ae", 2, 30,
-                          Words("export.setup_use.ae_mnist5k")),
-    "vae_mnist5k": Setup(Words("export.setup.vae_mnist5k"), "mnist5k", "vae", 2, 30,
-                          Words("export.setup_use.vae_mnist5k")),
-    "linear_ae_mnist5k": Setup(Words("export.setup.linear_ae_mnist5k"), "mnist5k", "linear_ae", 2, 30,
-                          Words("export.setup_use.linear_ae_mnist5k")),
-    "denoising_ae_mnist5k": Setup(Words("export.setup.denoising_ae_mnist5k"), "mnist5k", "denoising_ae", 32, 30,
-                          Words("export.setup_use.denoising_ae_mnist5k")),
-    "cvae_mnist5k": Setup(Words("export.setup.cvae_mnist5k"), "mnist5k", "cvae", 2, 30,
-                          Words("export.setup_use.cvae_mnist5k")),
-    "conv_ae_mnist5k": Setup(Words("export.setup.conv_ae_mnist5k"), "mnist5k", "conv_ae", 16, 20,
-                          Words("export.setup_use.conv_ae_mnist5k")),
-}
+SETUPS = {name: _setup(name, *rest) for name, *rest in [
+    ("ae_mnist5k", "ae", 2, 30), ("vae_mnist5k", "vae", 2, 30), ("linear_ae_mnist5k", "linear_ae", 2, 30),
+    ("denoising_ae_mnist5k", "denoising_ae", 32, 30), ("cvae_mnist5k", "cvae", 2, 30),
+    ("conv_ae_mnist5k", "conv_ae", 16, 20)]}
 MAX_BYTES = 40_000_000  # every bundled checkpoint together (the repository and every replica carry them)
 
 
